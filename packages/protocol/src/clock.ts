@@ -1,0 +1,99 @@
+import { formatHlc, type Hlc, MAX_COUNTER, parseHlc, assertWithinDrift } from './hlc.js'
+
+export interface ClockOptions {
+  /** This node's id; ends every HLC it issues, so two nodes never issue the same one. */
+  node: string
+  /** Wall clock in epoch ms; injectable for tests. */
+  now?: () => number
+  /** The last HLC this node issued or saw (persisted by the caller), so restarts never go back. */
+  last?: Hlc | null
+  /** Correction added to the wall clock: an estimate of `serverTime - deviceTime`. */
+  offsetMs?: number
+}
+
+/**
+ * Hybrid logical clock (Kulkarni et al., 2014). `send()` stamps a local event, `receive()`
+ * merges a remote timestamp; every value issued is greater than every value issued or
+ * received before it. Not a singleton: each client owns one.
+ */
+export class HybridClock {
+  readonly node: string
+  private readonly now: () => number
+  private ms = 0
+  private counter = 0
+  private offset: number
+
+  constructor(options: ClockOptions) {
+    this.node = options.node
+    this.now = options.now ?? Date.now
+    this.offset = options.offsetMs ?? 0
+    formatHlc({ ms: 0, counter: 0, node: this.node }) // validates the node id
+    if (options.last) {
+      const last = parseHlc(options.last)
+      this.ms = last.ms
+      this.counter = last.counter
+    }
+  }
+
+  /** The corrected physical time this clock reads. */
+  physical(): number {
+    return Math.max(0, Math.round(this.now() + this.offset))
+  }
+
+  get offsetMs(): number {
+    return this.offset
+  }
+
+  setOffset(offsetMs: number): void {
+    if (!Number.isFinite(offsetMs)) throw new RangeError(`clock offset must be finite: ${offsetMs}`)
+    this.offset = offsetMs
+  }
+
+  /** The latest value issued or received, for persisting; null before the first. */
+  get last(): Hlc | null {
+    return this.ms === 0 && this.counter === 0 ? null : this.format()
+  }
+
+  /** A new timestamp for a local event. */
+  send(): Hlc {
+    const pt = this.physical()
+    if (pt > this.ms) {
+      this.ms = pt
+      this.counter = 0
+    } else {
+      this.bump()
+    }
+    return this.format()
+  }
+
+  /**
+   * Merges a remote timestamp so the next `send()` is greater than it. With `maxDriftMs`,
+   * a timestamp that far ahead of this clock is refused with `clock_drift` instead of
+   * dragging the clock into the future.
+   */
+  receive(remote: Hlc, options?: { maxDriftMs?: number }): Hlc {
+    const r = parseHlc(remote)
+    const pt = this.physical()
+    if (options?.maxDriftMs !== undefined) assertWithinDrift(remote, pt, options.maxDriftMs)
+    const ms = Math.max(this.ms, r.ms, pt)
+    if (ms === this.ms && ms === r.ms) this.counter = Math.max(this.counter, r.counter)
+    else if (ms === r.ms) this.counter = r.counter
+    else if (ms !== this.ms) this.counter = -1
+    this.ms = ms
+    this.bump()
+    return this.format()
+  }
+
+  private bump(): void {
+    this.counter += 1
+    // Counter overflow borrows the next millisecond rather than failing.
+    if (this.counter > MAX_COUNTER) {
+      this.ms += 1
+      this.counter = 0
+    }
+  }
+
+  private format(): Hlc {
+    return formatHlc({ ms: this.ms, counter: this.counter, node: this.node })
+  }
+}

@@ -1,0 +1,61 @@
+/** Stable error codes: programs branch on these, never on messages. */
+export const ERROR_STATUS = {
+  bad_request: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  too_large: 413,
+  clock_drift: 422,
+  rate_limited: 429,
+  internal: 500,
+  unavailable: 503,
+} as const
+
+export type ErrorCode = keyof typeof ERROR_STATUS
+
+export const ERROR_CODES = Object.keys(ERROR_STATUS) as ErrorCode[]
+
+/** The JSON body of every refusal: `{ error: { code, message, details? } }`. */
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string; details?: unknown }
+}
+
+/**
+ * The one error class of the protocol: wire errors are plain tagged data (`code`), and this
+ * class carries them through both ends so callers can `switch (err.code)`.
+ */
+export class TidingsError extends Error {
+  override readonly name = 'TidingsError'
+  readonly code: ErrorCode
+  readonly details: unknown
+
+  constructor(code: ErrorCode, message: string, options?: { details?: unknown; cause?: unknown }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause })
+    this.code = code
+    this.details = options?.details
+  }
+
+  get status(): number {
+    return ERROR_STATUS[this.code]
+  }
+
+  toBody(): ErrorBody {
+    const error: ErrorBody['error'] = { code: this.code, message: this.message }
+    if (this.details !== undefined) error.details = this.details
+    return { error }
+  }
+
+  /** Rebuilds the error a server sent; an unrecognised body becomes `internal`. */
+  static fromBody(body: unknown, status: number): TidingsError {
+    const error = (body as Partial<ErrorBody> | null)?.error
+    if (error && typeof error.code === 'string' && error.code in ERROR_STATUS) {
+      return new TidingsError(error.code, String(error.message ?? ''), { details: error.details })
+    }
+    return new TidingsError(status === 429 ? 'rate_limited' : status >= 500 ? 'unavailable' : 'internal',
+      `server answered ${status} without a Tidings error body`)
+  }
+}
+
+export const isTidingsError = (value: unknown, code?: ErrorCode): value is TidingsError =>
+  value instanceof TidingsError && (code === undefined || value.code === code)

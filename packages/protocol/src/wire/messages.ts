@@ -1,0 +1,53 @@
+import { z } from 'zod'
+import { DEFAULT_LIMITS, type Limits } from '../limits.js'
+import { bundleSchema } from './bundle.js'
+import { cursor, hlc, uuid } from './fields.js'
+
+/** Request and answer schemas of every route in DESIGN.md §6, built for given limits. */
+export const messageSchemas = (limits: Limits = DEFAULT_LIMITS) => {
+  const bundle = bundleSchema(limits)
+  // Answers are read leniently (unknown fields dropped) so old clients survive new servers.
+  const storedBundle = bundleSchema({ maxValueBytes: Number.MAX_SAFE_INTEGER, maxEventsPerBundle: Number.MAX_SAFE_INTEGER })
+  return {
+    bundle,
+    syncRequest: z.strictObject({
+      client: uuid,
+      hlc,
+      cursor: cursor.nullable(),
+      bundles: z.array(bundle).max(limits.maxBundlesPerRequest),
+    }),
+    syncResponse: z.object({
+      hlc,
+      cursor,
+      accepted: z.array(uuid),
+      bundles: z.array(storedBundle),
+      more: z.boolean(),
+    }),
+    pullQuery: z.strictObject({
+      after: cursor.optional(),
+      limit: z.coerce.number().int().min(1).max(limits.maxPageBundles).optional(),
+    }),
+    pullResponse: z.object({ bundles: z.array(storedBundle), cursor, more: z.boolean() }),
+    bundleIdsResponse: z.object({ ids: z.array(uuid) }),
+    getBundlesRequest: z.strictObject({ ids: z.array(uuid).max(limits.maxIdsPerRequest) }),
+    getBundlesResponse: z.object({ bundles: z.array(storedBundle) }),
+    poke: z.object({ cursor }),
+    health: z.object({ ok: z.literal(true), version: z.string(), time: z.string() }),
+    error: z.object({
+      error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
+    }),
+  }
+}
+
+export type MessageSchemas = ReturnType<typeof messageSchemas>
+type Infer<K extends keyof MessageSchemas> = z.infer<MessageSchemas[K]>
+
+export type SyncRequest = Infer<'syncRequest'>
+export type SyncResponse = Infer<'syncResponse'>
+export type PullQuery = Infer<'pullQuery'>
+export type PullResponse = Infer<'pullResponse'>
+export type BundleIdsResponse = Infer<'bundleIdsResponse'>
+export type GetBundlesRequest = Infer<'getBundlesRequest'>
+export type GetBundlesResponse = Infer<'getBundlesResponse'>
+export type Poke = Infer<'poke'>
+export type Health = Infer<'health'>
