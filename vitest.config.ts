@@ -1,11 +1,14 @@
 import { defineConfig } from 'vitest/config'
 
 // Tests run against package sources (the `@tidings/source` export condition), never stale builds.
-const resolve = { conditions: ['@tidings/source', 'module', 'node', 'import', 'default'] }
+// No 'import' here: it would make CommonJS packages (pg requiring pg-pool) load ESM entries.
+const resolve = { conditions: ['@tidings/source', 'module', 'node', 'default'] }
 
 export default defineConfig({
   resolve,
-  ssr: { resolve: { conditions: resolve.conditions, externalConditions: ['@tidings/source'] } },
+  // Vitest hands ssr.resolve.conditions to Node as --conditions, where `import`/`module` would
+  // make CommonJS require() load ESM builds (pg's `require('pg-pool')` then breaks).
+  ssr: { resolve: { conditions: ['@tidings/source', 'node'], externalConditions: ['@tidings/source'] } },
   test: {
     projects: [
       {
@@ -15,6 +18,28 @@ export default defineConfig({
           include: ['packages/*/src/**/*.test.ts', 'packages/*/src/**/*.test.tsx'],
           testTimeout: 30_000,
           hookTimeout: 60_000,
+        },
+      },
+      {
+        // Live sync across real server processes on one Postgres (issue 7): one file at a time.
+        extends: true,
+        test: {
+          name: 'live',
+          include: ['tests/live/**/*.test.ts'],
+          fileParallelism: false,
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        // Reliability suite (tests/README.md): real server processes, so files run one at a time.
+        extends: true,
+        test: {
+          name: 'chaos',
+          include: ['tests/{chaos,fuzz,security,support}/**/*.test.ts'],
+          fileParallelism: false,
+          testTimeout: 300_000,
+          hookTimeout: 120_000,
         },
       },
     ],

@@ -1,4 +1,5 @@
-import { formatHlc, type Hlc, MAX_COUNTER, parseHlc, assertWithinDrift } from './hlc.js'
+import { TidingsError } from './errors.js'
+import { assertWithinDrift, formatHlc, type Hlc, MAX_COUNTER, parseHlc } from './hlc.js'
 
 export interface ClockOptions {
   /** This node's id; ends every HLC it issues, so two nodes never issue the same one. */
@@ -21,12 +22,12 @@ export class HybridClock {
   private readonly now: () => number
   private ms = 0
   private counter = 0
-  private offset: number
+  private offset = 0
 
   constructor(options: ClockOptions) {
     this.node = options.node
     this.now = options.now ?? Date.now
-    this.offset = options.offsetMs ?? 0
+    this.setOffset(options.offsetMs ?? 0)
     formatHlc({ ms: 0, counter: 0, node: this.node }) // validates the node id
     if (options.last) {
       const last = parseHlc(options.last)
@@ -45,7 +46,11 @@ export class HybridClock {
   }
 
   setOffset(offsetMs: number): void {
-    if (!Number.isFinite(offsetMs)) throw new RangeError(`clock offset must be finite: ${offsetMs}`)
+    if (!Number.isFinite(offsetMs))
+      throw new TidingsError(
+        'bad_request',
+        `clock offset must be a finite number of ms: ${offsetMs}`,
+      )
     this.offset = offsetMs
   }
 
@@ -57,13 +62,7 @@ export class HybridClock {
   /** A new timestamp for a local event. */
   send(): Hlc {
     const pt = this.physical()
-    if (pt > this.ms) {
-      this.ms = pt
-      this.counter = 0
-    } else {
-      this.bump()
-    }
-    return this.format()
+    return pt > this.ms ? this.advance(pt, 0) : this.advance(this.ms, this.counter + 1)
   }
 
   /**
@@ -76,21 +75,24 @@ export class HybridClock {
     const pt = this.physical()
     if (options?.maxDriftMs !== undefined) assertWithinDrift(remote, pt, options.maxDriftMs)
     const ms = Math.max(this.ms, r.ms, pt)
-    if (ms === this.ms && ms === r.ms) this.counter = Math.max(this.counter, r.counter)
-    else if (ms === r.ms) this.counter = r.counter
-    else if (ms !== this.ms) this.counter = -1
-    this.ms = ms
-    this.bump()
-    return this.format()
+    if (ms === this.ms && ms === r.ms)
+      return this.advance(ms, Math.max(this.counter, r.counter) + 1)
+    if (ms === this.ms) return this.advance(ms, this.counter + 1)
+    if (ms === r.ms) return this.advance(ms, r.counter + 1)
+    return this.advance(ms, 0)
   }
 
-  private bump(): void {
-    this.counter += 1
-    // Counter overflow borrows the next millisecond rather than failing.
-    if (this.counter > MAX_COUNTER) {
-      this.ms += 1
-      this.counter = 0
-    }
+  /**
+   * Moves the clock to (ms, counter) and returns its text. Counter overflow borrows the next
+   * millisecond rather than failing. State changes only once the value formats, so a refused
+   * value (past year 9999) leaves the clock as it was.
+   */
+  private advance(ms: number, counter: number): Hlc {
+    const next = counter > MAX_COUNTER ? { ms: ms + 1, counter: 0 } : { ms, counter }
+    const hlc = formatHlc({ ...next, node: this.node })
+    this.ms = next.ms
+    this.counter = next.counter
+    return hlc
   }
 
   private format(): Hlc {

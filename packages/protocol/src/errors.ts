@@ -49,12 +49,29 @@ export class TidingsError extends Error {
   /** Rebuilds the error a server sent; an unrecognised body becomes `internal`. */
   static fromBody(body: unknown, status: number): TidingsError {
     const error = (body as Partial<ErrorBody> | null)?.error
-    if (error && typeof error.code === 'string' && error.code in ERROR_STATUS) {
+    // Own keys only: `in` would accept "toString" and give the error a function as its status.
+    if (error && typeof error.code === 'string' && Object.hasOwn(ERROR_STATUS, error.code)) {
       return new TidingsError(error.code, String(error.message ?? ''), { details: error.details })
     }
-    return new TidingsError(status === 429 ? 'rate_limited' : status >= 500 ? 'unavailable' : 'internal',
-      `server answered ${status} without a Tidings error body`)
+    return new TidingsError(
+      BARE_STATUS_CODE[status] ?? (status >= 500 ? 'unavailable' : 'internal'),
+      `server answered ${status} without a Tidings error body`,
+    )
   }
+}
+
+/**
+ * What a bodiless refusal (from a proxy or load balancer) means for the client: a 413 still says
+ * "send less", a 401 still says "log in again"; any 5xx is worth retrying. 409 and 422 are left
+ * out: without our body they are not our conflict or clock_drift.
+ */
+const BARE_STATUS_CODE: Partial<Record<number, ErrorCode>> = {
+  400: 'bad_request',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not_found',
+  413: 'too_large',
+  429: 'rate_limited',
 }
 
 export const isTidingsError = (value: unknown, code?: ErrorCode): value is TidingsError =>

@@ -38,7 +38,8 @@ export const parseHlc = (text: string): HlcParts => {
   const iso = text.slice(0, 24)
   const ms = Date.parse(iso)
   // Date.parse accepts 2026-02-31; only a round trip proves the date is real and canonical.
-  if (!Number.isFinite(ms) || new Date(ms).toISOString() !== iso) throw invalid(iso)
+  // Before 1970 is refused too, so every parsed HLC can be formatted (and restored) again.
+  if (!Number.isFinite(ms) || ms < 0 || new Date(ms).toISOString() !== iso) throw invalid(iso)
   return { ms, counter: Number.parseInt(m[8] as string, 16), node: m[9] as string }
 }
 

@@ -1,5 +1,11 @@
 /** A JSON value as stored in an event. */
-export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue }
+export type JsonValue =
+  | null
+  | boolean
+  | number
+  | string
+  | JsonValue[]
+  | { [key: string]: JsonValue }
 
 /**
  * Why `value` is not storable JSON within the limits, or null when it is. Iterative, so a

@@ -22,14 +22,26 @@ export const bundleSchema = (
       let latest = ''
       bundle.events.forEach((event, i) => {
         if (event.client !== bundle.client)
-          ctx.addIssue({ code: 'custom', path: ['events', i, 'client'], message: 'event client differs from bundle client' })
+          ctx.addIssue({
+            code: 'custom',
+            path: ['events', i, 'client'],
+            message: 'event client differs from bundle client',
+          })
         if (ids.has(event.id))
-          ctx.addIssue({ code: 'custom', path: ['events', i, 'id'], message: 'event id repeated in bundle' })
+          ctx.addIssue({
+            code: 'custom',
+            path: ['events', i, 'id'],
+            message: 'event id repeated in bundle',
+          })
         ids.add(event.id)
         if (event.hlc > latest) latest = event.hlc
       })
       if (latest !== '' && bundle.hlc !== latest)
-        ctx.addIssue({ code: 'custom', path: ['hlc'], message: 'bundle hlc must equal its greatest event hlc' })
+        ctx.addIssue({
+          code: 'custom',
+          path: ['hlc'],
+          message: 'bundle hlc must equal its greatest event hlc',
+        })
     })
 
 export type Bundle = z.infer<ReturnType<typeof bundleSchema>>

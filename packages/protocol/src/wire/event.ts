@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { isHlc } from '../hlc.js'
 import { DEFAULT_LIMITS, type Limits } from '../limits.js'
 import { entityId, hlc, hlcNode, jsonValue, name, uuid } from './fields.js'
 
@@ -15,8 +16,13 @@ export const eventSchema = (limits: Pick<Limits, 'maxValueBytes'> = DEFAULT_LIMI
       client: uuid,
     })
     .superRefine((event, ctx) => {
-      if (hlcNode(event.hlc) !== event.client)
-        ctx.addIssue({ code: 'custom', path: ['hlc'], message: 'HLC was not issued by the event client' })
+      // A malformed hlc already has its own issue; parsing it here would throw out of zod.
+      if (isHlc(event.hlc) && hlcNode(event.hlc) !== event.client)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['hlc'],
+          message: 'HLC was not issued by the event client',
+        })
     })
 
 export type Event = z.infer<ReturnType<typeof eventSchema>>

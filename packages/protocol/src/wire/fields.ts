@@ -25,7 +25,10 @@ export const hlc = z
   .string()
   .max(120)
   .refine(isHlc, 'must be an HLC like 2026-11-26T04:46:02.123Z-0001-<client>')
-  .meta({ description: 'Hybrid logical clock, sorts bytewise', example: '2026-11-26T04:46:02.123Z-0001-0193...' })
+  .meta({
+    description: 'Hybrid logical clock, sorts bytewise',
+    example: '2026-11-26T04:46:02.123Z-0001-0193...',
+  })
 
 export const cursor = z
   .string()

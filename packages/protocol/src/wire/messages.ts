@@ -7,7 +7,10 @@ import { cursor, hlc, uuid } from './fields.js'
 export const messageSchemas = (limits: Limits = DEFAULT_LIMITS) => {
   const bundle = bundleSchema(limits)
   // Answers are read leniently (unknown fields dropped) so old clients survive new servers.
-  const storedBundle = bundleSchema({ maxValueBytes: Number.MAX_SAFE_INTEGER, maxEventsPerBundle: Number.MAX_SAFE_INTEGER })
+  const storedBundle = bundleSchema({
+    maxValueBytes: Number.MAX_SAFE_INTEGER,
+    maxEventsPerBundle: Number.MAX_SAFE_INTEGER,
+  })
   return {
     bundle,
     syncRequest: z.strictObject({

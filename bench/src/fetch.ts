@@ -1,0 +1,135 @@
+import path from 'node:path'
+import { newId } from '@tidings/protocol'
+import { atMost, type Bench, type BenchContext, makeRow, settle } from './context.js'
+import { openRawDocs } from './raw-sqlite.js'
+import { medianTime } from './stats.js'
+import { cell, type Cell, fmt } from './table.js'
+import { type BenchClient, createDocs, loadTidings } from './tidings.js'
+import { docFields } from './workload.js'
+
+/** The prototype's published fetch times (its docs/benchmark_results.csv, its own machine). */
+const PROTOTYPE = [
+  { docs: 2_900, ms: 87 },
+  { docs: 3_000, ms: 89 },
+  { docs: 30_000, ms: 960 },
+]
+
+const FETCH_RUNS = 7
+const PAGE = { author: 'author-7', limit: 50 }
+
+const msCell = (ms: number, samples: number[]): Cell => cell(ms, 'ms', { samples })
+
+const expectLength = (what: string, got: number, want: number): void => {
+  if (got !== want) throw new Error(`${what} returned ${got} rows, expected ${want}`)
+}
+
+/** A Tidings client and a bare table, both holding the same `docs` documents. */
+const fixture = async (ctx: BenchContext, docs: number) => {
+  const fields = Array.from({ length: docs }, (_, i) => docFields(i))
+  const raw = openRawDocs(
+    path.join(ctx.tmp, `fetch-raw-${docs}.db`),
+    fields.map((f) => ({ id: newId(), ...f })),
+  )
+  let client: BenchClient | null = null
+  const ours = async (): Promise<BenchClient> => {
+    if (client) return client
+    const tidings = await loadTidings()
+    client = await tidings.open(path.join(ctx.tmp, `fetch-tidings-${docs}.db`))
+    await createDocs(client, fields, 5_000)
+    return client
+  }
+  const close = async (): Promise<void> => {
+    raw.close()
+    await client?.close()
+  }
+  return { raw, ours, close }
+}
+
+const runs = (ctx: BenchContext): number => Math.max(FETCH_RUNS, ctx.runs)
+
+/** Fetch all of 3,000 and 30,000 documents, and a filtered sorted page of 50 among 100,000. */
+export const fetchBench: Bench = {
+  name: 'fetch',
+  async run(ctx) {
+    const results = new Map<number, Cell | { error: string }>()
+    for (const docs of [3_000, 30_000]) {
+      ctx.log(`fetch: all of ${docs}`)
+      const f = await fixture(ctx, docs)
+      try {
+        const select = f.raw.prepare('select * from documents')
+        const baseline = await settle(async () => {
+          const { ms, samples } = await medianTime(runs(ctx), () => expectLength('select *', select.all().length, docs))
+          return msCell(ms, samples)
+        })
+        const ours = await settle(async () => {
+          const client = await f.ours()
+          const { ms, samples } = await medianTime(runs(ctx), async () =>
+            expectLength('fetch', (await client.fetch('document', {})).length, docs),
+          )
+          return msCell(ms, samples)
+        })
+        results.set(docs, ours)
+        ctx.report(
+          makeRow({
+            bench: 'fetch',
+            measure: `fetch all of ${fmt(docs)} documents (ms)`,
+            ours,
+            baseline,
+            baselineName: 'raw `select *` of the same rows',
+            ...(docs === 30_000 ? { goal: atMost(30, '≤ 30 ms') } : {}),
+          }),
+        )
+      } finally {
+        await f.close()
+      }
+    }
+    for (const p of PROTOTYPE) {
+      const ours = results.get(p.docs === 2_900 ? 3_000 : p.docs) ?? null
+      ctx.report(
+        makeRow({
+          bench: 'fetch',
+          measure: `fetch all of ${fmt(p.docs)} documents vs the prototype's published figure (ms)`,
+          ours,
+          baseline: cell(p.ms, 'ms'),
+          baselineName: 'Dart/Drift prototype, its machine',
+          ...(p.docs === 2_900 ? { note: 'ours: 3,000' } : {}),
+        }),
+      )
+    }
+    const docs = ctx.size(100_000, 20_000)
+    ctx.log(`fetch: page of ${PAGE.limit} among ${docs}`)
+    const f = await fixture(ctx, docs)
+    try {
+      const select = f.raw.prepare('select * from documents where author = ? order by title limit ?')
+      const baseline = await settle(async () => {
+        const { ms, samples } = await medianTime(runs(ctx), () =>
+          expectLength('select page', select.all(PAGE.author, PAGE.limit).length, PAGE.limit),
+        )
+        return msCell(ms, samples)
+      })
+      const ours = await settle(async () => {
+        const client = await f.ours()
+        const { ms, samples } = await medianTime(runs(ctx), async () => {
+          const page = await client.fetch('document', {
+            where: { author: PAGE.author },
+            orderBy: { title: 'asc' },
+            limit: PAGE.limit,
+          })
+          expectLength('fetch page', page.length, PAGE.limit)
+        })
+        return msCell(ms, samples)
+      })
+      ctx.report(
+        makeRow({
+          bench: 'fetch',
+          measure: `fetch a page of ${PAGE.limit}, where author = x order by title, among ${fmt(docs)} documents (ms)`,
+          ours,
+          baseline,
+          baselineName: 'raw indexed `select … limit 50`',
+        }),
+      )
+    } finally {
+      await f.close()
+    }
+  },
+}

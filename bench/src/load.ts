@@ -1,0 +1,112 @@
+import autocannon from 'autocannon'
+import { type Bundle, HybridClock, newId, ROUTES } from '@tidings/protocol'
+import { ATTRIBUTES } from './workload.js'
+
+export const CONNECTIONS = 50
+
+/** Padding so one bundle of 4 events is about 2 KB of JSON. */
+const FILLER = 'x'.repeat(250)
+
+/** One ~2 KB bundle: one entity, four attributes, from `client` stamped by `clock`. */
+export const twoKbBundle = (client: string, clock: HybridClock): Bundle => {
+  const entity = newId()
+  const events = ATTRIBUTES.map((attribute) => ({
+    id: newId(),
+    type: 'document',
+    entity,
+    attribute,
+    value: `${attribute} ${FILLER}`,
+    hlc: clock.send(),
+    client,
+  }))
+  return { id: newId(), client, hlc: events[events.length - 1]?.hlc as string, events }
+}
+
+export interface LoadResult {
+  rps: number
+  p50: number
+  p99: number
+  requests: number
+  bodyBytes: number
+}
+
+/**
+ * autocannon against `url` at 50 connections for `seconds`. Every request carries a new body
+ * from `nextBody(connection)`; a response other than 2xx fails the measurement with its body.
+ */
+export const load = async (options: {
+  url: string
+  seconds: number
+  headers: (connection: number) => Record<string, string>
+  nextBody: (connection: number, previous: string | null) => string
+}): Promise<LoadResult> => {
+  let connections = 0
+  let failure: string | null = null
+  let bodyBytes = 0
+  const result = await autocannon({
+    url: options.url,
+    method: 'POST',
+    connections: CONNECTIONS,
+    duration: options.seconds,
+    setupClient(client) {
+      const connection = connections++
+      let chunks: Buffer[] = []
+      const first = options.nextBody(connection, null)
+      bodyBytes = Buffer.byteLength(first)
+      client.setHeadersAndBody({ 'content-type': 'application/json', ...options.headers(connection) }, first)
+      client.on('body', (chunk: Buffer) => chunks.push(chunk))
+      // Runs after each response and before the next request is written.
+      client.on('response', (status: number) => {
+        const body = Buffer.concat(chunks).toString()
+        chunks = []
+        if (status < 200 || status >= 300) failure ??= `HTTP ${status}: ${body.slice(0, 300)}`
+        client.setBody(options.nextBody(connection, body))
+      })
+    },
+  })
+  if (failure !== null) throw new Error(failure)
+  if (result.errors > 0 && result['2xx'] === 0) throw new Error(`${result.errors} connection errors, no answer`)
+  return {
+    rps: result['2xx'] / result.duration,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    requests: result['2xx'],
+    bodyBytes,
+  }
+}
+
+/** Loads `POST /v1/sync` of a Tidings server: connection i is user i's only client. */
+export const loadSync = (server: { url: string; tokens: string[] }, seconds: number): Promise<LoadResult> => {
+  const clients = server.tokens.map(() => {
+    const id = newId()
+    return { id, clock: new HybridClock({ node: id }), cursor: null as string | null }
+  })
+  if (clients.length < CONNECTIONS) throw new Error(`need ${CONNECTIONS} users, got ${clients.length}`)
+  return load({
+    url: `${server.url}${ROUTES.sync}`,
+    seconds,
+    headers: (i) => ({ authorization: `Bearer ${server.tokens[i]}` }),
+    nextBody: (i, previous) => {
+      const client = clients[i]!
+      // A real client sends the cursor it was given, so the server answers only what is new.
+      if (previous) client.cursor = (JSON.parse(previous) as { cursor: string }).cursor
+      const bundle = twoKbBundle(client.id, client.clock)
+      return JSON.stringify({ client: client.id, hlc: bundle.hlc, cursor: client.cursor, bundles: [bundle] })
+    },
+  })
+}
+
+/** The framework's bare route with the same kind of body. */
+export const loadBare = (url: string, seconds: number): Promise<LoadResult> => {
+  const id = newId()
+  const clock = new HybridClock({ node: id })
+  return load({
+    url: `${url}/bare`,
+    seconds,
+    headers: () => ({}),
+    nextBody: () => {
+      const bundle = twoKbBundle(id, clock)
+      return JSON.stringify({ client: id, hlc: bundle.hlc, cursor: null, bundles: [bundle] })
+    },
+  })
+}

@@ -1,0 +1,94 @@
+/**
+ * `npm run bench [-- --quick] [-- --only name[,name]]`: every measurement beside its baseline in
+ * one run, one Markdown table on stdout, `bench/results/latest.json`, and (full runs of every
+ * benchmark only) `bench/RESULTS.md`.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { parseArgs } from 'node:util'
+import type { Bench, BenchContext } from './context.js'
+import { fetchBench } from './fetch.js'
+import { initialSync } from './initial-sync.js'
+import { live } from './live.js'
+import { localWrite } from './local-write.js'
+import { describeMachine } from './machine.js'
+import { memory } from './memory.js'
+import { peers } from './peers.js'
+import { remoteApply } from './remote-apply.js'
+import { renderResults } from './results.js'
+import { serverThroughput } from './server-throughput.js'
+import { syncVsHistory } from './sync-vs-history.js'
+import { missing, type Row } from './table.js'
+
+const BENCHES: readonly Bench[] = [
+  localWrite,
+  remoteApply,
+  fetchBench,
+  peers,
+  memory,
+  initialSync,
+  syncVsHistory,
+  serverThroughput,
+  live,
+]
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    only: { type: 'string', multiple: true },
+    runs: { type: 'string' },
+  },
+})
+const only = (values.only ?? []).flatMap((o) => o.split(',')).filter(Boolean)
+const unknown = only.filter((name) => !BENCHES.some((b) => b.name === name))
+if (unknown.length > 0) {
+  console.error(`unknown benchmark ${unknown.join(', ')}; known: ${BENCHES.map((b) => b.name).join(', ')}`)
+  process.exit(2)
+}
+const runs = Math.max(3, Number(values.runs ?? 3))
+const quick = values.quick ?? false
+const selected = only.length > 0 ? BENCHES.filter((b) => only.includes(b.name)) : BENCHES
+
+const benchDir = path.resolve(import.meta.dirname, '..')
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'tidings-bench-'))
+const rows: Row[] = []
+const started = Date.now()
+const ctx: BenchContext = {
+  quick,
+  runs,
+  tmp,
+  size: (full, small) => (quick ? small : full),
+  report: (row) => {
+    rows.push(row)
+  },
+  log: (message) => console.error(`[${((Date.now() - started) / 1000).toFixed(1)} s] ${message}`),
+}
+
+try {
+  const machine = await describeMachine()
+  ctx.log(`${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}, SQLite ${machine.sqlite}, Postgres ${machine.postgres}`)
+  for (const bench of selected) {
+    try {
+      await bench.run(ctx)
+    } catch (error) {
+      ctx.log(`${bench.name} failed: ${error instanceof Error ? error.stack : String(error)}`)
+      rows.push({ bench: bench.name, measure: `${bench.name}: did not finish`, ours: missing(error), baseline: null })
+    }
+  }
+  const command = `npm run bench${quick ? ' -- --quick' : ''}${only.length > 0 ? ` -- --only ${only.join(',')}` : ''}`
+  const seconds = (Date.now() - started) / 1000
+  const { table, markdown } = renderResults({ rows, machine, command, seconds, quick, runs })
+  console.log(table)
+  mkdirSync(path.join(benchDir, 'results'), { recursive: true })
+  const json = { command, date: new Date().toISOString(), seconds, quick, runs, machine, rows }
+  writeFileSync(path.join(benchDir, 'results', 'latest.json'), `${JSON.stringify(json, null, 2)}\n`)
+  if (!quick && only.length === 0) {
+    writeFileSync(path.join(benchDir, 'RESULTS.md'), markdown)
+    ctx.log('wrote bench/RESULTS.md and bench/results/latest.json')
+  } else {
+    ctx.log('wrote bench/results/latest.json (RESULTS.md is written by full runs of every benchmark only)')
+  }
+} finally {
+  rmSync(tmp, { recursive: true, force: true })
+}

@@ -1,0 +1,49 @@
+import Database from 'better-sqlite3'
+import type { Event } from '@tidings/protocol'
+import { ATTRIBUTES, type DocFields } from './workload.js'
+
+/**
+ * The physical limit of the local write path: the same event rows inserted into a bare table
+ * with one cached prepared statement in one transaction (file database, WAL, 64 MiB cache).
+ */
+export const openRaw = (path: string): Database.Database => {
+  const db = new Database(path)
+  db.pragma('journal_mode = WAL')
+  db.pragma('synchronous = NORMAL') // as the client's openNodeDatabase
+  db.pragma('cache_size = -65536')
+  db.exec(`create table events (id text primary key, type text not null, entity text not null,
+    attribute text not null, value text not null, hlc text not null, client text not null)`)
+  db.exec(`create table attributes (entity text not null, attribute text not null,
+    value text not null, hlc text not null, primary key (entity, attribute))`)
+  return db
+}
+
+/** Inserts `events` in one transaction; with `lww`, also the last-writer-wins upsert per event. */
+export const rawInsert = (db: Database.Database, events: readonly Event[], lww: boolean): void => {
+  const insert = db.prepare('insert into events values (?, ?, ?, ?, ?, ?, ?)')
+  const upsert = db.prepare(`insert into attributes values (?, ?, ?, ?)
+    on conflict (entity, attribute) do update set value = excluded.value, hlc = excluded.hlc
+    where excluded.hlc > attributes.hlc`)
+  db.transaction(() => {
+    for (const e of events) {
+      const value = JSON.stringify(e.value)
+      insert.run(e.id, e.type, e.entity, e.attribute, value, e.hlc, e.client)
+      if (lww) upsert.run(e.entity, e.attribute, value, e.hlc)
+    }
+  })()
+}
+
+/** A bare typed table of documents, for the raw `select *` fetch baseline. */
+export const openRawDocs = (path: string, docs: readonly (DocFields & { id: string })[]): Database.Database => {
+  const db = new Database(path)
+  db.pragma('journal_mode = WAL')
+  db.pragma('synchronous = NORMAL') // as the client's openNodeDatabase
+  db.pragma('cache_size = -65536')
+  db.exec(`create table documents (id text primary key, ${ATTRIBUTES.map((a) => `${a} text`).join(', ')})`)
+  db.exec('create index documents_author_title on documents (author, title)')
+  const insert = db.prepare(`insert into documents values (?, ${ATTRIBUTES.map(() => '?').join(', ')})`)
+  db.transaction(() => {
+    for (const d of docs) insert.run(d.id, ...ATTRIBUTES.map((a) => d[a]))
+  })()
+  return db
+}

@@ -1,0 +1,70 @@
+/**
+ * Child-process entry that runs one HTTP server for a benchmark, so the load generator in the
+ * parent and the server never share an event loop (on 2 cores that would measure neither).
+ * argv[2] is a JSON `ServerSpec`; the first stdout line is a JSON `ServerReady`. Exits when
+ * stdin closes or on SIGTERM.
+ */
+import Fastify from 'fastify'
+
+export interface ServerSpec {
+  kind: 'tidings' | 'bare'
+  /** Tidings `db` option, e.g. `sqlite:/tmp/x.db` or a postgres URL. */
+  db?: string
+  /** Users to create; their tokens come back in `ServerReady`. */
+  users?: number
+}
+
+export interface ServerReady {
+  url: string
+  tokens: string[]
+}
+
+const BODY_LIMIT = 64 * 1024 * 1024
+
+const startBare = async (): Promise<{ url: string; close: () => Promise<void> }> => {
+  const app = Fastify({ logger: false, bodyLimit: BODY_LIMIT })
+  // The framework alone: parse the same JSON body, answer a small JSON object.
+  app.post('/bare', async (request) => ({ ok: true, size: JSON.stringify(request.body).length }))
+  const url = await app.listen({ port: 0, host: '127.0.0.1' })
+  return { url, close: () => app.close() }
+}
+
+const main = async (): Promise<void> => {
+  const spec = JSON.parse(process.argv[2] ?? '{}') as ServerSpec
+  let close: () => Promise<void>
+  const ready: ServerReady = { url: '', tokens: [] }
+  if (spec.kind === 'bare') {
+    const bare = await startBare()
+    ready.url = bare.url
+    close = bare.close
+  } else {
+    const { startServer } = await import('@tidings/server')
+    const server = await startServer({
+      db: spec.db ?? 'memory',
+      port: 0,
+      logger: false,
+      limits: { maxBodyBytes: BODY_LIMIT },
+    })
+    ready.url = server.url
+    close = () => server.close()
+    for (let i = 0; i < (spec.users ?? 1); i++) ready.tokens.push((await server.addUser(`bench${i}`)).token)
+  }
+  const stop = (): void => {
+    close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error(error)
+        process.exit(1)
+      },
+    )
+  }
+  process.stdin.on('end', stop)
+  process.stdin.resume()
+  process.on('SIGTERM', stop)
+  process.stdout.write(`${JSON.stringify(ready)}\n`)
+}
+
+main().catch((error: unknown) => {
+  process.stdout.write(`${JSON.stringify({ error: error instanceof Error ? error.stack : String(error) })}\n`)
+  process.exit(1)
+})

@@ -1,0 +1,206 @@
+import { DEFAULT_LIMITS, type Limits, TidingsError } from '@tidings/protocol'
+import type { SqliteDatabase, SqlRow } from '../driver/sqlite.js'
+import type { Schema } from '../schema/define.js'
+import type { Shapes } from '../schema/types.js'
+import { type Changes, Store, type StoreHooks } from '../store/store.js'
+import { SyncEngine } from '../sync/engine.js'
+import { Scheduler } from '../sync/scheduler.js'
+import { Transport } from '../sync/transport.js'
+import type { ServerOptions, SyncResult, SyncStatus, VerifyResult } from '../sync/types.js'
+import { rowToObject } from './objects.js'
+import { Observers } from './observe.js'
+import { compileFetch, type RawQuery } from './query.js'
+import { Transaction } from './transaction.js'
+import type { Client } from './types.js'
+
+export interface OpenClientOptions<S extends Shapes> {
+  schema: Schema<S>
+  /** The SQLite database to keep everything in; the client owns it from now on. */
+  database: SqliteDatabase
+  server?: ServerOptions
+  /** Wall clock in epoch ms (tests inject one). */
+  now?: () => number
+  /** Must match the server's limits; bundles and requests are split to fit them. */
+  limits?: Partial<Limits>
+  /** Where errors nobody awaits go (an observer callback that threw, a background sync). */
+  onError?: (error: unknown) => void
+  /** Test seams for crash tests. */
+  hooks?: StoreHooks
+}
+
+/** Opens (creating or migrating) the local store and returns the typed client. */
+export const openClient = async <S extends Shapes>(options: OpenClientOptions<S>): Promise<Client<S>> => {
+  const store = await Store.open({
+    database: options.database,
+    schema: options.schema,
+    ...(options.now ? { now: options.now } : {}),
+    ...(options.hooks ? { hooks: options.hooks } : {}),
+  })
+  return new LocalClient(store, options) as unknown as Client<S>
+}
+
+type Obj = Record<string, unknown>
+
+/** The implementation behind `Client<S>`; types are enforced by that interface. */
+export class LocalClient {
+  readonly limits: Limits
+  private readonly observers: Observers
+  private readonly engine: SyncEngine | null
+  private readonly scheduler: Scheduler
+  private closed = false
+
+  constructor(
+    /** @internal The store, for tests and tools (state dumps, query plans). */
+    readonly store: Store,
+    options: OpenClientOptions<Shapes>,
+  ) {
+    this.limits = { ...DEFAULT_LIMITS, ...options.limits }
+    const onError = options.onError ?? ((error: unknown) => console.error('tidings:', error))
+    this.observers = new Observers(onError)
+    const server = options.server
+    this.engine = server
+      ? new SyncEngine(store, new Transport(server, this.limits), this.limits, (changes) => this.changed(changes))
+      : null
+    this.scheduler = new Scheduler({
+      run: () => this.requireEngine().sync(),
+      pending: () => store.pending(),
+      onError,
+      ...(server ? { server } : {}),
+    })
+  }
+
+  get clientId(): string {
+    return this.store.clientId
+  }
+
+  get schema(): Schema {
+    return this.store.schema
+  }
+
+  get status(): SyncStatus {
+    return this.scheduler.status
+  }
+
+  onStatus(listener: (status: SyncStatus) => void): () => void {
+    return this.scheduler.subscribe(listener)
+  }
+
+  create(type: string, fields: unknown): Promise<Obj> {
+    return this.transaction((tx) => tx.create(type, fields))
+  }
+
+  async get(type: string, id: string): Promise<Obj | null> {
+    return this.read(type, id)
+  }
+
+  update(type: string, id: string, patch: unknown): Promise<Obj> {
+    return this.transaction((tx) => tx.update(type, id, patch))
+  }
+
+  delete(type: string, id: string): Promise<void> {
+    return this.transaction((tx) => tx.delete(type, id))
+  }
+
+  async fetch(type: string, query?: RawQuery): Promise<Obj[]> {
+    return this.query(type, query)
+  }
+
+  related(type: string, attribute: string, id: string, query: RawQuery = {}): Promise<Obj[]> {
+    return this.fetch(type, { ...query, where: { [attribute]: id } })
+  }
+
+  observe(type: string, query: RawQuery, callback: (rows: Obj[]) => void): () => void {
+    this.open()
+    const shape = this.schema.shape(type)
+    const compiled = compileFetch(this.store.kysely, type, shape, query)
+    return this.observers.add(
+      type,
+      () => this.store.sql.all(compiled.sql, compiled.parameters),
+      (rows) => rows.map((row) => rowToObject(shape, row)),
+      callback as (rows: unknown[]) => void,
+    )
+  }
+
+  async transaction<R>(fn: (tx: Transaction) => Promise<R>): Promise<R> {
+    this.open()
+    const tx = new Transaction(this.schema, {
+      get: (type, id) => this.read(type, id),
+      fetch: (type, query) => this.query(type, query as RawQuery | undefined),
+    })
+    let result: R
+    try {
+      result = await fn(tx)
+    } finally {
+      tx.close()
+    }
+    if (tx.ops.length === 0) return result
+    this.open()
+    const { changes } = this.store.commitLocal(tx.ops, this.limits.maxEventsPerBundle)
+    this.changed(changes)
+    this.scheduler.localWrite()
+    return result
+  }
+
+  sync(): Promise<SyncResult> {
+    this.open()
+    return this.scheduler.track(() => this.requireEngine().sync())
+  }
+
+  verify(): Promise<VerifyResult> {
+    this.open()
+    return this.scheduler.track(() => this.requireEngine().verify())
+  }
+
+  async rebuild(): Promise<void> {
+    this.open()
+    const types = this.store.rebuild()
+    this.observers.notify(types)
+  }
+
+  startSync(): void {
+    this.open()
+    this.requireEngine()
+    this.scheduler.start()
+  }
+
+  stopSync(): void {
+    this.scheduler.stop()
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    this.scheduler.stop()
+    await this.engine?.idle()
+    this.observers.clear()
+    this.store.close()
+  }
+
+  private read(type: string, id: string): Obj | null {
+    this.open()
+    const shape = this.schema.shape(type)
+    const row = this.store.row(type, id)
+    return row && Number(row.deleted) === 0 ? rowToObject(shape, row) : null
+  }
+
+  private query(type: string, query?: RawQuery): Obj[] {
+    this.open()
+    const shape = this.schema.shape(type)
+    const compiled = compileFetch(this.store.kysely, type, shape, query)
+    return this.store.sql.all<SqlRow>(compiled.sql, compiled.parameters).map((row) => rowToObject(shape, row))
+  }
+
+  private changed(changes: Changes): void {
+    this.observers.notify(changes.types)
+    this.scheduler.publish()
+  }
+
+  private requireEngine(): SyncEngine {
+    if (!this.engine) throw new TidingsError('bad_request', 'no server configured: pass `server: { url, token }` to openClient')
+    return this.engine
+  }
+
+  private open(): void {
+    if (this.closed) throw new TidingsError('bad_request', 'the client is closed')
+  }
+}

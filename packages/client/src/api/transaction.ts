@@ -1,0 +1,96 @@
+import { type JsonValue, newId, TidingsError } from '@tidings/protocol'
+import type { Schema } from '../schema/define.js'
+import { checkCreate, checkPatch } from '../schema/validate.js'
+import type { Op } from '../store/store.js'
+import { applyWrites } from './objects.js'
+
+/** Reads of committed state a transaction builds on. */
+export interface Reader {
+  get(type: string, id: string): Record<string, unknown> | null
+  fetch(type: string, query?: unknown): Record<string, unknown>[]
+}
+
+/**
+ * A unit of work, like a Core Data context: writes are validated at once and buffered in
+ * memory, then committed by the client as ONE bundle in ONE SQLite transaction when the
+ * callback resolves (nothing is written if it throws). `get` sees the transaction's own
+ * writes; `fetch` sees committed state only (it is plain SQL over the typed table).
+ */
+export class Transaction {
+  readonly ops: Op[] = []
+  /** Entities this transaction touched: their state as the transaction sees it (null = deleted). */
+  private readonly seen = new Map<string, Record<string, unknown> | null>()
+  private closed = false
+
+  constructor(
+    private readonly schema: Schema,
+    private readonly reader: Reader,
+  ) {}
+
+  async create(type: string, fields: unknown): Promise<Record<string, unknown>> {
+    this.open()
+    const { id = newId(), writes } = checkCreate(this.schema, type, fields)
+    if (this.get(type, id) !== null) throw new TidingsError('conflict', `${type} ${id} already exists`)
+    // An entity with no attribute set still needs one event to exist on other replicas.
+    const all: Array<[string, JsonValue]> = writes.length > 0 ? writes : [['deleted', false]]
+    this.push(type, id, all)
+    const object = applyWrites(this.schema.shape(type), { id }, writes)
+    this.seen.set(key(type, id), object)
+    return { ...object }
+  }
+
+  async get(type: string, id: string): Promise<Record<string, unknown> | null> {
+    return this.read(type, id)
+  }
+
+  async fetch(type: string, query?: unknown): Promise<Record<string, unknown>[]> {
+    this.open()
+    return this.reader.fetch(type, query)
+  }
+
+  async update(type: string, id: string, patch: unknown): Promise<Record<string, unknown>> {
+    this.open()
+    const writes = checkPatch(this.schema, type, patch)
+    const current = this.read(type, id)
+    if (!current) throw notFound(type, id)
+    this.push(type, id, writes)
+    const object = applyWrites(this.schema.shape(type), current, writes)
+    this.seen.set(key(type, id), object)
+    return { ...object }
+  }
+
+  async delete(type: string, id: string): Promise<void> {
+    this.open()
+    if (!this.read(type, id)) throw notFound(type, id)
+    this.push(type, id, [['deleted', true]])
+    this.seen.set(key(type, id), null)
+  }
+
+  /** Ends the transaction; later calls on it throw (it escaped its callback). */
+  close(): Op[] {
+    this.closed = true
+    return this.ops
+  }
+
+  private read(type: string, id: string): Record<string, unknown> | null {
+    this.open()
+    this.schema.shape(type)
+    const k = key(type, id)
+    if (this.seen.has(k)) {
+      const object = this.seen.get(k)
+      return object ? { ...object } : null
+    }
+    return this.reader.get(type, id)
+  }
+
+  private push(type: string, entity: string, writes: ReadonlyArray<readonly [string, JsonValue]>): void {
+    for (const [attribute, value] of writes) this.ops.push({ type, entity, attribute, value })
+  }
+
+  private open(): void {
+    if (this.closed) throw new TidingsError('bad_request', 'this transaction has already ended')
+  }
+}
+
+const key = (type: string, id: string) => `${type}\u0000${id}`
+const notFound = (type: string, id: string) => new TidingsError('not_found', `${type} ${id} does not exist`)

@@ -1,0 +1,52 @@
+import type { Schema } from '../schema/define.js'
+import type { CreateInput, Entity, Patch, Query, Shape, Shapes } from '../schema/types.js'
+import type { SyncResult, SyncStatus, VerifyResult } from '../sync/types.js'
+
+type Name<S extends Shapes> = keyof S & string
+/** Attributes of a type declared with `t.ref(...)`: the to-one side of a relationship. */
+export type RefKeys<S extends Shape> = {
+  [K in keyof S & string]: S[K]['kind'] extends 'ref' ? K : never
+}[keyof S & string]
+
+/** Reads and writes, offered by the client and by a transaction alike. */
+export interface Operations<S extends Shapes> {
+  /** Creates an entity; `id` may be given (else a UUIDv7). Throws `bad_request` on invalid fields. */
+  create<K extends Name<S>>(type: K, fields: CreateInput<S[K]>): Promise<Entity<S[K]>>
+  /** The entity, or null when it does not exist or is deleted. */
+  get<K extends Name<S>>(type: K, id: string): Promise<Entity<S[K]> | null>
+  /** Sets the given attributes (`null` clears an optional one). Throws `not_found`. */
+  update<K extends Name<S>>(type: K, id: string, patch: Patch<S[K]>): Promise<Entity<S[K]>>
+  /** Tombstones the entity (a last-writer-wins `deleted` attribute). Throws `not_found`. */
+  delete<K extends Name<S>>(type: K, id: string): Promise<void>
+  /** Entities matching the query: indexed SQL over the type's table. */
+  fetch<K extends Name<S>>(type: K, query?: Query<S[K]>): Promise<Array<Entity<S[K]>>>
+}
+
+export interface Client<S extends Shapes> extends Operations<S> {
+  /** This device's client id (generated at first open, kept in the database). */
+  readonly clientId: string
+  readonly schema: Schema<S>
+  /** The to-many side of `t.ref`: entities of `type` whose `attribute` refers to `id`. */
+  related<K extends Name<S>, A extends RefKeys<S[K]>>(
+    type: K,
+    attribute: A,
+    id: string,
+    query?: Omit<Query<S[K]>, 'where'>,
+  ): Promise<Array<Entity<S[K]>>>
+  /** Calls back at once and after every committed change (local or synced) that alters the result. */
+  observe<K extends Name<S>>(type: K, query: Query<S[K]>, callback: (rows: Array<Entity<S[K]>>) => void): () => void
+  /** All writes of `fn` become one bundle, committed atomically when `fn` resolves. */
+  transaction<R>(fn: (tx: Operations<S>) => Promise<R>): Promise<R>
+  /** One push + pull exchange with the server (pulls until caught up). */
+  sync(): Promise<SyncResult>
+  /** Compares bundle ids with the server, fetches what is missing, re-pushes what it lacks. */
+  verify(): Promise<VerifyResult>
+  /** Recomputes registers and typed tables from the event log. */
+  rebuild(): Promise<void>
+  startSync(): void
+  stopSync(): void
+  readonly status: SyncStatus
+  onStatus(listener: (status: SyncStatus) => void): () => void
+  /** Stops syncing and closes the database. */
+  close(): Promise<void>
+}

@@ -1,0 +1,88 @@
+import { ERROR_STATUS, type ErrorCode, TidingsError } from '@tidings/protocol'
+
+/** Where the worker keeps the database: OPFS, IndexedDB snapshots, or (last resort) memory. */
+export type BrowserStorage = 'opfs' | 'indexeddb' | 'memory'
+/** `auto` tries OPFS, then IndexedDB; the others force one (tests, debugging). */
+export type StoragePreference = 'auto' | 'opfs' | 'indexeddb'
+
+/** Client methods the page may call; each answers one `result` or `error`. */
+export const CALLS = [
+  'create',
+  'get',
+  'update',
+  'delete',
+  'fetch',
+  'sync',
+  'verify',
+  'rebuild',
+  'startSync',
+  'stopSync',
+] as const
+export type CallMethod = (typeof CALLS)[number]
+/** The write methods a transaction handle offers. */
+export const TX_CALLS = ['create', 'get', 'update', 'delete', 'fetch'] as const
+export type TxMethod = (typeof TX_CALLS)[number]
+
+export interface OpenOptions {
+  name: string
+  storage: StoragePreference
+  server?: { url: string | string[]; token: string }
+}
+
+/** Page → worker. `id` correlates the answer; for `observe` it also names the subscription. */
+export type Request =
+  | { kind: 'open'; id: number; options: OpenOptions }
+  | { kind: 'call'; id: number; method: CallMethod; args: unknown[] }
+  | { kind: 'observe'; id: number; type: string; query: unknown }
+  | { kind: 'unobserve'; id: number }
+  | { kind: 'begin'; id: number }
+  | { kind: 'tx-call'; id: number; tx: number; method: TxMethod; args: unknown[] }
+  | { kind: 'end'; id: number; tx: number; commit: boolean }
+  | { kind: 'close'; id: number }
+
+export interface Opened {
+  clientId: string
+  storage: BrowserStorage
+  status: unknown
+}
+
+/** Worker → page. */
+export type Reply =
+  | { kind: 'result'; id: number; value: unknown }
+  | { kind: 'error'; id: number; error: WireError }
+  | { kind: 'rows'; id: number; rows: unknown[] }
+  | { kind: 'status'; status: unknown }
+
+export interface WireError {
+  code: ErrorCode
+  message: string
+  details?: unknown
+}
+
+/** Flattens any thrown value for postMessage; unknown errors become `internal`. */
+export function toWireError(error: unknown): WireError {
+  if (error instanceof TidingsError) {
+    const wire: WireError = { code: error.code, message: error.message }
+    if (error.details !== undefined) wire.details = cloneable(error.details)
+    return wire
+  }
+  return { code: 'internal', message: error instanceof Error ? error.message : String(error) }
+}
+
+/** Rebuilds the worker's error on the page as a real `TidingsError` with the same code. */
+export function fromWireError(error: WireError): TidingsError {
+  const code: ErrorCode = Object.hasOwn(ERROR_STATUS, error.code) ? error.code : 'internal'
+  return new TidingsError(
+    code,
+    error.message,
+    error.details === undefined ? undefined : { details: error.details },
+  )
+}
+
+function cloneable(value: unknown): unknown {
+  try {
+    return structuredClone(value)
+  } catch {
+    return String(value)
+  }
+}

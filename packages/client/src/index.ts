@@ -1,0 +1,25 @@
+export { type Client, type Operations, type RefKeys } from './api/types.js'
+export { openClient, type OpenClientOptions } from './api/client.js'
+export type { SqliteDatabase, SqliteStatement } from './driver/sqlite.js'
+export { Attr, type Kind, t } from './schema/attr.js'
+export { defineSchema, type Schema } from './schema/define.js'
+export type {
+  Condition,
+  CreateInput,
+  Direction,
+  Entity,
+  OrderBy,
+  Patch,
+  Query,
+  Shape,
+  Shapes,
+  Where,
+} from './schema/types.js'
+export type { StoreHooks } from './store/store.js'
+export type { ServerOptions, SyncResult, SyncState, SyncStatus, VerifyResult } from './sync/types.js'
+export { TidingsError, isTidingsError } from '@tidings/protocol'
+
+import type { Schema } from './schema/define.js'
+import type { Entity, Shapes } from './schema/types.js'
+/** The object type of `type` in a schema: `EntityOf<typeof schema, 'document'>`. */
+export type EntityOf<S, K extends string> = S extends Schema<infer T extends Shapes> ? Entity<T[K] & {}> : never

@@ -1,0 +1,27 @@
+import Database from 'better-sqlite3'
+import type { SqliteDatabase } from './driver/sqlite.js'
+
+export interface NodeDatabaseOptions {
+  /**
+   * `normal` (default): in WAL mode a commit survives any process crash and the file never
+   * corrupts; only an OS crash or power loss may roll back the last few commits, always whole
+   * transactions (cursor and pulled events together). `full` also fsyncs every commit, for
+   * devices where losing an un-pushed local write to a power cut is unacceptable.
+   */
+  synchronous?: 'normal' | 'full'
+  /** How long a writer waits for another connection's lock before `SQLITE_BUSY`, ms. */
+  busyTimeoutMs?: number
+}
+
+/**
+ * Opens a better-sqlite3 database for the client: WAL for files (readers never block the
+ * writer), foreign keys on, a busy timeout. `':memory:'` gives a throwaway database.
+ */
+export const openNodeDatabase = (path: string, options: NodeDatabaseOptions = {}): SqliteDatabase => {
+  const db = new Database(path)
+  if (path !== ':memory:' && path !== '') db.pragma('journal_mode = WAL')
+  db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`)
+  db.pragma('foreign_keys = ON')
+  db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5_000))}`)
+  return db
+}

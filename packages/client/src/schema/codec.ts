@@ -1,0 +1,89 @@
+import { type JsonValue, jsonProblem, MAX_VALUE_DEPTH, TidingsError } from '@tidings/protocol'
+import type { AnyAttr, Kind } from './attr.js'
+
+/**
+ * Checks a value given by the app for `type.name` and turns it into the event value (JSON).
+ * Dates become ISO-8601 UTC text. Throws `bad_request` naming the field.
+ */
+export const encodeValue = (where: string, attr: AnyAttr, value: unknown): JsonValue => {
+  if (value === null) {
+    if (attr.spec.optional) return null
+    throw bad(`${where} is required and cannot be null`)
+  }
+  switch (attr.kind) {
+    case 'string':
+    case 'ref':
+      if (typeof value === 'string') return value
+      throw bad(`${where} must be a string, got ${describe(value)}`)
+    case 'number':
+      if (typeof value === 'number' && Number.isFinite(value)) return value
+      throw bad(`${where} must be a finite number, got ${describe(value)}`)
+    case 'boolean':
+      if (typeof value === 'boolean') return value
+      throw bad(`${where} must be a boolean, got ${describe(value)}`)
+    case 'date':
+      if (value instanceof Date && !Number.isNaN(value.getTime())) return value.toISOString()
+      throw bad(`${where} must be a valid Date, got ${describe(value)}`)
+    case 'json': {
+      const problem = jsonProblem(value, MAX_VALUE_DEPTH)
+      if (problem === null) return value as JsonValue
+      throw bad(`${where} must be JSON: ${problem}`)
+    }
+  }
+}
+
+/**
+ * The typed-table column value for a register value. A value of the wrong kind (an event from
+ * an app version with another schema) becomes NULL: deterministic, so replicas still agree.
+ */
+export const toColumn = (kind: Kind, value: JsonValue): unknown => {
+  if (value === null) return null
+  switch (kind) {
+    case 'string':
+    case 'ref':
+    case 'date':
+      return typeof value === 'string' ? value : null
+    case 'number':
+      return typeof value === 'number' ? value : null
+    case 'boolean':
+      return typeof value === 'boolean' ? (value ? 1 : 0) : null
+    case 'json':
+      return JSON.stringify(value)
+  }
+}
+
+/** A column value read back as the app sees it (`Date` for dates, parsed JSON). */
+export const fromColumn = (kind: Kind, value: unknown): unknown => {
+  if (value === null || value === undefined) return undefined
+  switch (kind) {
+    case 'boolean':
+      return value === 1 || value === 1n
+    case 'date':
+      return new Date(value as string)
+    case 'json':
+      return JSON.parse(value as string)
+    default:
+      return value
+  }
+}
+
+/** A query operand as a bindable SQLite value (dates as ISO text, booleans as 0/1). */
+export const toParam = (where: string, kind: Kind | 'id', value: unknown): unknown => {
+  if (value === null) return null
+  if (kind === 'id') {
+    if (typeof value === 'string') return value
+    throw bad(`${where} must be a string id, got ${describe(value)}`)
+  }
+  if (kind === 'json') return JSON.stringify(value)
+  const encoded = encodeValue(where, { kind, spec: { optional: true } } as AnyAttr, value)
+  return toColumn(kind, encoded)
+}
+
+/** The SQLite column type of a kind. */
+export const columnType = (kind: Kind): string =>
+  kind === 'number' ? 'REAL' : kind === 'boolean' ? 'INTEGER' : 'TEXT'
+
+const describe = (value: unknown): string =>
+  value instanceof Date ? 'an invalid Date' : Array.isArray(value) ? 'an array' : typeof value
+
+const bad = (message: string) => new TidingsError('bad_request', message)

@@ -1,0 +1,63 @@
+import type { AnyAttr, Attr } from './attr.js'
+
+/** The attributes of one entity type, as declared. */
+export type Shape = Record<string, AnyAttr>
+/** All entity types of a schema, as declared. */
+export type Shapes = Record<string, Shape>
+
+type Simplify<T> = { [K in keyof T]: T[K] } & {}
+
+type ValueOf<A> = A extends Attr<infer T, boolean, boolean> ? T : never
+type IsOptional<A> = A extends Attr<unknown, true, boolean> ? true : false
+type HasDefault<A> = A extends Attr<unknown, boolean, true> ? true : false
+
+type RequiredKeys<S extends Shape> = {
+  [K in keyof S]: IsOptional<S[K]> extends true ? never : K
+}[keyof S]
+type OptionalKeys<S extends Shape> = Exclude<keyof S, RequiredKeys<S>>
+type CreateRequiredKeys<S extends Shape> = {
+  [K in keyof S]: IsOptional<S[K]> extends true ? never : HasDefault<S[K]> extends true ? never : K
+}[keyof S]
+
+/** An object as `get`/`fetch` return it: `id` plus every attribute (optional ones may be absent). */
+export type Entity<S extends Shape> = Simplify<
+  { id: string } & { [K in RequiredKeys<S>]: ValueOf<S[K]> } & {
+    [K in OptionalKeys<S>]?: ValueOf<S[K]>
+  }
+>
+
+/** What `create` takes: required attributes without a default must be given; `id` may be chosen. */
+export type CreateInput<S extends Shape> = Simplify<
+  { id?: string } & { [K in CreateRequiredKeys<S>]: ValueOf<S[K]> } & {
+    [K in Exclude<keyof S, CreateRequiredKeys<S>>]?: ValueOf<S[K]>
+  }
+>
+
+/** What `update` takes: any subset; `null` clears an optional attribute. */
+export type Patch<S extends Shape> = Simplify<
+  { [K in RequiredKeys<S>]?: ValueOf<S[K]> } & { [K in OptionalKeys<S>]?: ValueOf<S[K]> | null }
+>
+
+/** Attribute names a query may filter or sort on: the declared ones plus `id`. */
+export type Field<S extends Shape> = (keyof S & string) | 'id'
+export type FieldValue<S extends Shape, K> = K extends 'id' ? string : K extends keyof S ? ValueOf<S[K]> : never
+
+/** A filter on one field: a value (equality; `null` means unset) or operators, all ANDed. */
+export type Condition<V> =
+  | V
+  | null
+  | { eq?: V | null; ne?: V | null; gt?: V; gte?: V; lt?: V; lte?: V; in?: readonly V[]; like?: string }
+
+export type Where<S extends Shape> = { [K in Field<S>]?: Condition<FieldValue<S, K>> }
+export type Direction = 'asc' | 'desc'
+export type OrderBy<S extends Shape> = { [K in Field<S>]?: Direction } | Array<{ [K in Field<S>]?: Direction }>
+
+/** A fetch request, like Core Data's `NSFetchRequest`. */
+export interface Query<S extends Shape> {
+  where?: Where<S>
+  orderBy?: OrderBy<S>
+  limit?: number
+  offset?: number
+  /** Also return deleted entities (tombstoned); they are excluded by default. */
+  includeDeleted?: boolean
+}

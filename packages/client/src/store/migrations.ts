@@ -1,0 +1,77 @@
+import { TidingsError } from '@tidings/protocol'
+import { type Kysely, type Migration, Migrator, sql } from 'kysely'
+
+/**
+ * The fixed tables of the local store. Frozen in time: a migration never changes once shipped,
+ * and is written against an untyped handle, never against today's types. Typed tables (one per
+ * schema type) are not migrations: they follow the app's schema at every open.
+ */
+const sqlWithoutRowid = sql`without rowid`
+
+const migrations: Record<string, Migration> = {
+  '0001_log': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('bundles')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('client', 'text', (c) => c.notNull())
+        .addColumn('hlc', 'text', (c) => c.notNull())
+        .addColumn('local', 'integer', (c) => c.notNull())
+        .addColumn('acknowledged', 'integer', (c) => c.notNull())
+        .execute()
+      await db.schema
+        .createTable('events')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('bundle', 'text', (c) => c.notNull())
+        .addColumn('type', 'text', (c) => c.notNull())
+        .addColumn('entity', 'text', (c) => c.notNull())
+        .addColumn('attribute', 'text', (c) => c.notNull())
+        .addColumn('value', 'text', (c) => c.notNull())
+        .addColumn('hlc', 'text', (c) => c.notNull())
+        .addColumn('client', 'text', (c) => c.notNull())
+        .execute()
+      // Loading one bundle's events (push, verify) must not scan the log.
+      await db.schema.createIndex('events_bundle').on('events').columns(['bundle', 'hlc']).execute()
+      // One row per register: the winning event of (type, entity, attribute).
+      await db.schema
+        .createTable('attributes')
+        .addColumn('type', 'text', (c) => c.notNull())
+        .addColumn('entity', 'text', (c) => c.notNull())
+        .addColumn('attribute', 'text', (c) => c.notNull())
+        .addColumn('value', 'text', (c) => c.notNull())
+        .addColumn('hlc', 'text', (c) => c.notNull())
+        .addColumn('event', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('attributes_pk', ['type', 'entity', 'attribute'])
+        .modifyEnd(sqlWithoutRowid)
+        .execute()
+      // Back-filling one attribute column when the schema learns it.
+      await db.schema
+        .createIndex('attributes_type_attribute')
+        .on('attributes')
+        .columns(['type', 'attribute'])
+        .execute()
+      await db.schema
+        .createTable('outbox')
+        .addColumn('seq', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('bundle', 'text', (c) => c.notNull().unique())
+        .execute()
+      await db.schema
+        .createTable('sync_state')
+        .addColumn('key', 'text', (c) => c.primaryKey())
+        .addColumn('value', 'text', (c) => c.notNull())
+        .execute()
+    },
+  },
+}
+
+/** Brings the fixed tables to the latest version; throws `internal` with the cause on failure. */
+export const migrate = async (db: Kysely<unknown>): Promise<void> => {
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => migrations },
+    migrationTableName: 'tidings_migration',
+    migrationLockTableName: 'tidings_migration_lock',
+  })
+  const { error } = await migrator.migrateToLatest()
+  if (error) throw new TidingsError('internal', 'local database migration failed', { cause: error })
+}

@@ -1,0 +1,209 @@
+import { type Bundle, type Event, HybridClock, type JsonValue, newId, TidingsError } from '@tidings/protocol'
+import { Kysely, SqliteDialect } from 'kysely'
+import { type SqliteDatabase, type SqlRow, StatementCache, quote } from '../driver/sqlite.js'
+import type { Schema } from '../schema/define.js'
+import { migrate } from './migrations.js'
+import * as Q from './sql.js'
+import { TypedTables, tableName } from './typed.js'
+
+/** One attribute write of a local change set, before it gets its event id and HLC. */
+export interface Op {
+  type: string
+  entity: string
+  attribute: string
+  value: JsonValue
+}
+
+/** Test seams for crash tests; never needed by apps. */
+export interface StoreHooks {
+  /** Called inside the apply transaction after each pulled bundle is applied. */
+  afterApplyBundle?: (applied: number) => void
+}
+
+export interface StoreOptions {
+  database: SqliteDatabase
+  schema: Schema
+  now?: () => number
+  hooks?: StoreHooks
+}
+
+/** What a commit changed: the types whose typed rows moved (for observers). */
+export interface Changes {
+  types: Set<string>
+  applied: number
+}
+
+/**
+ * The local store: event log, LWW registers, typed tables, outbox and sync state, all in one
+ * SQLite database. Every method is synchronous and every write is one SQLite transaction.
+ */
+export class Store {
+  private constructor(
+    readonly sql: StatementCache,
+    readonly kysely: Kysely<unknown>,
+    readonly schema: Schema,
+    readonly typed: TypedTables,
+    readonly clock: HybridClock,
+    private readonly hooks: StoreHooks,
+  ) {}
+
+  static async open(options: StoreOptions): Promise<Store> {
+    const kysely = new Kysely<unknown>({ dialect: new SqliteDialect({ database: options.database }) })
+    await migrate(kysely)
+    const sql = new StatementCache(options.database)
+    const typed = new TypedTables(sql, options.schema)
+    const clientId = sql.transaction(() => {
+      typed.evolve(kysely)
+      const known = sql.one<{ value: string }>(Q.GET_STATE, ['client'])?.value
+      if (known) return known
+      const id = newId()
+      sql.run(Q.SET_STATE, ['client', id])
+      return id
+    })
+    const state = (key: string) => sql.one<{ value: string }>(Q.GET_STATE, [key])?.value
+    const clock = new HybridClock({
+      node: clientId,
+      last: state('last_hlc') ?? null,
+      offsetMs: Number(state('offset_ms') ?? 0),
+      ...(options.now ? { now: options.now } : {}),
+    })
+    return new Store(sql, kysely, options.schema, typed, clock, options.hooks ?? {})
+  }
+
+  get clientId(): string {
+    return this.clock.node
+  }
+
+  getState(key: string): string | undefined {
+    return this.sql.one<{ value: string }>(Q.GET_STATE, [key])?.value
+  }
+
+  setState(key: string, value: string): void {
+    this.sql.run(Q.SET_STATE, [key, value])
+  }
+
+  /**
+   * Commits a local change set as one bundle in one SQLite transaction: log, registers, typed
+   * rows, outbox and the last HLC (so HLCs keep increasing across restarts).
+   */
+  commitLocal(ops: readonly Op[], maxEvents: number): { bundle: Bundle; changes: Changes } {
+    if (ops.length > maxEvents)
+      throw new TidingsError('too_large', `a transaction of ${ops.length} writes exceeds the ${maxEvents} events one bundle may carry; split it`)
+    const client = this.clientId
+    const events: Event[] = ops.map((op) => ({ id: newId(), ...op, hlc: this.clock.send(), client }))
+    const bundle: Bundle = { id: newId(), client, hlc: events[events.length - 1]!.hlc, events }
+    const changes: Changes = { types: new Set(), applied: 1 }
+    this.sql.transaction(() => {
+      this.sql.run(Q.INSERT_BUNDLE, [bundle.id, client, bundle.hlc, 1, 0])
+      for (const event of events) this.applyEvent(bundle.id, event, changes.types)
+      this.sql.run(Q.QUEUE_OUTBOX, [bundle.id])
+      this.sql.run(Q.SET_STATE, ['last_hlc', this.clock.last ?? bundle.hlc])
+    })
+    return { bundle, changes }
+  }
+
+  /**
+   * Applies remote bundles in one transaction, through the same LWW path as local writes.
+   * Idempotent (a known bundle or event id changes nothing) and order-independent. `alsoInTx`
+   * runs in the same transaction (saving the cursor, acknowledging pushed bundles).
+   */
+  applyRemote(bundles: readonly Bundle[], alsoInTx?: () => void): Changes {
+    const changes: Changes = { types: new Set(), applied: 0 }
+    this.sql.transaction(() => {
+      for (const bundle of bundles) {
+        this.clock.receive(bundle.hlc)
+        if (this.sql.run(Q.INSERT_BUNDLE, [bundle.id, bundle.client, bundle.hlc, 0, 1]) === 0) continue
+        for (const event of bundle.events) this.applyEvent(bundle.id, event, changes.types)
+        changes.applied += 1
+        this.hooks.afterApplyBundle?.(changes.applied)
+      }
+      alsoInTx?.()
+      const last = this.clock.last
+      if (last) this.sql.run(Q.SET_STATE, ['last_hlc', last])
+    })
+    return changes
+  }
+
+  private applyEvent(bundle: string, e: Event, types: Set<string>): void {
+    const value = JSON.stringify(e.value)
+    if (this.sql.run(Q.INSERT_EVENT, [e.id, bundle, e.type, e.entity, e.attribute, value, e.hlc, e.client]) === 0) return
+    if (this.sql.run(Q.UPSERT_ATTRIBUTE, [e.type, e.entity, e.attribute, value, e.hlc, e.id]) === 0) return
+    if (this.typed.materialize(e.type, e.entity, e.attribute, e.value)) types.add(e.type)
+  }
+
+  /** The typed row of an entity, deleted or not; undefined when it has never been written. */
+  row(type: string, id: string): SqlRow | undefined {
+    return this.sql.one(`SELECT * FROM ${quote(tableName(type))} WHERE id = ?`, [id])
+  }
+
+  /** A stored bundle with its events, as it travels on the wire. */
+  bundle(id: string): Bundle | undefined {
+    const head = this.sql.one<{ id: string; client: string; hlc: string }>(Q.BUNDLE_BY_ID, [id])
+    if (!head) return undefined
+    const rows = this.sql.all<Omit<Event, 'value'> & { value: string }>(Q.BUNDLE_EVENTS, [id])
+    return { ...head, events: rows.map((r) => ({ ...r, value: JSON.parse(r.value) as JsonValue })) }
+  }
+
+  /** Unacknowledged bundle ids in commit order, after outbox position `after`. */
+  outbox(after: number, limit: number): Array<{ seq: number; bundle: string }> {
+    return this.sql.all(Q.OUTBOX_PAGE, [after, limit])
+  }
+
+  pending(): number {
+    return Number(this.sql.one<{ n: number }>(Q.OUTBOX_COUNT)?.n ?? 0)
+  }
+
+  /** Marks bundles the server holds; call inside a transaction. */
+  acknowledge(ids: readonly string[]): number {
+    let removed = 0
+    for (const id of ids) {
+      removed += this.sql.run(Q.DEQUEUE_OUTBOX, [id])
+      this.sql.run(Q.ACKNOWLEDGE_BUNDLE, [id])
+    }
+    return removed
+  }
+
+  /** Queues known bundles again (verify found the server lacks them). */
+  requeue(ids: readonly string[]): void {
+    this.sql.transaction(() => {
+      for (const id of ids) this.sql.run(Q.QUEUE_OUTBOX, [id])
+    })
+  }
+
+  /** Ids of every stored bundle, or of one client's. */
+  bundleIds(client?: string): string[] {
+    const rows = client === undefined ? this.sql.all<{ id: string }>(Q.ALL_BUNDLE_IDS) : this.sql.all<{ id: string }>(Q.CLIENT_BUNDLE_IDS, [client])
+    return rows.map((r) => r.id)
+  }
+
+  /**
+   * Recomputes registers and typed tables from the log alone, by a different route than the
+   * incremental path (a window query picks each register's winner), so tests can compare them.
+   */
+  rebuild(): Set<string> {
+    this.sql.transaction(() => {
+      this.sql.run('DELETE FROM attributes')
+      this.sql.run(`INSERT INTO attributes (type, entity, attribute, value, hlc, event)
+        SELECT type, entity, attribute, value, hlc, id FROM (
+          SELECT *, row_number() OVER (PARTITION BY type, entity, attribute ORDER BY hlc DESC, id DESC) AS rn FROM events
+        ) WHERE rn = 1`)
+      this.typed.clear()
+      for (const type of Object.keys(this.schema.types)) {
+        for (const [attribute] of this.typed.columns(type)) this.typed.backfill(type, attribute)
+      }
+    })
+    return new Set(Object.keys(this.schema.types))
+  }
+
+  /** Every register and typed row, sorted: two replicas with the same events dump the same. */
+  dump(): { attributes: SqlRow[]; tables: Record<string, SqlRow[]> } {
+    const attributes = this.sql.all('SELECT type, entity, attribute, value, hlc, event FROM attributes ORDER BY type, entity, attribute')
+    const tables: Record<string, SqlRow[]> = {}
+    for (const type of Object.keys(this.schema.types)) tables[type] = this.sql.all(`SELECT * FROM ${quote(tableName(type))} ORDER BY id`)
+    return { attributes, tables }
+  }
+
+  close(): void {
+    this.sql.close()
+  }
+}

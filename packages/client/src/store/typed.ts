@@ -1,0 +1,107 @@
+import type { JsonValue } from '@tidings/protocol'
+import type { Kysely } from 'kysely'
+import { quote, type StatementCache } from '../driver/sqlite.js'
+import type { Kind } from '../schema/attr.js'
+import { toColumn } from '../schema/codec.js'
+import type { Schema } from '../schema/define.js'
+import { GET_STATE, SET_STATE } from './sql.js'
+
+/** The typed table of an entity type: `t_<type>`, one real column per attribute. */
+export const tableName = (type: string): string => `t_${type}`
+
+const MATERIALIZED = 'materialized'
+
+/**
+ * Keeps one table per schema type in step with the LWW registers, so `fetch` is indexed SQL.
+ * Registers of types or attributes the schema does not know are kept and materialize when a
+ * later app version declares them (back-filled at open).
+ */
+export class TypedTables {
+  private readonly upserts = new Map<string, { sql: string; kind: Kind }>()
+
+  constructor(
+    private readonly sql: StatementCache,
+    private readonly schema: Schema,
+  ) {
+    for (const type of Object.keys(schema.types)) {
+      for (const [attribute, kind] of this.columns(type)) {
+        const table = quote(tableName(type))
+        const col = quote(attribute)
+        this.upserts.set(`${type}.${attribute}`, {
+          kind,
+          sql: `INSERT INTO ${table} (id, ${col}) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET ${col} = excluded.${col}`,
+        })
+      }
+    }
+  }
+
+  /**
+   * Creates missing tables, columns and indexes (DDL compiled by Kysely), then back-fills every
+   * column the previous open did not maintain. Runs inside the caller's transaction.
+   */
+  evolve(kysely: Kysely<unknown>): void {
+    const before = JSON.parse(this.sql.one<{ value: string }>(GET_STATE, [MATERIALIZED])?.value ?? '{}') as Record<string, string>
+    const now: Record<string, string> = {}
+    for (const type of Object.keys(this.schema.types)) {
+      const table = tableName(type)
+      this.ddl(
+        kysely.schema
+          .createTable(table)
+          .ifNotExists()
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('deleted', 'integer', (c) => c.notNull().defaultTo(0))
+          .compile().sql,
+      )
+      const existing = new Set(this.sql.all<{ name: string }>(`PRAGMA table_info(${quote(table)})`).map((c) => c.name))
+      for (const [attribute, kind] of this.columns(type)) {
+        if (!existing.has(attribute))
+          this.ddl(kysely.schema.alterTable(table).addColumn(attribute, sqlType(kind)).compile().sql)
+        const key = `${type}.${attribute}`
+        now[key] = kind
+        if (before[key] !== kind) this.backfill(type, attribute)
+      }
+      for (const [attribute, attr] of Object.entries(this.schema.shape(type))) {
+        if (!attr.spec.indexed) continue
+        this.ddl(kysely.schema.createIndex(`${table}_${attribute}`).ifNotExists().on(table).column(attribute).compile().sql)
+      }
+    }
+    this.sql.run(SET_STATE, [MATERIALIZED, JSON.stringify(now)])
+  }
+
+  /** Writes a register's new winning value into the typed row; false when the schema lacks it. */
+  materialize(type: string, entity: string, attribute: string, value: JsonValue): boolean {
+    const upsert = this.upserts.get(`${type}.${attribute}`)
+    if (!upsert) return false
+    // The tombstone column is NOT NULL: anything but `true` (even a malformed value) means alive.
+    const column = attribute === 'deleted' ? (value === true ? 1 : 0) : toColumn(upsert.kind, value)
+    this.sql.run(upsert.sql, [entity, column])
+    return true
+  }
+
+  /** Empties every typed table (for `rebuild`). */
+  clear(): void {
+    for (const type of Object.keys(this.schema.types)) this.sql.run(`DELETE FROM ${quote(tableName(type))}`)
+  }
+
+  /** Fills one column from the registers. */
+  backfill(type: string, attribute: string): void {
+    const rows = this.sql.all<{ entity: string; value: string }>(
+      'SELECT entity, value FROM attributes WHERE type = ? AND attribute = ?',
+      [type, attribute],
+    )
+    for (const row of rows) this.materialize(type, row.entity, attribute, JSON.parse(row.value) as JsonValue)
+  }
+
+  /** `[attribute, kind]` of every column this client maintains for `type`, `deleted` included. */
+  columns(type: string): Array<[string, Kind]> {
+    const cols: Array<[string, Kind]> = [['deleted', 'boolean']]
+    for (const [attribute, attr] of Object.entries(this.schema.shape(type))) cols.push([attribute, attr.kind])
+    return cols
+  }
+
+  private ddl(text: string): void {
+    this.sql.exec(text)
+  }
+}
+
+const sqlType = (kind: Kind) => (kind === 'number' ? 'real' : kind === 'boolean' ? 'integer' : 'text')

@@ -1,0 +1,113 @@
+import { isTidingsError } from '@tidings/protocol'
+import type { ServerOptions, SyncStatus } from './types.js'
+
+const MAX_BACKOFF_MS = 60_000
+
+export interface SchedulerOptions {
+  run: () => Promise<unknown>
+  pending: () => number
+  onError: (error: unknown) => void
+  server?: ServerOptions
+}
+
+/**
+ * Automatic sync and the status stream: `start()` syncs now, then every `intervalMs`, and
+ * `debounceMs` after local writes; while offline or failing it backs off exponentially (up to a
+ * minute) instead of hammering the server. Every sync, manual or automatic, updates `status`.
+ */
+export class Scheduler {
+  private current: SyncStatus
+  private readonly listeners = new Set<(status: SyncStatus) => void>()
+  private timer: ReturnType<typeof setTimeout> | null = null
+  private started = false
+  private failures = 0
+  private readonly intervalMs: number
+  private readonly debounceMs: number
+
+  constructor(private readonly options: SchedulerOptions) {
+    this.intervalMs = options.server?.intervalMs ?? 10_000
+    this.debounceMs = options.server?.debounceMs ?? 50
+    this.current = { state: 'idle', pending: options.pending(), lastSyncedAt: null }
+  }
+
+  get status(): SyncStatus {
+    return this.current
+  }
+
+  subscribe(listener: (status: SyncStatus) => void): () => void {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
+  }
+
+  /** Runs one sync (or verify) and reflects it in the status; rethrows its error. */
+  async track<T>(work: () => Promise<T>): Promise<T> {
+    this.set({ state: 'syncing' })
+    try {
+      const result = await work()
+      this.failures = 0
+      this.set({ state: 'idle', lastSyncedAt: Date.now(), error: undefined })
+      return result
+    } catch (error) {
+      this.failures += 1
+      const offline = isTidingsError(error, 'unavailable')
+      const info = isTidingsError(error)
+        ? { code: error.code, message: error.message }
+        : { code: 'internal' as const, message: String(error) }
+      this.set({ state: offline ? 'offline' : 'error', error: info })
+      throw error
+    }
+  }
+
+  start(): void {
+    if (this.started) return
+    this.started = true
+    this.schedule(0)
+  }
+
+  stop(): void {
+    this.started = false
+    if (this.timer) clearTimeout(this.timer)
+    this.timer = null
+  }
+
+  /** A local commit happened: sync soon (coalescing bursts) when automatic sync is on. */
+  localWrite(): void {
+    this.publish()
+    if (this.started && this.failures === 0) this.schedule(this.debounceMs)
+  }
+
+  /** Re-reads the pending count and tells listeners if anything changed. */
+  publish(): void {
+    this.set({})
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.timer) clearTimeout(this.timer)
+    this.timer = setTimeout(() => void this.tick(), delayMs)
+  }
+
+  private async tick(): Promise<void> {
+    this.timer = null
+    if (!this.started) return
+    try {
+      await this.track(this.options.run)
+    } catch (error) {
+      if (!isTidingsError(error, 'unavailable')) this.options.onError(error)
+    }
+    if (!this.started) return
+    const backoff = Math.min(MAX_BACKOFF_MS, this.intervalMs * 2 ** Math.max(0, this.failures - 1))
+    this.schedule(this.failures === 0 ? this.intervalMs : Math.random() * backoff / 2 + backoff / 2)
+  }
+
+  private set(patch: Partial<SyncStatus> & { error?: SyncStatus['error'] | undefined }): void {
+    const next: SyncStatus = { ...this.current, pending: this.options.pending() }
+    for (const [key, value] of Object.entries(patch)) {
+      if (value === undefined) delete (next as unknown as Record<string, unknown>)[key]
+      else (next as unknown as Record<string, unknown>)[key] = value
+    }
+    const prev = this.current
+    if (prev.state === next.state && prev.pending === next.pending && prev.lastSyncedAt === next.lastSyncedAt && prev.error === next.error) return
+    this.current = next
+    for (const listener of this.listeners) listener(next)
+  }
+}

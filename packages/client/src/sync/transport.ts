@@ -1,0 +1,119 @@
+import {
+  AUTH_HEADER,
+  BEARER,
+  type BundleIdsResponse,
+  type GetBundlesResponse,
+  type Limits,
+  type MessageSchemas,
+  messageSchemas,
+  parseWire,
+  type PullResponse,
+  type SyncResponse,
+  TidingsError,
+} from '@tidings/protocol'
+import type { ServerOptions } from './types.js'
+
+/** An answer with the device-clock instants it was sent and received at (for the clock offset). */
+export interface Answer<T> {
+  body: T
+  sentAt: number
+  receivedAt: number
+}
+
+/** The answers this client reads, by wire schema name. */
+interface Answers {
+  syncResponse: SyncResponse
+  pullResponse: PullResponse
+  bundleIdsResponse: BundleIdsResponse
+  getBundlesResponse: GetBundlesResponse
+}
+type Key = keyof Answers & keyof MessageSchemas
+
+/**
+ * HTTP over the web `fetch` (no Node import): bearer auth, answers validated against the wire
+ * schemas, retries with exponential backoff and full jitter on network errors, 5xx and 429,
+ * failing over to the next server URL on network errors. 4xx answers become the server's
+ * typed `TidingsError` at once (retrying cannot fix them).
+ */
+export class Transport {
+  private readonly urls: string[]
+  private current = 0
+  private readonly schemas: MessageSchemas
+  private readonly fetchFn: typeof globalThis.fetch
+  private readonly attempts: number
+  private readonly backoffMs: number
+
+  constructor(
+    private readonly options: ServerOptions,
+    limits: Limits,
+    private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
+  ) {
+    this.urls = (typeof options.url === 'string' ? [options.url] : [...options.url]).map((u) => u.replace(/\/+$/, ''))
+    if (this.urls.length === 0) throw new TidingsError('bad_request', 'server.url must name at least one server')
+    this.schemas = messageSchemas(limits)
+    this.fetchFn = options.fetch ?? ((input, init) => globalThis.fetch(input, init))
+    this.attempts = Math.max(1, options.attempts ?? 5)
+    this.backoffMs = options.backoffMs ?? 200
+  }
+
+  get<K extends Key>(route: string, answer: K): Promise<Answer<Answers[K]>> {
+    return this.request('GET', route, undefined, answer)
+  }
+
+  post<K extends Key>(route: string, body: unknown, answer: K): Promise<Answer<Answers[K]>> {
+    return this.request('POST', route, body, answer)
+  }
+
+  private async request<K extends Key>(
+    method: string,
+    route: string,
+    body: unknown,
+    answer: K,
+  ): Promise<Answer<Answers[K]>> {
+    const text = body === undefined ? undefined : JSON.stringify(body)
+    let last: TidingsError | undefined
+    for (let attempt = 0; attempt < this.attempts; attempt++) {
+      if (attempt > 0) await this.sleep(this.delay(attempt))
+      const url = this.urls[this.current]! + route
+      const sentAt = Date.now()
+      let response: Response
+      try {
+        response = await this.fetchFn(url, {
+          method,
+          headers: { [AUTH_HEADER]: BEARER + this.options.token, ...(text ? { 'content-type': 'application/json' } : {}) },
+          ...(text ? { body: text } : {}),
+        })
+      } catch (cause) {
+        // Unreachable: try the next server (if any) on the next attempt.
+        this.current = (this.current + 1) % this.urls.length
+        last = new TidingsError('unavailable', `cannot reach ${url}: ${(cause as Error)?.message ?? cause}`, { cause })
+        continue
+      }
+      const receivedAt = Date.now()
+      const payload = await readJson(response)
+      if (response.ok) {
+        const parsed = parseWire(this.schemas[answer], payload, `${answer} from ${route}`) as Answers[K]
+        return { body: parsed, sentAt, receivedAt }
+      }
+      const error = TidingsError.fromBody(payload, response.status)
+      if (response.status < 500 && response.status !== 429) throw error
+      last = error
+    }
+    throw last ?? new TidingsError('unavailable', `${method} ${route} failed`)
+  }
+
+  /** Exponential backoff with full jitter, capped at 30 s. */
+  private delay(attempt: number): number {
+    return Math.random() * Math.min(30_000, this.backoffMs * 2 ** (attempt - 1))
+  }
+}
+
+const readJson = async (response: Response): Promise<unknown> => {
+  const text = await response.text()
+  if (text === '') return null
+  try {
+    return JSON.parse(text)
+  } catch {
+    return { error: { code: response.ok ? 'internal' : 'unavailable', message: `not JSON: ${text.slice(0, 200)}` } }
+  }
+}

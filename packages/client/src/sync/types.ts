@@ -1,0 +1,41 @@
+import type { ErrorCode } from '@tidings/protocol'
+
+export interface SyncResult {
+  /** Local bundles the server acknowledged in this sync. */
+  pushed: number
+  /** Remote bundles applied that this client did not have. */
+  pulled: number
+}
+
+export interface VerifyResult {
+  missingLocally: number
+  missingOnServer: number
+  pulled: number
+  pushed: number
+}
+
+export type SyncState = 'idle' | 'syncing' | 'offline' | 'error'
+
+export interface SyncStatus {
+  state: SyncState
+  /** Local bundles not yet acknowledged by the server. */
+  pending: number
+  lastSyncedAt: number | null
+  error?: { code: ErrorCode; message: string }
+}
+
+export interface ServerOptions {
+  /** One URL, or several to fail over between on network errors, in order. */
+  url: string | readonly string[]
+  token: string
+  /** The `fetch` to use (tests inject one); defaults to the global. */
+  fetch?: typeof globalThis.fetch
+  /** Attempts per request on network errors and 5xx/429, with exponential backoff and jitter. */
+  attempts?: number
+  /** Base backoff delay, ms. */
+  backoffMs?: number
+  /** `startSync` period, ms. */
+  intervalMs?: number
+  /** Delay after a local write before an automatic sync, ms (coalesces bursts). */
+  debounceMs?: number
+}

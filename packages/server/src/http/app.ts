@@ -1,0 +1,74 @@
+import { resolve } from 'node:path'
+import fastifyStatic from '@fastify/static'
+import { DEFAULT_LIMITS, type Limits, messageSchemas } from '@tidings/protocol'
+import Fastify, { type FastifyInstance } from 'fastify'
+import { authenticate } from '../auth/authenticate.js'
+import { type LiveHub, registerLiveRoute } from '../live/index.js'
+import type { Store } from '../store/store.js'
+import { RouteContext } from './context.js'
+import { handleError, handleNotFound } from './errors.js'
+import { bundleIdsRoute } from './routes/bundle-ids.js'
+import { bundlesRoute } from './routes/bundles.js'
+import { demoRoute } from './routes/demo.js'
+import { getBundlesRoute } from './routes/get-bundles.js'
+import { healthRoute } from './routes/health.js'
+import { openapiRoute } from './routes/openapi.js'
+import { syncRoute } from './routes/sync.js'
+
+export interface AppDeps {
+  store: Store
+  limits?: Partial<Limits>
+  /** Wall clock, epoch ms; injectable for tests. */
+  now?: () => number
+  /** false (default), true, or pino options. The Authorization header is always redacted. */
+  logger?: boolean | Record<string, unknown>
+  /** Serves `GET /v1/live` pokes from this hub (issue 7; see src/live/). */
+  live?: LiveHub
+  /** A built single-page app to serve at `/` (unknown non-API paths answer its index.html). */
+  static?: string
+  /** Serve `GET /config.json` with the demo token (insecure demo mode). */
+  demo?: boolean
+}
+
+const REDACT = {
+  paths: ['req.headers.authorization', 'req.headers.cookie', 'token', '*.token'],
+  censor: '[redacted]',
+}
+
+const loggerOption = (logger: AppDeps['logger']): false | Record<string, unknown> => {
+  if (!logger) return false
+  return { ...(logger === true ? {} : logger), redact: REDACT }
+}
+
+/** The Fastify app with every route of DESIGN.md §6; not listening yet. */
+export const buildApp = async (deps: AppDeps): Promise<FastifyInstance> => {
+  const limits: Limits = { ...DEFAULT_LIMITS, ...deps.limits }
+  const app = Fastify({ logger: loggerOption(deps.logger), bodyLimit: limits.maxBodyBytes })
+  const ctx = new RouteContext(deps.store, limits, messageSchemas(limits), deps.now ?? Date.now)
+  // JSON only: any other body (Fastify also parses text/plain by default) answers 415.
+  app.removeAllContentTypeParsers()
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'))
+  app.setErrorHandler(handleError)
+  healthRoute(app, ctx)
+  openapiRoute(app, ctx)
+  syncRoute(app, ctx)
+  bundlesRoute(app, ctx)
+  bundleIdsRoute(app, ctx)
+  getBundlesRoute(app, ctx)
+  if (deps.live) {
+    const { store } = deps
+    registerLiveRoute(app, { hub: deps.live, authenticate: (request) => authenticate(store, request.headers.authorization) })
+  }
+  if (deps.demo) demoRoute(app)
+  if (deps.static !== undefined) {
+    await app.register(fastifyStatic, { root: resolve(deps.static), wildcard: false })
+    app.setNotFoundHandler((request, reply) => {
+      const isApi = request.url.startsWith('/v1/')
+      if (request.method === 'GET' && !isApi) return reply.sendFile('index.html')
+      return handleNotFound(request, reply)
+    })
+  } else {
+    app.setNotFoundHandler(handleNotFound)
+  }
+  return app
+}

@@ -1,0 +1,14 @@
+import { type GetBundlesResponse, parseWire, ROUTES } from '@tidings/protocol'
+import type { FastifyInstance } from 'fastify'
+import type { RouteContext } from '../context.js'
+
+/**
+ * `POST /v1/bundles/get`: the asked bundles of the user's own stream. Ids of other users'
+ * bundles are silently absent, exactly like ids that do not exist: no existence leak.
+ */
+export const getBundlesRoute = (app: FastifyInstance, ctx: RouteContext): void => {
+  app.post(ROUTES.getBundles, { onRequest: ctx.requireCaller }, async (request): Promise<GetBundlesResponse> => {
+    const body = parseWire(ctx.schemas.getBundlesRequest, request.body, 'bundle request')
+    return { bundles: await ctx.store.getBundles(ctx.caller(request).stream, body.ids) }
+  })
+}

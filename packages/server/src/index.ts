@@ -1,0 +1,7 @@
+export { authenticate, type Caller } from './auth/authenticate.js'
+export { hashToken, newToken } from './auth/token.js'
+export { addUser, listUsers, type NewUser, revokeUser } from './auth/users.js'
+export { type AppDeps, buildApp } from './http/app.js'
+export { startServer, type RunningServer, type ServerOptions, DEFAULT_DB, DEFAULT_PORT } from './server.js'
+export { openStore } from './store/kysely-store.js'
+export type { Page, PullOptions, PushResult, Store, UserInfo } from './store/store.js'

@@ -1,0 +1,90 @@
+import type { ServerResponse } from 'node:http'
+import { ROUTES, TidingsError } from '@tidings/protocol'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import type { LiveHub } from './hub.js'
+import { SSE_HEADERS, commentFrame, pokeFrame } from './sse.js'
+
+export interface LiveRouteOptions {
+  hub: LiveHub
+  /** The server's bearer authentication: resolves the caller's stream or throws `unauthorized`. */
+  authenticate: (request: FastifyRequest) => Promise<{ stream: string }>
+  /** Comment frames this often keep idle streams alive through proxies; default 15 s. */
+  heartbeatMs?: number
+}
+
+export const DEFAULT_HEARTBEAT_MS = 15_000
+
+/**
+ * `GET /v1/live`: a `text/event-stream` of `{cursor}` pokes for the caller's stream. The stream
+ * opens with a comment once the subscription is active, so a client that syncs when the
+ * response starts cannot miss a commit in between. Open streams end before the server closes,
+ * so `close()` never waits on them.
+ */
+export const registerLiveRoute = (app: FastifyInstance, options: LiveRouteOptions): void => {
+  const open = new Set<LiveStream>()
+  const heartbeat = setInterval(() => {
+    for (const stream of open) stream.write(commentFrame('heartbeat'))
+  }, options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS)
+  heartbeat.unref()
+
+  app.addHook('preClose', async () => {
+    clearInterval(heartbeat)
+    for (const stream of open) stream.end()
+  })
+
+  app.get(ROUTES.live, async (request, reply) => {
+    const { stream: key } = await options.authenticate(request)
+    if (!options.hub.ready)
+      throw new TidingsError('unavailable', 'live pokes are unavailable on this node right now; retry or use another node')
+    reply.hijack()
+    const stream = new LiveStream(reply.raw)
+    open.add(stream)
+    const unsubscribe = options.hub.subscribe(key, {
+      poke: (cursor) => stream.poke(cursor),
+      lost: () => stream.end(),
+    })
+    reply.raw.on('close', () => {
+      unsubscribe()
+      open.delete(stream)
+    })
+    request.raw.socket.setNoDelay(true)
+    reply.raw.writeHead(200, SSE_HEADERS)
+    stream.write(commentFrame('live'))
+  })
+}
+
+/**
+ * One open response. A slow reader gets only the newest poke once its socket drains: a poke
+ * is a hint to sync to at least that cursor, so older ones add nothing.
+ */
+class LiveStream {
+  #waiting: string | null = null
+  #draining = false
+
+  constructor(readonly res: ServerResponse) {}
+
+  poke(cursor: string): void {
+    if (this.#draining) {
+      this.#waiting = cursor
+      return
+    }
+    this.write(pokeFrame(cursor))
+  }
+
+  write(frame: string): void {
+    // While the socket drains, the newest poke waits in `#waiting` and heartbeats are moot.
+    if (this.#draining || this.res.writableEnded || this.res.destroyed) return
+    if (this.res.write(frame)) return
+    this.#draining = true
+    this.res.once('drain', () => {
+      this.#draining = false
+      const cursor = this.#waiting
+      this.#waiting = null
+      if (cursor !== null) this.poke(cursor)
+    })
+  }
+
+  end(): void {
+    if (!this.res.writableEnded) this.res.end()
+  }
+}

@@ -1,0 +1,85 @@
+import type { Limits } from '@tidings/protocol'
+import { addUser, ensureUserWithToken, type NewUser } from './auth/users.js'
+import { buildApp } from './http/app.js'
+import { DEMO_TOKEN, DEMO_USER } from './http/routes/demo.js'
+import { type LiveHub, openHub, withPokes } from './live/index.js'
+import { openStore } from './store/kysely-store.js'
+import type { Store } from './store/store.js'
+
+export interface ServerOptions {
+  /** 'memory' | 'sqlite:PATH' | 'postgres://…' | 'pglite:memory' | 'pglite:DIR'; default 'sqlite:./tidings.db'. */
+  db?: string
+  /** 0 picks a free port; default 8787. */
+  port?: number
+  /** Default 127.0.0.1. */
+  host?: string
+  limits?: Partial<Limits>
+  logger?: boolean | Record<string, unknown>
+  /** A built single-page app to serve at `/`. */
+  static?: string
+  /** Insecure demo mode: user `demo` with token `demo-token`, served at `/config.json`. */
+  demo?: boolean
+  now?: () => number
+}
+
+export interface RunningServer {
+  /** `http://HOST:PORT`, no trailing slash. */
+  url: string
+  /** Stops accepting, finishes in-flight requests, then closes the database. */
+  close(): Promise<void>
+  addUser(name: string): Promise<NewUser>
+  /** The store, for tests and embedding. */
+  store: Store
+}
+
+export const DEFAULT_DB = 'sqlite:./tidings.db'
+export const DEFAULT_PORT = 8787
+
+/** Opens (and migrates) the database, then listens. */
+export const startServer = async (options: ServerOptions = {}): Promise<RunningServer> => {
+  const db = options.db ?? DEFAULT_DB
+  const stored = await openStore(db)
+  const now = options.now ?? Date.now
+  let live: LiveHub | undefined
+  try {
+    // Pokes after every commit that added bundles: in memory, or across nodes via Postgres.
+    live = await openHub(db)
+    const store = withPokes(stored, live)
+    if (options.demo) await ensureUserWithToken(store, DEMO_USER, DEMO_TOKEN, now())
+    const app = await buildApp({
+      store,
+      live,
+      now,
+      ...(options.limits && { limits: options.limits }),
+      ...(options.logger !== undefined && { logger: options.logger }),
+      ...(options.static !== undefined && { static: options.static }),
+      ...(options.demo !== undefined && { demo: options.demo }),
+    })
+    const host = options.host ?? '127.0.0.1'
+    await app.listen({ port: options.port ?? DEFAULT_PORT, host })
+    const address = app.server.address()
+    const port = typeof address === 'object' && address ? address.port : options.port
+    const urlHost = host.includes(':') ? `[${host}]` : host
+    let closing: Promise<void> | undefined
+    return {
+      url: `http://${urlHost}:${port}`,
+      store,
+      addUser: (name) => addUser(store, name, now()),
+      close: () => {
+        closing ??= (async () => {
+          try {
+            await app.close()
+            await live?.close()
+          } finally {
+            await store.close()
+          }
+        })()
+        return closing
+      },
+    }
+  } catch (err) {
+    await live?.close()
+    await stored.close()
+    throw err
+  }
+}

@@ -1,0 +1,21 @@
+import { Kysely, PostgresDialect } from 'kysely'
+import pg from 'pg'
+import type { Database } from '../schema.js'
+import type { Backend } from './family.js'
+
+/** Postgres through a `pg` pool: the production backend, shared by any number of nodes. */
+export const openPostgres = (url: string, options: { poolSize?: number } = {}): Backend => {
+  const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 20 })
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
+  return { family: 'postgres', db, description: redactPassword(url) }
+}
+
+const redactPassword = (url: string): string => {
+  try {
+    const parsed = new URL(url)
+    if (parsed.password) parsed.password = '***'
+    return parsed.toString()
+  } catch {
+    return 'postgres'
+  }
+}

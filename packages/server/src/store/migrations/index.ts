@@ -1,0 +1,13 @@
+import type { Migration, MigrationProvider } from 'kysely'
+import type { Family } from '../dialects/family.js'
+import { initial } from './0001-initial.js'
+
+/**
+ * Every migration, held in code so a bundled or installed server never looks for files on
+ * disk. Names sort in the order they run.
+ */
+export const migrationProvider = (family: Family): MigrationProvider => ({
+  async getMigrations(): Promise<Record<string, Migration>> {
+    return { '0001-initial': initial(family) }
+  },
+})

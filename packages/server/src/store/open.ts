@@ -1,0 +1,54 @@
+import { TidingsError } from '@tidings/protocol'
+import { Migrator } from 'kysely'
+import type { Backend } from './dialects/family.js'
+import { migrationProvider } from './migrations/index.js'
+
+/**
+ * Opens the database a URL names and migrates it to the latest schema:
+ * `memory`, `sqlite:PATH` (`sqlite::memory:`), `postgres://…`, `pglite:memory`, `pglite:DIR`.
+ * Drivers load lazily, so a SQLite server never loads Postgres code and vice versa.
+ */
+export const openBackend = async (url: string): Promise<Backend> => {
+  const backend = await connect(url)
+  try {
+    await migrate(backend)
+  } catch (err) {
+    await backend.db.destroy()
+    throw err
+  }
+  return backend
+}
+
+const connect = async (url: string): Promise<Backend> => {
+  if (url === 'memory') return (await import('./dialects/sqlite-backend.js')).openSqlite(':memory:')
+  if (url.startsWith('sqlite:')) {
+    const path = url.slice('sqlite:'.length)
+    if (path === '') throw badUrl(url)
+    return (await import('./dialects/sqlite-backend.js')).openSqlite(path)
+  }
+  if (url.startsWith('postgres://') || url.startsWith('postgresql://'))
+    return (await import('./dialects/postgres-backend.js')).openPostgres(url)
+  if (url.startsWith('pglite:')) {
+    const dir = url.slice('pglite:'.length)
+    if (dir === '') throw badUrl(url)
+    return (await import('./dialects/pglite-backend.js')).openPglite(dir === 'memory' ? undefined : dir)
+  }
+  throw badUrl(url)
+}
+
+const migrate = async (backend: Backend): Promise<void> => {
+  const migrator = new Migrator({ db: backend.db, provider: migrationProvider(backend.family) })
+  const { error, results } = await migrator.migrateToLatest()
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown'
+    throw new TidingsError('internal', `database migration ${failed} failed on ${backend.description}`, {
+      cause: error,
+    })
+  }
+}
+
+const badUrl = (url: string): TidingsError =>
+  new TidingsError(
+    'bad_request',
+    `unknown database URL ${JSON.stringify(url)}: use memory, sqlite:PATH, postgres://…, pglite:memory or pglite:DIR`,
+  )

@@ -1,0 +1,69 @@
+import type { Bundle } from '@tidings/protocol'
+import type { Family } from './dialects/family.js'
+
+/** A user as listed; the token hash never leaves the store except for authentication. */
+export interface UserInfo {
+  id: string
+  name: string
+  createdAt: number
+  revokedAt: number | null
+}
+
+export interface UserAuthRow extends UserInfo {
+  tokenHash: string
+}
+
+export interface PushResult {
+  /** Ids of the request's bundles the stream now holds: new and already stored alike. */
+  accepted: string[]
+  /** How many bundles this push added. */
+  added: number
+  /** The stream position after the push. */
+  head: number
+}
+
+export interface Page {
+  bundles: Bundle[]
+  /** Position to pull after next time. */
+  cursor: number
+  more: boolean
+}
+
+export interface PullOptions {
+  stream: string
+  after: number
+  limit: number
+  /** Stop adding bundles once a page holds about this many events (at least one bundle). */
+  maxEvents: number
+  /** Leave out this client's bundles: a syncing client already has its own. */
+  excludeClient?: string
+}
+
+/**
+ * Everything the server keeps, behind one small interface so every backend passes one
+ * conformance suite. Streams are keyed apart from users (today stream = user id).
+ */
+export interface Store {
+  readonly family: Family
+  readonly description: string
+  /** Throws `conflict` when the name is taken. */
+  createUser(user: { id: string; name: string; tokenHash: string; now: number }): Promise<void>
+  /** Sets a user's token (creating the user if absent), clearing any revocation. */
+  ensureUser(user: { id: string; name: string; tokenHash: string; now: number }): Promise<void>
+  findUserByTokenHash(tokenHash: string): Promise<UserAuthRow | null>
+  listUsers(): Promise<UserInfo[]>
+  /** False when no such user exists. */
+  revokeUser(name: string, now: number): Promise<boolean>
+  /** Registers unknown client ids to `userId`; answers the owner of every id asked. */
+  registerClients(userId: string, clientIds: readonly string[], now: number): Promise<Map<string, string>>
+  /**
+   * Stores the new bundles of one request atomically, each at its own stream position.
+   * Throws `conflict` when a bundle id or event id is already held with other content.
+   */
+  push(input: { stream: string; bundles: readonly Bundle[]; now: number }): Promise<PushResult>
+  pull(options: PullOptions): Promise<Page>
+  bundleIds(stream: string): Promise<string[]>
+  /** The stream's bundles among `ids`, in stream order; ids of other streams are absent. */
+  getBundles(stream: string, ids: readonly string[]): Promise<Bundle[]>
+  close(): Promise<void>
+}
