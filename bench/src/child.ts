@@ -5,15 +5,22 @@ import type { ServerReady, ServerSpec } from './server-process.js'
 
 /** Runs a bench script in a new Node process with the same loader flags (tsx, source exports). */
 export const spawnScript = (file: string, args: string[]): ChildProcess =>
-  spawn(process.execPath, [...process.execArgv, fileURLToPath(new URL(file, import.meta.url)), ...args], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  })
+  spawn(
+    process.execPath,
+    [...process.execArgv, fileURLToPath(new URL(file, import.meta.url)), ...args],
+    {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    },
+  )
 
 /** The first stdout line of `child`, parsed as JSON; rejects if the child dies first. */
 export const firstLine = <T>(child: ChildProcess, what: string, timeoutMs = 120_000): Promise<T> =>
   new Promise<T>((resolve, reject) => {
     let buffer = ''
-    const timer = setTimeout(() => reject(new Error(`${what}: no answer after ${timeoutMs} ms`)), timeoutMs)
+    const timer = setTimeout(
+      () => reject(new Error(`${what}: no answer after ${timeoutMs} ms`)),
+      timeoutMs,
+    )
     const fail = (message: string): void => {
       clearTimeout(timer)
       reject(new Error(`${what}: ${message}`))
@@ -26,7 +33,8 @@ export const firstLine = <T>(child: ChildProcess, what: string, timeoutMs = 120_
       clearTimeout(timer)
       child.removeAllListeners('exit')
       const line = JSON.parse(buffer.slice(0, end)) as T | { error: string }
-      if (line && typeof line === 'object' && 'error' in line) reject(new Error(`${what}: ${line.error}`))
+      if (line && typeof line === 'object' && 'error' in line)
+        reject(new Error(`${what}: ${line.error}`))
       else resolve(line as T)
     })
   })
@@ -34,7 +42,8 @@ export const firstLine = <T>(child: ChildProcess, what: string, timeoutMs = 120_
 /** Current and peak resident set of a process, MiB (Linux `/proc`). */
 export const rssOf = (pid: number): { rss: number; peak: number } => {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8')
-  const kib = (key: string): number => Number(new RegExp(`${key}:\\s+(\\d+)`).exec(status)?.[1] ?? Number.NaN)
+  const kib = (key: string): number =>
+    Number(new RegExp(`${key}:\\s+(\\d+)`).exec(status)?.[1] ?? Number.NaN)
   return { rss: kib('VmRSS') / 1024, peak: kib('VmHWM') / 1024 }
 }
 
@@ -46,10 +55,12 @@ export interface ServerHandle extends ServerReady {
 /** Starts a server (Tidings or the bare framework route) in its own process. */
 export const startServerProcess = async (spec: ServerSpec): Promise<ServerHandle> => {
   const child = spawnScript('./server-process.ts', [JSON.stringify(spec)])
-  const ready = await firstLine<ServerReady>(child, `server (${spec.kind} ${spec.db ?? ''})`).catch((error: unknown) => {
-    child.kill('SIGKILL')
-    throw error
-  })
+  const ready = await firstLine<ServerReady>(child, `server (${spec.kind} ${spec.db ?? ''})`).catch(
+    (error: unknown) => {
+      child.kill('SIGKILL')
+      throw error
+    },
+  )
   const pid = child.pid as number
   return {
     ...ready,
@@ -68,7 +79,10 @@ export const startServerProcess = async (spec: ServerSpec): Promise<ServerHandle
 }
 
 /** Runs `fn` with a server process and always stops it. */
-export const withServer = async <T>(spec: ServerSpec, fn: (server: ServerHandle) => Promise<T>): Promise<T> => {
+export const withServer = async <T>(
+  spec: ServerSpec,
+  fn: (server: ServerHandle) => Promise<T>,
+): Promise<T> => {
   const server = await startServerProcess(spec)
   try {
     return await fn(server)

@@ -46,7 +46,10 @@ export const ratioAtMost = (max: number, text: string): Goal => ({
 })
 
 /** ours alone must stay under `max` in its own unit. */
-export const atMost = (max: number, text: string): Goal => ({ text, met: (ours) => ours.value <= max })
+export const atMost = (max: number, text: string): Goal => ({
+  text,
+  met: (ours) => ours.value <= max,
+})
 
 export interface RowInput {
   bench: string
@@ -60,7 +63,12 @@ export interface RowInput {
 
 /** A table row with its ratio and, when both sides were measured, whether the goal is met. */
 export const makeRow = (input: RowInput): Row => {
-  const row: Row = { bench: input.bench, measure: input.measure, ours: input.ours, baseline: input.baseline }
+  const row: Row = {
+    bench: input.bench,
+    measure: input.measure,
+    ours: input.ours,
+    baseline: input.baseline,
+  }
   if (input.baselineName) row.baselineName = input.baselineName
   if (input.note) row.note = input.note
   if (isCell(input.ours) && isCell(input.baseline) && input.baseline.value !== 0)

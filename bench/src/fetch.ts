@@ -3,7 +3,7 @@ import { newId } from '@tidings/protocol'
 import { atMost, type Bench, type BenchContext, makeRow, settle } from './context.js'
 import { openRawDocs } from './raw-sqlite.js'
 import { medianTime } from './stats.js'
-import { cell, type Cell, fmt } from './table.js'
+import { type Cell, cell, fmt } from './table.js'
 import { type BenchClient, createDocs, loadTidings } from './tidings.js'
 import { docFields } from './workload.js'
 
@@ -35,7 +35,7 @@ const fixture = async (ctx: BenchContext, docs: number) => {
     if (client) return client
     const tidings = await loadTidings()
     client = await tidings.open(path.join(ctx.tmp, `fetch-tidings-${docs}.db`))
-    await createDocs(client, fields, 5_000)
+    await createDocs(client, fields)
     return client
   }
   const close = async (): Promise<void> => {
@@ -45,6 +45,8 @@ const fixture = async (ctx: BenchContext, docs: number) => {
   return { raw, ours, close }
 }
 
+type Fixture = Awaited<ReturnType<typeof fixture>>
+
 const runs = (ctx: BenchContext): number => Math.max(FETCH_RUNS, ctx.runs)
 
 /** Fetch all of 3,000 and 30,000 documents, and a filtered sorted page of 50 among 100,000. */
@@ -52,13 +54,18 @@ export const fetchBench: Bench = {
   name: 'fetch',
   async run(ctx) {
     const results = new Map<number, Cell | { error: string }>()
+    const pageDocs = ctx.size(100_000, 30_000)
+    // Under --quick the page query reuses the 30,000-document fixture.
+    let kept: Fixture | null = null
     for (const docs of [3_000, 30_000]) {
       ctx.log(`fetch: all of ${docs}`)
       const f = await fixture(ctx, docs)
       try {
         const select = f.raw.prepare('select * from documents')
         const baseline = await settle(async () => {
-          const { ms, samples } = await medianTime(runs(ctx), () => expectLength('select *', select.all().length, docs))
+          const { ms, samples } = await medianTime(runs(ctx), () =>
+            expectLength('select *', select.all().length, docs),
+          )
           return msCell(ms, samples)
         })
         const ours = await settle(async () => {
@@ -80,7 +87,8 @@ export const fetchBench: Bench = {
           }),
         )
       } finally {
-        await f.close()
+        if (docs === pageDocs) kept = f
+        else await f.close()
       }
     }
     for (const p of PROTOTYPE) {
@@ -96,11 +104,13 @@ export const fetchBench: Bench = {
         }),
       )
     }
-    const docs = ctx.size(100_000, 20_000)
+    const docs = pageDocs
     ctx.log(`fetch: page of ${PAGE.limit} among ${docs}`)
-    const f = await fixture(ctx, docs)
+    const f = kept ?? (await fixture(ctx, docs))
     try {
-      const select = f.raw.prepare('select * from documents where author = ? order by title limit ?')
+      const select = f.raw.prepare(
+        'select * from documents where author = ? order by title limit ?',
+      )
       const baseline = await settle(async () => {
         const { ms, samples } = await medianTime(runs(ctx), () =>
           expectLength('select page', select.all(PAGE.author, PAGE.limit).length, PAGE.limit),

@@ -1,16 +1,20 @@
 import path from 'node:path'
-import { type Bench, type BenchContext, atMost, makeRow, settle } from './context.js'
-import { type Backend, seededServer } from './seed.js'
+import { atMost, type Bench, type BenchContext, makeRow, settle } from './context.js'
+import { type Backend, seededUser } from './seed.js'
 import { median, repeat, time } from './stats.js'
-import { cell, type Cell, fmt } from './table.js'
+import { type Cell, cell, fmt } from './table.js'
 import { loadTidings, syncAll } from './tidings.js'
 
 /** PowerSync's published figure for 1M ops, the only outside reference we have. */
 const POWERSYNC_1M_SECONDS = 60
 
 /** A new client pulls every event of the seeded server: seconds end to end (median of runs). */
-export const initialSyncSeconds = async (ctx: BenchContext, backend: Backend, events: number): Promise<Cell> => {
-  const seeded = await seededServer(ctx, backend, events)
+export const initialSyncSeconds = async (
+  ctx: BenchContext,
+  backend: Backend,
+  events: number,
+): Promise<Cell> => {
+  const seeded = await seededUser(ctx, backend, events)
   const tidings = await loadTidings()
   const seconds = await repeat(ctx.runs, async (run) => {
     const client = await tidings.open(path.join(ctx.tmp, `initial-${backend}-${run}.db`), {
@@ -48,7 +52,10 @@ export const initialSync: Bench = {
           ours,
           baseline: cell(scaled, 's', { text: `${fmt(scaled)} s` }),
           baselineName: `PowerSync's published ~60 s per 1M ops${events === 1_000_000 ? '' : ', scaled'}`,
-          goal: atMost((15 * events) / 1_000_000, events === 1_000_000 ? '≤ 15 s' : `≤ ${fmt((15 * events) / 1_000_000)} s (15 s per 1M)`),
+          goal: atMost(
+            (15 * events) / 1_000_000,
+            events === 1_000_000 ? '≤ 15 s' : `≤ ${fmt((15 * events) / 1_000_000)} s (15 s per 1M)`,
+          ),
         }),
       )
     }

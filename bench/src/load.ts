@@ -1,5 +1,5 @@
-import autocannon from 'autocannon'
 import { type Bundle, HybridClock, newId, ROUTES } from '@tidings/protocol'
+import autocannon from 'autocannon'
 import { ATTRIBUTES } from './workload.js'
 
 export const CONNECTIONS = 50
@@ -53,7 +53,10 @@ export const load = async (options: {
       let chunks: Buffer[] = []
       const first = options.nextBody(connection, null)
       bodyBytes = Buffer.byteLength(first)
-      client.setHeadersAndBody({ 'content-type': 'application/json', ...options.headers(connection) }, first)
+      client.setHeadersAndBody(
+        { 'content-type': 'application/json', ...options.headers(connection) },
+        first,
+      )
       client.on('body', (chunk: Buffer) => chunks.push(chunk))
       // Runs after each response and before the next request is written.
       client.on('response', (status: number) => {
@@ -65,7 +68,8 @@ export const load = async (options: {
     },
   })
   if (failure !== null) throw new Error(failure)
-  if (result.errors > 0 && result['2xx'] === 0) throw new Error(`${result.errors} connection errors, no answer`)
+  if (result.errors > 0 && result['2xx'] === 0)
+    throw new Error(`${result.errors} connection errors, no answer`)
   return {
     rps: result['2xx'] / result.duration,
     p50: result.latency.p50,
@@ -75,26 +79,47 @@ export const load = async (options: {
   }
 }
 
-/** Loads `POST /v1/sync` of a Tidings server: connection i is user i's only client. */
-export const loadSync = (server: { url: string; tokens: string[] }, seconds: number): Promise<LoadResult> => {
-  const clients = server.tokens.map(() => {
+/** One simulated device per connection; kept across runs so cursors stay current. */
+export interface SyncConnection {
+  token: string
+  id: string
+  clock: HybridClock
+  cursor: string | null
+}
+
+/** Connection i is user i's only client, so its answers carry no one else's bundles. */
+export const syncConnections = (tokens: readonly string[]): SyncConnection[] => {
+  if (tokens.length < CONNECTIONS)
+    throw new Error(`need ${CONNECTIONS} users, got ${tokens.length}`)
+  return tokens.slice(0, CONNECTIONS).map((token) => {
     const id = newId()
-    return { id, clock: new HybridClock({ node: id }), cursor: null as string | null }
-  })
-  if (clients.length < CONNECTIONS) throw new Error(`need ${CONNECTIONS} users, got ${clients.length}`)
-  return load({
-    url: `${server.url}${ROUTES.sync}`,
-    seconds,
-    headers: (i) => ({ authorization: `Bearer ${server.tokens[i]}` }),
-    nextBody: (i, previous) => {
-      const client = clients[i]!
-      // A real client sends the cursor it was given, so the server answers only what is new.
-      if (previous) client.cursor = (JSON.parse(previous) as { cursor: string }).cursor
-      const bundle = twoKbBundle(client.id, client.clock)
-      return JSON.stringify({ client: client.id, hlc: bundle.hlc, cursor: client.cursor, bundles: [bundle] })
-    },
+    return { token, id, clock: new HybridClock({ node: id }), cursor: null }
   })
 }
+
+/** Loads `POST /v1/sync` of a Tidings server with one new ~2 KB bundle per request. */
+export const loadSync = (
+  url: string,
+  connections: readonly SyncConnection[],
+  seconds: number,
+): Promise<LoadResult> =>
+  load({
+    url: `${url}${ROUTES.sync}`,
+    seconds,
+    headers: (i) => ({ authorization: `Bearer ${connections[i]?.token}` }),
+    nextBody: (i, previous) => {
+      const conn = connections[i]!
+      // A real client sends the cursor it was given, so the server answers only what is new.
+      if (previous) conn.cursor = (JSON.parse(previous) as { cursor: string }).cursor
+      const bundle = twoKbBundle(conn.id, conn.clock)
+      return JSON.stringify({
+        client: conn.id,
+        hlc: bundle.hlc,
+        cursor: conn.cursor,
+        bundles: [bundle],
+      })
+    },
+  })
 
 /** The framework's bare route with the same kind of body. */
 export const loadBare = (url: string, seconds: number): Promise<LoadResult> => {

@@ -10,6 +10,8 @@ export interface Machine {
   node: string
   sqlite: string
   postgres: string
+  /** 1-minute load average when the run started: other work on the machine skews every number. */
+  loadAverage: number
 }
 
 /** The facts a reader needs to compare these numbers with their own machine. */
@@ -31,5 +33,6 @@ export const describeMachine = async (): Promise<Machine> => {
     node: process.version,
     sqlite: `${sqlite} (better-sqlite3)`,
     postgres,
+    loadAverage: Math.round(os.loadavg()[0]! * 100) / 100,
   }
 }

@@ -17,6 +17,7 @@ import { memory } from './memory.js'
 import { peers } from './peers.js'
 import { remoteApply } from './remote-apply.js'
 import { renderResults } from './results.js'
+import { stopServers } from './seed.js'
 import { serverThroughput } from './server-throughput.js'
 import { syncVsHistory } from './sync-vs-history.js'
 import { missing, type Row } from './table.js'
@@ -43,7 +44,9 @@ const { values } = parseArgs({
 const only = (values.only ?? []).flatMap((o) => o.split(',')).filter(Boolean)
 const unknown = only.filter((name) => !BENCHES.some((b) => b.name === name))
 if (unknown.length > 0) {
-  console.error(`unknown benchmark ${unknown.join(', ')}; known: ${BENCHES.map((b) => b.name).join(', ')}`)
+  console.error(
+    `unknown benchmark ${unknown.join(', ')}; known: ${BENCHES.map((b) => b.name).join(', ')}`,
+  )
   process.exit(2)
 }
 const runs = Math.max(3, Number(values.runs ?? 3))
@@ -67,13 +70,20 @@ const ctx: BenchContext = {
 
 try {
   const machine = await describeMachine()
-  ctx.log(`${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}, SQLite ${machine.sqlite}, Postgres ${machine.postgres}`)
+  ctx.log(
+    `${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}, SQLite ${machine.sqlite}, Postgres ${machine.postgres}`,
+  )
   for (const bench of selected) {
     try {
       await bench.run(ctx)
     } catch (error) {
       ctx.log(`${bench.name} failed: ${error instanceof Error ? error.stack : String(error)}`)
-      rows.push({ bench: bench.name, measure: `${bench.name}: did not finish`, ours: missing(error), baseline: null })
+      rows.push({
+        bench: bench.name,
+        measure: `${bench.name}: did not finish`,
+        ours: missing(error),
+        baseline: null,
+      })
     }
   }
   const command = `npm run bench${quick ? ' -- --quick' : ''}${only.length > 0 ? ` -- --only ${only.join(',')}` : ''}`
@@ -87,8 +97,11 @@ try {
     writeFileSync(path.join(benchDir, 'RESULTS.md'), markdown)
     ctx.log('wrote bench/RESULTS.md and bench/results/latest.json')
   } else {
-    ctx.log('wrote bench/results/latest.json (RESULTS.md is written by full runs of every benchmark only)')
+    ctx.log(
+      'wrote bench/results/latest.json (RESULTS.md is written by full runs of every benchmark only)',
+    )
   }
 } finally {
+  await stopServers()
   rmSync(tmp, { recursive: true, force: true })
 }

@@ -15,7 +15,8 @@ const main = async (): Promise<number> => {
   if (mode === 'raw') {
     // The same events and a typed table, inserted and read with bare statements.
     const db = openRaw(file as string)
-    for (let first = 0; first < docs; first += BATCH) rawInsert(db, makeEvents(Math.min(BATCH, docs - first)), true)
+    for (let first = 0; first < docs; first += BATCH)
+      rawInsert(db, makeEvents(Math.min(BATCH, docs - first)), true)
     db.close()
     const table = openRawDocs(
       `${file}.docs`,
@@ -44,7 +45,9 @@ main().then(
     process.stdout.write(`${JSON.stringify({ rows, peakMiB })}\n`)
   },
   (error: unknown) => {
-    process.stdout.write(`${JSON.stringify({ error: error instanceof Error ? error.stack : String(error) })}\n`)
+    process.stdout.write(
+      `${JSON.stringify({ error: error instanceof Error ? error.stack : String(error) })}\n`,
+    )
     process.exitCode = 1
   },
 )

@@ -2,24 +2,32 @@ import path from 'node:path'
 import { firstLine, spawnScript } from './child.js'
 import { type Bench, type BenchContext, makeRow, settle } from './context.js'
 import { median, repeat } from './stats.js'
-import { cell, type Cell, fmt } from './table.js'
+import { type Cell, cell, fmt } from './table.js'
 
 /** Peak RSS, MiB, of a fresh process that fills and reads back `docs` documents (median of runs). */
 const peakRss = async (ctx: BenchContext, mode: 'tidings' | 'raw', docs: number): Promise<Cell> => {
   const peaks = await repeat(ctx.runs, async (run) => {
-    const child = spawnScript('./memory-process.ts', [mode, String(docs), path.join(ctx.tmp, `memory-${mode}-${run}.db`)])
-    const { rows, peakMiB } = await firstLine<{ rows: number; peakMiB: number }>(child, `memory (${mode})`, 600_000)
+    const child = spawnScript('./memory-process.ts', [
+      mode,
+      String(docs),
+      path.join(ctx.tmp, `memory-${mode}-${run}.db`),
+    ])
+    const { rows, peakMiB } = await firstLine<{ rows: number; peakMiB: number }>(
+      child,
+      `memory (${mode})`,
+      600_000,
+    )
     if (rows !== docs) throw new Error(`${mode} read back ${rows} documents, expected ${docs}`)
     return peakMiB
   })
   return cell(median(peaks), 'MiB', { samples: peaks })
 }
 
-/** Peak RSS of a client process holding 100,000 entities (20,000 under --quick). */
+/** Peak RSS of a client process holding 100,000 entities (2,000 under --quick). */
 export const memory: Bench = {
   name: 'memory',
   async run(ctx) {
-    const docs = ctx.size(100_000, 20_000)
+    const docs = ctx.size(100_000, 2_000)
     ctx.log(`memory: ${docs} entities`)
     const baseline = await settle(() => peakRss(ctx, 'raw', docs))
     const ours = await settle(() => peakRss(ctx, 'tidings', docs))

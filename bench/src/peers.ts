@@ -1,7 +1,7 @@
 import * as Automerge from '@automerge/automerge'
 import { createMergeableStore } from 'tinybase/mergeable-store'
 import * as Y from 'yjs'
-import { type BenchContext, type Bench, makeRow, settle } from './context.js'
+import { type Bench, type BenchContext, makeRow, settle } from './context.js'
 import { medianTime } from './stats.js'
 import { cell, fmt } from './table.js'
 import { tidingsPeers } from './tidings-peers.js'
@@ -68,7 +68,7 @@ const PEERS: ReadonlyArray<[string, (ids: readonly string[]) => void]> = [
 export const peers: Bench = {
   name: 'peers',
   async run(ctx: BenchContext) {
-    const n = ctx.size(25_000, 5_000)
+    const n = ctx.size(25_000, 1_000)
     const ids = entityIds(n)
     const measure = `peers: ${fmt(n)} entities × 4 set on A, merged into empty B, read back (ms)`
     ctx.log(`peers: Tidings, ${n} entities`)

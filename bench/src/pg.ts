@@ -25,7 +25,9 @@ export const tempDatabase = async (): Promise<{ url: string; drop: () => Promise
   try {
     await withAdmin((client) => client.query(`create database ${name}`))
   } catch (error) {
-    throw new Error(`Postgres unreachable at ${PG_URL}: ${error instanceof Error ? error.message : String(error)}`)
+    throw new Error(
+      `Postgres unreachable at ${PG_URL}: ${error instanceof Error ? error.message : String(error)}`,
+    )
   }
   const url = new URL(PG_URL)
   url.pathname = `/${name}`

@@ -1,5 +1,5 @@
-import Database from 'better-sqlite3'
 import type { Event } from '@tidings/protocol'
+import Database from 'better-sqlite3'
 import { ATTRIBUTES, type DocFields } from './workload.js'
 
 /**
@@ -18,30 +18,48 @@ export const openRaw = (path: string): Database.Database => {
   return db
 }
 
-/** Inserts `events` in one transaction; with `lww`, also the last-writer-wins upsert per event. */
-export const rawInsert = (db: Database.Database, events: readonly Event[], lww: boolean): void => {
+/**
+ * Inserts `events` in transactions of `perTransaction` events; with `lww`, also the
+ * last-writer-wins upsert per event.
+ */
+export const rawInsert = (
+  db: Database.Database,
+  events: readonly Event[],
+  lww: boolean,
+  perTransaction = events.length,
+): void => {
   const insert = db.prepare('insert into events values (?, ?, ?, ?, ?, ?, ?)')
   const upsert = db.prepare(`insert into attributes values (?, ?, ?, ?)
     on conflict (entity, attribute) do update set value = excluded.value, hlc = excluded.hlc
     where excluded.hlc > attributes.hlc`)
-  db.transaction(() => {
-    for (const e of events) {
+  const write = db.transaction((start: number) => {
+    const end = Math.min(events.length, start + perTransaction)
+    for (let i = start; i < end; i++) {
+      const e = events[i] as Event
       const value = JSON.stringify(e.value)
       insert.run(e.id, e.type, e.entity, e.attribute, value, e.hlc, e.client)
       if (lww) upsert.run(e.entity, e.attribute, value, e.hlc)
     }
-  })()
+  })
+  for (let start = 0; start < events.length; start += perTransaction) write(start)
 }
 
 /** A bare typed table of documents, for the raw `select *` fetch baseline. */
-export const openRawDocs = (path: string, docs: readonly (DocFields & { id: string })[]): Database.Database => {
+export const openRawDocs = (
+  path: string,
+  docs: readonly (DocFields & { id: string })[],
+): Database.Database => {
   const db = new Database(path)
   db.pragma('journal_mode = WAL')
   db.pragma('synchronous = NORMAL') // as the client's openNodeDatabase
   db.pragma('cache_size = -65536')
-  db.exec(`create table documents (id text primary key, ${ATTRIBUTES.map((a) => `${a} text`).join(', ')})`)
+  db.exec(
+    `create table documents (id text primary key, ${ATTRIBUTES.map((a) => `${a} text`).join(', ')})`,
+  )
   db.exec('create index documents_author_title on documents (author, title)')
-  const insert = db.prepare(`insert into documents values (?, ${ATTRIBUTES.map(() => '?').join(', ')})`)
+  const insert = db.prepare(
+    `insert into documents values (?, ${ATTRIBUTES.map(() => '?').join(', ')})`,
+  )
   db.transaction(() => {
     for (const d of docs) insert.run(d.id, ...ATTRIBUTES.map((a) => d[a]))
   })()

@@ -41,6 +41,7 @@ same machine. "ratio" is ours ÷ baseline (for throughputs higher is better, for
 | Node | ${m.node} |
 | SQLite | ${m.sqlite} |
 | Postgres | ${m.postgres} |
+| load average at start (1 min) | ${m.loadAverage} |
 
 ## Results
 

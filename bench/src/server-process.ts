@@ -47,7 +47,8 @@ const main = async (): Promise<void> => {
     })
     ready.url = server.url
     close = () => server.close()
-    for (let i = 0; i < (spec.users ?? 1); i++) ready.tokens.push((await server.addUser(`bench${i}`)).token)
+    for (let i = 0; i < (spec.users ?? 1); i++)
+      ready.tokens.push((await server.addUser(`bench${i}`)).token)
   }
   const stop = (): void => {
     close().then(
@@ -65,6 +66,8 @@ const main = async (): Promise<void> => {
 }
 
 main().catch((error: unknown) => {
-  process.stdout.write(`${JSON.stringify({ error: error instanceof Error ? error.stack : String(error) })}\n`)
+  process.stdout.write(
+    `${JSON.stringify({ error: error instanceof Error ? error.stack : String(error) })}\n`,
+  )
   process.exit(1)
 })

@@ -23,7 +23,10 @@ export const time = async (fn: () => unknown): Promise<number> => {
 }
 
 /** Runs `fn` `runs` times one after another (never concurrently) and collects the results. */
-export const repeat = async <T>(runs: number, fn: (run: number) => Promise<T> | T): Promise<T[]> => {
+export const repeat = async <T>(
+  runs: number,
+  fn: (run: number) => Promise<T> | T,
+): Promise<T[]> => {
   const results: T[] = []
   for (let run = 0; run < runs; run++) results.push(await fn(run))
   return results

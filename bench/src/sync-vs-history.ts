@@ -1,8 +1,8 @@
 import path from 'node:path'
 import { type Bench, type BenchContext, makeRow, ratioAtMost, settle } from './context.js'
-import { seededServer } from './seed.js'
+import { seededUser } from './seed.js'
 import { median, repeat, time } from './stats.js'
-import { cell, type Cell, fmt } from './table.js'
+import { type Cell, cell, fmt } from './table.js'
 import { createDocs, loadTidings, syncAll } from './tidings.js'
 import { docFields } from './workload.js'
 
@@ -13,7 +13,7 @@ const SYNCS = 9
  * of several. O(new) sync costs the same whatever the history.
  */
 const oneEventSync = async (ctx: BenchContext, history: number): Promise<Cell> => {
-  const seeded = await seededServer(ctx, 'sqlite', history)
+  const seeded = await seededUser(ctx, 'sqlite', history)
   const tidings = await loadTidings()
   const client = await tidings.open(path.join(ctx.tmp, `history-${history}.db`), {
     url: seeded.server.url,
@@ -23,7 +23,10 @@ const oneEventSync = async (ctx: BenchContext, history: number): Promise<Cell> =
     await syncAll(client)
     await createDocs(client, [docFields(-1)])
     await client.sync()
-    const [doc] = await client.fetch('document', { where: { author: docFields(-1).author }, limit: 1 })
+    const [doc] = await client.fetch('document', {
+      where: { author: docFields(-1).author },
+      limit: 1,
+    })
     if (!doc) throw new Error('the document just created is missing')
     const samples = await repeat(Math.max(SYNCS, ctx.runs), async (i) => {
       await client.update('document', doc.id, { note: `change ${i}` })

@@ -44,14 +44,21 @@ export const fmt = (n: number): string => {
   return group(n, 3)
 }
 
-export const cell = (value: number, unit: string, extra?: { samples?: number[]; text?: string }): Cell => {
+export const cell = (
+  value: number,
+  unit: string,
+  extra?: { samples?: number[]; text?: string },
+): Cell => {
   const c: Cell = { value, unit, text: extra?.text ?? `${fmt(value)} ${unit}` }
   if (extra?.samples) c.samples = extra.samples
   return c
 }
 
 export const missing = (error: unknown): Missing => ({
-  error: error instanceof Error ? `${error.name === 'Error' ? '' : `${error.name}: `}${error.message}` : String(error),
+  error:
+    error instanceof Error
+      ? `${error.name === 'Error' ? '' : `${error.name}: `}${error.message}`
+      : String(error),
 })
 
 const show = (c: Cell | Missing | null): string => {
@@ -60,7 +67,7 @@ const show = (c: Cell | Missing | null): string => {
   return `**error:** ${c.error.split('\n')[0]?.slice(0, 160) ?? ''}`
 }
 
-const escape = (text: string): string => text.replaceAll('|', '\\|').replaceAll('\n', ' ')
+const escapeCell = (text: string): string => text.replaceAll('|', '\\|').replaceAll('\n', ' ')
 
 /** The results as one Markdown table. */
 export const renderTable = (rows: readonly Row[]): string => {
@@ -69,11 +76,14 @@ export const renderTable = (rows: readonly Row[]): string => {
   for (const row of rows) {
     const measure = row.note ? `${row.measure} (${row.note})` : row.measure
     const baseline =
-      row.baselineName && row.baseline ? `${show(row.baseline)} — ${row.baselineName}` : show(row.baseline)
-    const ratio = row.ratio === undefined || !Number.isFinite(row.ratio) ? '—' : `${fmt(row.ratio)}×`
+      row.baselineName && row.baseline
+        ? `${show(row.baseline)} — ${row.baselineName}`
+        : show(row.baseline)
+    const ratio =
+      row.ratio === undefined || !Number.isFinite(row.ratio) ? '—' : `${fmt(row.ratio)}×`
     const met = row.met === undefined ? '—' : row.met ? 'met' : '**missed**'
     const cells = [measure, show(row.ours), baseline, ratio, row.goal ?? '—', met]
-    lines.push(`| ${cells.map(escape).join(' | ')} |`)
+    lines.push(`| ${cells.map(escapeCell).join(' | ')} |`)
   }
   return lines.join('\n')
 }

@@ -2,28 +2,44 @@
  * The Tidings client as the benchmarks use it: only its public API, loaded lazily so a missing
  * or broken client becomes an error row in the table instead of ending the run.
  */
+import type { ServerOptions } from '@tidings/client'
 import type { DocFields } from './workload.js'
 
 export const loadTidings = async () => {
-  const [client, node] = await Promise.all([import('@tidings/client'), import('@tidings/client/node')])
+  const [client, node] = await Promise.all([
+    import('@tidings/client'),
+    import('@tidings/client/node'),
+  ])
   const { t } = client
   const schema = client.defineSchema({
-    document: { author: t.string().index(), title: t.string().index(), url: t.string(), note: t.string() },
+    document: {
+      author: t.string().index(),
+      title: t.string().index(),
+      url: t.string(),
+      note: t.string(),
+    },
   })
   /** A client on a database file (WAL) or `:memory:`, optionally syncing with `server`. */
-  const open = (path: string, server?: { url: string; token: string }) =>
-    client.openClient({ schema, database: node.openNodeDatabase(path), ...(server ? { server } : {}) })
+  const open = (path: string, server?: ServerOptions) =>
+    client.openClient({
+      schema,
+      database: node.openNodeDatabase(path),
+      ...(server ? { server } : {}),
+    })
   return { open, schema }
 }
 
 export type Tidings = Awaited<ReturnType<typeof loadTidings>>
 export type BenchClient = Awaited<ReturnType<Tidings['open']>>
 
+/** Documents per transaction: 2,500 × 4 = 10,000 events, the most one bundle may carry. */
+export const DOCS_PER_TRANSACTION = 2_500
+
 /** Creates `docs` in transactions of `perTransaction` documents (one bundle each). */
 export const createDocs = async (
   client: BenchClient,
   docs: readonly DocFields[],
-  perTransaction = docs.length,
+  perTransaction = DOCS_PER_TRANSACTION,
 ): Promise<void> => {
   for (let start = 0; start < docs.length; start += perTransaction) {
     const slice = docs.slice(start, start + perTransaction)

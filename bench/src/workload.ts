@@ -14,14 +14,26 @@ export const docFields = (i: number): DocFields => ({
 })
 
 /** The events that create `docs` documents, stamped by one client's clock. */
-export const makeEvents = (docs: number, clock = new HybridClock({ node: newId() }), first = 0): Event[] => {
+export const makeEvents = (
+  docs: number,
+  clock = new HybridClock({ node: newId() }),
+  first = 0,
+): Event[] => {
   const client = clock.node
   const events: Event[] = []
   for (let i = first; i < first + docs; i++) {
     const entity = newId()
     const fields = docFields(i)
     for (const attribute of ATTRIBUTES) {
-      events.push({ id: newId(), type: TYPE, entity, attribute, value: fields[attribute], hlc: clock.send(), client })
+      events.push({
+        id: newId(),
+        type: TYPE,
+        entity,
+        attribute,
+        value: fields[attribute],
+        hlc: clock.send(),
+        client,
+      })
     }
   }
   return events

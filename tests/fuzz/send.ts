@@ -14,7 +14,7 @@ export interface Sent {
  * node:http, so nothing in between fixes it up. An early answer (413 before the body is
  * read) counts even if writing the rest of the body then fails.
  */
-export const send = (base: string, request: FuzzRequest): Promise<Sent> =>
+export const send = (base: string, request: FuzzRequest, timeoutMs = 15_000): Promise<Sent> =>
   new Promise((resolve) => {
     const url = new URL(base)
     const body =
@@ -49,6 +49,11 @@ export const send = (base: string, request: FuzzRequest): Promise<Sent> =>
       },
     )
     req.on('error', (err) => done({ status: 0, text: '', error: err.message }))
+    // A server that never answers is a failure too, reported as status 0.
+    req.setTimeout(timeoutMs, () => {
+      done({ status: 0, text: '', error: `no answer in ${timeoutMs} ms` })
+      req.destroy()
+    })
     req.end(body)
   })
 

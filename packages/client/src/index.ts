@@ -1,5 +1,6 @@
-export { type Client, type Operations, type RefKeys } from './api/types.js'
-export { openClient, type OpenClientOptions } from './api/client.js'
+export { isTidingsError, TidingsError } from '@tidings/protocol'
+export { type OpenClientOptions, openClient } from './api/client.js'
+export type { Client, Operations, RefKeys } from './api/types.js'
 export type { SqliteDatabase, SqliteStatement } from './driver/sqlite.js'
 export { Attr, type Kind, t } from './schema/attr.js'
 export { defineSchema, type Schema } from './schema/define.js'
@@ -16,10 +17,16 @@ export type {
   Where,
 } from './schema/types.js'
 export type { StoreHooks } from './store/store.js'
-export type { ServerOptions, SyncResult, SyncState, SyncStatus, VerifyResult } from './sync/types.js'
-export { TidingsError, isTidingsError } from '@tidings/protocol'
+export type {
+  ServerOptions,
+  SyncResult,
+  SyncState,
+  SyncStatus,
+  VerifyResult,
+} from './sync/types.js'
 
 import type { Schema } from './schema/define.js'
 import type { Entity, Shapes } from './schema/types.js'
 /** The object type of `type` in a schema: `EntityOf<typeof schema, 'document'>`. */
-export type EntityOf<S, K extends string> = S extends Schema<infer T extends Shapes> ? Entity<T[K] & {}> : never
+export type EntityOf<S, K extends string> =
+  S extends Schema<infer T extends Shapes> ? Entity<T[K] & {}> : never

@@ -17,7 +17,10 @@ export interface NodeDatabaseOptions {
  * Opens a better-sqlite3 database for the client: WAL for files (readers never block the
  * writer), foreign keys on, a busy timeout. `':memory:'` gives a throwaway database.
  */
-export const openNodeDatabase = (path: string, options: NodeDatabaseOptions = {}): SqliteDatabase => {
+export const openNodeDatabase = (
+  path: string,
+  options: NodeDatabaseOptions = {},
+): SqliteDatabase => {
   const db = new Database(path)
   if (path !== ':memory:' && path !== '') db.pragma('journal_mode = WAL')
   db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`)

@@ -1,4 +1,5 @@
 import type { Limits } from '@tidings/protocol'
+import { DEFAULT_DB, DEFAULT_PORT } from './defaults.js'
 import { addUser, ensureUserWithToken, type NewUser } from './auth/users.js'
 import { buildApp } from './http/app.js'
 import { DEMO_TOKEN, DEMO_USER } from './http/routes/demo.js'
@@ -32,8 +33,6 @@ export interface RunningServer {
   store: Store
 }
 
-export const DEFAULT_DB = 'sqlite:./tidings.db'
-export const DEFAULT_PORT = 8787
 
 /** Opens (and migrates) the database, then listens. */
 export const startServer = async (options: ServerOptions = {}): Promise<RunningServer> => {

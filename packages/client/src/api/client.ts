@@ -1,5 +1,7 @@
-import { DEFAULT_LIMITS, type Limits, TidingsError } from '@tidings/protocol'
+import { type Bundle, DEFAULT_LIMITS, type Limits, TidingsError } from '@tidings/protocol'
 import type { SqliteDatabase, SqlRow } from '../driver/sqlite.js'
+import { createLiveSync } from '../live/create-live-sync.js'
+import type { LiveSync } from '../live/live-sync.js'
 import type { Schema } from '../schema/define.js'
 import type { Shapes } from '../schema/types.js'
 import { type Changes, Store, type StoreHooks } from '../store/store.js'
@@ -29,7 +31,9 @@ export interface OpenClientOptions<S extends Shapes> {
 }
 
 /** Opens (creating or migrating) the local store and returns the typed client. */
-export const openClient = async <S extends Shapes>(options: OpenClientOptions<S>): Promise<Client<S>> => {
+export const openClient = async <S extends Shapes>(
+  options: OpenClientOptions<S>,
+): Promise<Client<S>> => {
   const store = await Store.open({
     database: options.database,
     schema: options.schema,
@@ -47,6 +51,8 @@ export class LocalClient {
   private readonly observers: Observers
   private readonly engine: SyncEngine | null
   private readonly scheduler: Scheduler
+  /** Issue 7: syncs on server pokes while `startSync` runs (src/live/). */
+  private readonly live: LiveSync | null
   private closed = false
 
   constructor(
@@ -59,13 +65,25 @@ export class LocalClient {
     this.observers = new Observers(onError)
     const server = options.server
     this.engine = server
-      ? new SyncEngine(store, new Transport(server, this.limits), this.limits, (changes) => this.changed(changes))
+      ? new SyncEngine(
+          store,
+          new Transport(server, this.limits, options.now),
+          this.limits,
+          (changes) => this.changed(changes),
+        )
       : null
     this.scheduler = new Scheduler({
       run: () => this.requireEngine().sync(),
       pending: () => store.pending(),
       onError,
       ...(server ? { server } : {}),
+    })
+    this.live = createLiveSync({
+      server,
+      sync: () => this.sync(),
+      idle: async () => this.engine?.idle(),
+      cursor: () => store.getState('cursor') ?? null,
+      onError,
     })
   }
 
@@ -151,6 +169,17 @@ export class LocalClient {
     return this.scheduler.track(() => this.requireEngine().verify())
   }
 
+  /**
+   * @internal Applies bundles obtained out of band (tests, peer-to-peer experiments) through
+   * the same path as a pull, notifying observers. Returns how many were new.
+   */
+  receive(bundles: readonly Bundle[]): number {
+    this.open()
+    const changes = this.store.applyRemote(bundles)
+    this.changed(changes)
+    return changes.applied
+  }
+
   async rebuild(): Promise<void> {
     this.open()
     const types = this.store.rebuild()
@@ -161,16 +190,19 @@ export class LocalClient {
     this.open()
     this.requireEngine()
     this.scheduler.start()
+    this.live?.start()
   }
 
   stopSync(): void {
     this.scheduler.stop()
+    this.live?.stop()
   }
 
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
     this.scheduler.stop()
+    this.live?.stop()
     await this.engine?.idle()
     this.observers.clear()
     this.store.close()
@@ -187,7 +219,9 @@ export class LocalClient {
     this.open()
     const shape = this.schema.shape(type)
     const compiled = compileFetch(this.store.kysely, type, shape, query)
-    return this.store.sql.all<SqlRow>(compiled.sql, compiled.parameters).map((row) => rowToObject(shape, row))
+    return this.store.sql
+      .all<SqlRow>(compiled.sql, compiled.parameters)
+      .map((row) => rowToObject(shape, row))
   }
 
   private changed(changes: Changes): void {
@@ -196,7 +230,11 @@ export class LocalClient {
   }
 
   private requireEngine(): SyncEngine {
-    if (!this.engine) throw new TidingsError('bad_request', 'no server configured: pass `server: { url, token }` to openClient')
+    if (!this.engine)
+      throw new TidingsError(
+        'bad_request',
+        'no server configured: pass `server: { url, token }` to openClient',
+      )
     return this.engine
   }
 

@@ -7,7 +7,16 @@ import { tableName } from '../store/typed.js'
 /** Kysely over tables it cannot know statically: every table is `t_<type>` from the schema. */
 type Loose = Record<string, Record<string, unknown>>
 
-const OPERATORS = { eq: '=', ne: '<>', gt: '>', gte: '>=', lt: '<', lte: '<=', in: 'in', like: 'like' } as const
+const OPERATORS = {
+  eq: '=',
+  ne: '<>',
+  gt: '>',
+  gte: '>=',
+  lt: '<',
+  lte: '<=',
+  in: 'in',
+  like: 'like',
+} as const
 type Operator = keyof typeof OPERATORS
 
 export interface RawQuery {
@@ -53,35 +62,48 @@ export const compileFetch = (
       const name = op as Operator
       if (name === 'in') {
         if (!Array.isArray(operand)) throw bad(`${at}.in must be an array`)
-        q = q.where(field, 'in', operand.map((v) => toParam(at, kind, v)))
+        q = q.where(
+          field,
+          'in',
+          operand.map((v) => toParam(at, kind, v)),
+        )
       } else if (name === 'like') {
         if (typeof operand !== 'string') throw bad(`${at}.like must be a string pattern`)
         q = q.where(field, 'like', operand)
       } else {
         const v = toParam(at, kind, operand)
-        if (v === null && (name === 'eq' || name === 'ne')) q = q.where(field, name === 'eq' ? 'is' : 'is not', null)
+        if (v === null && (name === 'eq' || name === 'ne'))
+          q = q.where(field, name === 'eq' ? 'is' : 'is not', null)
         else if (v === null) throw bad(`${at}.${name} cannot compare with null`)
         else q = q.where(field, OPERATORS[name], v)
       }
     }
   }
-  const orders = query.orderBy === undefined ? [] : Array.isArray(query.orderBy) ? query.orderBy : [query.orderBy]
+  const orders =
+    query.orderBy === undefined
+      ? []
+      : Array.isArray(query.orderBy)
+        ? query.orderBy
+        : [query.orderBy]
   let byId = false
   for (const order of orders) {
     for (const [field, direction] of Object.entries(order)) {
       kindOf(field)
-      if (direction !== 'asc' && direction !== 'desc') throw bad(`orderBy ${type}.${field} must be 'asc' or 'desc'`)
+      if (direction !== 'asc' && direction !== 'desc')
+        throw bad(`orderBy ${type}.${field} must be 'asc' or 'desc'`)
       q = q.orderBy(field, direction)
       if (field === 'id') byId = true
     }
   }
   if (!byId) q = q.orderBy('id', 'asc')
   if (query.limit !== undefined) {
-    if (!Number.isInteger(query.limit) || query.limit < 0) throw bad('limit must be a non-negative integer')
+    if (!Number.isInteger(query.limit) || query.limit < 0)
+      throw bad('limit must be a non-negative integer')
     q = q.limit(query.limit)
   }
   if (query.offset !== undefined) {
-    if (!Number.isInteger(query.offset) || query.offset < 0) throw bad('offset must be a non-negative integer')
+    if (!Number.isInteger(query.offset) || query.offset < 0)
+      throw bad('offset must be a non-negative integer')
     if (query.limit === undefined) q = q.limit(-1)
     q = q.offset(query.offset)
   }
@@ -90,7 +112,10 @@ export const compileFetch = (
 }
 
 const isOperatorObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !(value instanceof Date) && !Array.isArray(value) &&
+  typeof value === 'object' &&
+  value !== null &&
+  !(value instanceof Date) &&
+  !Array.isArray(value) &&
   Object.getPrototypeOf(value) === Object.prototype
 
 const bad = (message: string) => new TidingsError('bad_request', message)

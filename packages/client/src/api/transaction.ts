@@ -29,8 +29,12 @@ export class Transaction {
 
   async create(type: string, fields: unknown): Promise<Record<string, unknown>> {
     this.open()
-    const { id = newId(), writes } = checkCreate(this.schema, type, fields)
-    if (this.get(type, id) !== null) throw new TidingsError('conflict', `${type} ${id} already exists`)
+    const checked = checkCreate(this.schema, type, fields)
+    const id = checked.id ?? newId()
+    const writes = checked.writes
+    // A fresh UUIDv7 cannot collide; only a caller-chosen id needs the existence check.
+    if (checked.id !== undefined && this.read(type, id) !== null)
+      throw new TidingsError('conflict', `${type} ${id} already exists`)
     // An entity with no attribute set still needs one event to exist on other replicas.
     const all: Array<[string, JsonValue]> = writes.length > 0 ? writes : [['deleted', false]]
     this.push(type, id, all)
@@ -83,7 +87,11 @@ export class Transaction {
     return this.reader.get(type, id)
   }
 
-  private push(type: string, entity: string, writes: ReadonlyArray<readonly [string, JsonValue]>): void {
+  private push(
+    type: string,
+    entity: string,
+    writes: ReadonlyArray<readonly [string, JsonValue]>,
+  ): void {
     for (const [attribute, value] of writes) this.ops.push({ type, entity, attribute, value })
   }
 
@@ -93,4 +101,5 @@ export class Transaction {
 }
 
 const key = (type: string, id: string) => `${type}\u0000${id}`
-const notFound = (type: string, id: string) => new TidingsError('not_found', `${type} ${id} does not exist`)
+const notFound = (type: string, id: string) =>
+  new TidingsError('not_found', `${type} ${id} does not exist`)

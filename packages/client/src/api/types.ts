@@ -1,3 +1,4 @@
+import type { Attr } from '../schema/attr.js'
 import type { Schema } from '../schema/define.js'
 import type { CreateInput, Entity, Patch, Query, Shape, Shapes } from '../schema/types.js'
 import type { SyncResult, SyncStatus, VerifyResult } from '../sync/types.js'
@@ -5,7 +6,7 @@ import type { SyncResult, SyncStatus, VerifyResult } from '../sync/types.js'
 type Name<S extends Shapes> = keyof S & string
 /** Attributes of a type declared with `t.ref(...)`: the to-one side of a relationship. */
 export type RefKeys<S extends Shape> = {
-  [K in keyof S & string]: S[K]['kind'] extends 'ref' ? K : never
+  [K in keyof S & string]: S[K] extends Attr<unknown, boolean, boolean, 'ref'> ? K : never
 }[keyof S & string]
 
 /** Reads and writes, offered by the client and by a transaction alike. */
@@ -34,7 +35,11 @@ export interface Client<S extends Shapes> extends Operations<S> {
     query?: Omit<Query<S[K]>, 'where'>,
   ): Promise<Array<Entity<S[K]>>>
   /** Calls back at once and after every committed change (local or synced) that alters the result. */
-  observe<K extends Name<S>>(type: K, query: Query<S[K]>, callback: (rows: Array<Entity<S[K]>>) => void): () => void
+  observe<K extends Name<S>>(
+    type: K,
+    query: Query<S[K]>,
+    callback: (rows: Array<Entity<S[K]>>) => void,
+  ): () => void
   /** All writes of `fn` become one bundle, committed atomically when `fn` resolves. */
   transaction<R>(fn: (tx: Operations<S>) => Promise<R>): Promise<R>
   /** One push + pull exchange with the server (pulls until caught up). */

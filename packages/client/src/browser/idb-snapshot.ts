@@ -40,7 +40,8 @@ export class IdbSnapshot {
     const flags = SQLITE_DESERIALIZE_FREEONCLOSE | SQLITE_DESERIALIZE_RESIZEABLE
     const size = saved.byteLength
     const rc = c.deserialize(db, 'main', mem, size, 0, size, 0, flags)
-    if (rc !== 0) throw new TidingsError('internal', `restoring the IndexedDB snapshot failed (${rc})`)
+    if (rc !== 0)
+      throw new TidingsError('internal', `restoring the IndexedDB snapshot failed (${rc})`)
   }
 
   /** Marks the database changed (from SQLite's commit hook); one snapshot per commit burst. */
@@ -56,10 +57,12 @@ export class IdbSnapshot {
     if (!this.#dirty || !this.#target) return
     this.#dirty = false
     const image = serialize(this.#target)
-    this.#pending = this.#pending.then(() => this.#write(image)).catch((error: unknown) => {
-      this.#failed = error
-      console.error('Tidings: saving the database to IndexedDB failed', error)
-    })
+    this.#pending = this.#pending
+      .then(() => this.#write(image))
+      .catch((error: unknown) => {
+        this.#failed = error
+        console.error('Tidings: saving the database to IndexedDB failed', error)
+      })
   }
 
   /** Waits for every captured snapshot; throws if one failed, so data loss is never silent. */

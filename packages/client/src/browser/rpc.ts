@@ -1,4 +1,5 @@
 import { ERROR_STATUS, type ErrorCode, TidingsError } from '@tidings/protocol'
+import type { ServerOptions } from '../sync/types.js'
 
 /** Where the worker keeps the database: OPFS, IndexedDB snapshots, or (last resort) memory. */
 export type BrowserStorage = 'opfs' | 'indexeddb' | 'memory'
@@ -15,6 +16,7 @@ export const CALLS = [
   'sync',
   'verify',
   'rebuild',
+  'related',
   'startSync',
   'stopSync',
 ] as const
@@ -26,7 +28,8 @@ export type TxMethod = (typeof TX_CALLS)[number]
 export interface OpenOptions {
   name: string
   storage: StoragePreference
-  server?: { url: string | string[]; token: string }
+  /** Everything but `fetch` (functions cannot cross to the worker, which uses its own). */
+  server?: Omit<ServerOptions, 'fetch'>
 }
 
 /** Page → worker. `id` correlates the answer; for `observe` it also names the subscription. */

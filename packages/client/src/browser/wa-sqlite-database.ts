@@ -148,9 +148,12 @@ class WaSqliteStatement implements SqliteStatement {
     c.clearBindings(ptr)
     const expected = c.bindCount(ptr)
     if (params.length !== expected) {
-      throw new TidingsError('internal', `statement expects ${expected} parameters, got ${params.length}`)
+      throw new TidingsError(
+        'internal',
+        `statement expects ${expected} parameters, got ${params.length}`,
+      )
     }
-    params.forEach((value, i) => this.owner.check(this.#bind(i + 1, value), 'bind'))
+    for (const [i, value] of params.entries()) this.owner.check(this.#bind(i + 1, value), 'bind')
   }
 
   #bind(index: number, value: unknown): number {
@@ -169,7 +172,10 @@ class WaSqliteStatement implements SqliteStatement {
           ? value
           : null
     if (bytes === null) {
-      throw new TidingsError('internal', `cannot bind a ${typeof value} to SQLite parameter ${index}`)
+      throw new TidingsError(
+        'internal',
+        `cannot bind a ${typeof value} to SQLite parameter ${index}`,
+      )
     }
     const mem = m._sqlite3_malloc(Math.max(bytes.byteLength, 1))
     try {

@@ -31,7 +31,11 @@ export const TRANSIENT = -1
 export function bindSqlite(module: WasmModule) {
   const n = 'number'
   const fn = (name: string, returns: 'number' | 'string', args: number) =>
-    module.cwrap(name, returns, Array.from({ length: args }, () => n))
+    module.cwrap(
+      name,
+      returns,
+      Array.from({ length: args }, () => n),
+    )
   return {
     prepare: fn('sqlite3_prepare_v2', n, 5),
     step: fn('sqlite3_step', n, 1),

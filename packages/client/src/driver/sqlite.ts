@@ -6,7 +6,10 @@
 export interface SqliteStatement {
   readonly reader: boolean
   all(params: ReadonlyArray<unknown>): unknown[]
-  run(params: ReadonlyArray<unknown>): { changes: number | bigint; lastInsertRowid: number | bigint }
+  run(params: ReadonlyArray<unknown>): {
+    changes: number | bigint
+    lastInsertRowid: number | bigint
+  }
   iterate(params: ReadonlyArray<unknown>): IterableIterator<unknown>
 }
 

@@ -12,5 +12,8 @@ export const DEFAULT_BACKOFF: BackoffOptions = { initialMs: 250, maxMs: 30_000 }
  * Jitter"): attempt n waits a uniform random time in [0, min(max, initial·2ⁿ)], so a fleet of
  * clients dropped by one server does not come back in one wave.
  */
-export const backoffDelay = (attempt: number, options: BackoffOptions, random: () => number): number =>
-  random() * Math.min(options.maxMs, options.initialMs * 2 ** Math.min(attempt, 30))
+export const backoffDelay = (
+  attempt: number,
+  options: BackoffOptions,
+  random: () => number,
+): number => random() * Math.min(options.maxMs, options.initialMs * 2 ** Math.min(attempt, 30))

@@ -40,7 +40,8 @@ export class LiveConnection {
   #attempt = 0
 
   constructor(options: LiveConnectionOptions) {
-    if (options.urls.length === 0) throw new TidingsError('bad_request', 'live: give at least one server URL')
+    if (options.urls.length === 0)
+      throw new TidingsError('bad_request', 'live: give at least one server URL')
     this.#options = options
   }
 
@@ -79,7 +80,11 @@ export class LiveConnection {
       const error = await this.#session(url, signal)
       if (signal.aborted) return
       this.#urlIndex = (this.#urlIndex + 1) % this.#options.urls.length
-      const retryInMs = backoffDelay(this.#attempt++, this.#options.backoff ?? DEFAULT_BACKOFF, this.#options.random ?? Math.random)
+      const retryInMs = backoffDelay(
+        this.#attempt++,
+        this.#options.backoff ?? DEFAULT_BACKOFF,
+        this.#options.random ?? Math.random,
+      )
       this.#state = 'waiting'
       this.#emit({ type: 'closed', url, error, retryInMs })
       await sleep(retryInMs, signal)
@@ -119,13 +124,16 @@ export class LiveConnection {
       const reader = response.body.pipeThrough(new TextDecoderStream()).getReader()
       for (;;) {
         const { done, value } = await reader.read()
-        if (done) return new TidingsError('unavailable', `live: ${base} ended the stream; reconnecting`)
+        if (done)
+          return new TidingsError('unavailable', `live: ${base} ended the stream; reconnecting`)
         touch()
         parser.push(value)
       }
     } catch (err) {
       if (timedOut)
-        return new TidingsError('unavailable', `live: no heartbeat from ${base}; reconnecting`, { cause: err })
+        return new TidingsError('unavailable', `live: no heartbeat from ${base}; reconnecting`, {
+          cause: err,
+        })
       return new TidingsError('unavailable', `live: cannot reach ${base}; retrying`, { cause: err })
     } finally {
       clearTimeout(idle)

@@ -62,7 +62,10 @@ export class SseParser {
   }
 
   #line(line: string): void {
-    if (line === '') return this.#dispatch()
+    if (line === '') {
+      this.#dispatch()
+      return
+    }
     if (line.startsWith(':')) return
     const colon = line.indexOf(':')
     const field = colon === -1 ? line : line.slice(0, colon)
@@ -92,7 +95,11 @@ export class SseParser {
     this.#data = []
     this.#event = ''
     if (data.length === 0) return
-    this.#handlers.message({ event: event || 'message', data: data.join('\n'), lastEventId: this.#lastEventId })
+    this.#handlers.message({
+      event: event || 'message',
+      data: data.join('\n'),
+      lastEventId: this.#lastEventId,
+    })
   }
 }
 

@@ -7,13 +7,13 @@ export type Kind = 'string' | 'number' | 'boolean' | 'date' | 'json' | 'ref'
  * One declared attribute. The type parameters exist only for inference: `T` is the value
  * type, `O` whether it may be absent, `D` whether it has a default (so `create` may omit it).
  */
-export class Attr<T, O extends boolean = false, D extends boolean = false> {
+export class Attr<T, O extends boolean = false, D extends boolean = false, K extends Kind = Kind> {
   declare readonly _value: T
   declare readonly _optional: O
   declare readonly _default: D
 
   constructor(
-    readonly kind: Kind,
+    readonly kind: K,
     readonly spec: {
       readonly optional: boolean
       readonly indexed: boolean
@@ -24,18 +24,22 @@ export class Attr<T, O extends boolean = false, D extends boolean = false> {
   ) {}
 
   /** The attribute may be absent; reads omit it, `update` clears it with `null`. */
-  optional(): Attr<T, true, D> {
-    return new Attr(this.kind, { ...this.spec, optional: true })
+  optional(): Attr<T, true, D, K> {
+    return new Attr<T, true, D, K>(this.kind, { ...this.spec, optional: true })
   }
 
   /** Written by `create` when the caller omits it; also read in place of a missing value. */
-  default(value: T): Attr<T, O, true> {
-    return new Attr<T, O, true>(this.kind, { ...this.spec, hasDefault: true, defaultValue: value })
+  default(value: T): Attr<T, O, true, K> {
+    return new Attr<T, O, true, K>(this.kind, {
+      ...this.spec,
+      hasDefault: true,
+      defaultValue: value,
+    })
   }
 
   /** Adds an index on this attribute's column of the typed table, for `fetch` filters and sorts. */
-  index(): Attr<T, O, D> {
-    return new Attr(this.kind, { ...this.spec, indexed: true })
+  index(): Attr<T, O, D, K> {
+    return new Attr<T, O, D, K>(this.kind, { ...this.spec, indexed: true })
   }
 }
 
@@ -50,9 +54,9 @@ export const t = {
   date: (): Attr<Date> => new Attr('date', base),
   json: <T extends JsonValue = JsonValue>(): Attr<T> => new Attr('json', base),
   /** A to-one relationship: the id of an entity of `target` (indexed, for the inverse to-many). */
-  ref: <Target extends string>(target: Target): Attr<string> =>
+  ref: <Target extends string>(target: Target): Attr<string, false, false, 'ref'> =>
     new Attr('ref', { ...base, indexed: true, target }),
 }
 
 /** Any attribute, whatever its value type. */
-export type AnyAttr = Attr<unknown, boolean, boolean>
+export type AnyAttr = Attr<unknown, boolean, boolean, Kind>

@@ -40,17 +40,32 @@ export type Patch<S extends Shape> = Simplify<
 
 /** Attribute names a query may filter or sort on: the declared ones plus `id`. */
 export type Field<S extends Shape> = (keyof S & string) | 'id'
-export type FieldValue<S extends Shape, K> = K extends 'id' ? string : K extends keyof S ? ValueOf<S[K]> : never
+export type FieldValue<S extends Shape, K> = K extends 'id'
+  ? string
+  : K extends keyof S
+    ? ValueOf<S[K]>
+    : never
 
 /** A filter on one field: a value (equality; `null` means unset) or operators, all ANDed. */
 export type Condition<V> =
   | V
   | null
-  | { eq?: V | null; ne?: V | null; gt?: V; gte?: V; lt?: V; lte?: V; in?: readonly V[]; like?: string }
+  | {
+      eq?: V | null
+      ne?: V | null
+      gt?: V
+      gte?: V
+      lt?: V
+      lte?: V
+      in?: readonly V[]
+      like?: string
+    }
 
 export type Where<S extends Shape> = { [K in Field<S>]?: Condition<FieldValue<S, K>> }
 export type Direction = 'asc' | 'desc'
-export type OrderBy<S extends Shape> = { [K in Field<S>]?: Direction } | Array<{ [K in Field<S>]?: Direction }>
+export type OrderBy<S extends Shape> =
+  | { [K in Field<S>]?: Direction }
+  | Array<{ [K in Field<S>]?: Direction }>
 
 /** A fetch request, like Core Data's `NSFetchRequest`. */
 export interface Query<S extends Shape> {

@@ -12,7 +12,11 @@ const ENTITY_ID = /^[\x21-\x7e]{1,128}$/
  * missing required attributes are `bad_request` naming the field. Defaults are filled in;
  * absent optional attributes produce no write.
  */
-export const checkCreate = (schema: Schema, type: string, input: unknown): { id?: string; writes: Writes } => {
+export const checkCreate = (
+  schema: Schema,
+  type: string,
+  input: unknown,
+): { id?: string; writes: Writes } => {
   const shape = schema.shape(type)
   const fields = asObject(type, input)
   const { id, ...rest } = fields
@@ -55,7 +59,11 @@ const asObject = (type: string, input: unknown): Record<string, unknown> => {
   return input as Record<string, unknown>
 }
 
-const rejectUnknown = (type: string, shape: Record<string, unknown>, fields: Record<string, unknown>) => {
+const rejectUnknown = (
+  type: string,
+  shape: Record<string, unknown>,
+  fields: Record<string, unknown>,
+) => {
   for (const name of Object.keys(fields)) {
     if (!Object.hasOwn(shape, name)) throw bad(`${type}.${name} is not in the schema`)
   }

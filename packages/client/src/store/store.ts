@@ -1,6 +1,13 @@
-import { type Bundle, type Event, HybridClock, type JsonValue, newId, TidingsError } from '@tidings/protocol'
+import {
+  type Bundle,
+  type Event,
+  HybridClock,
+  type JsonValue,
+  newId,
+  TidingsError,
+} from '@tidings/protocol'
 import { Kysely, SqliteDialect } from 'kysely'
-import { type SqliteDatabase, type SqlRow, StatementCache, quote } from '../driver/sqlite.js'
+import { quote, type SqliteDatabase, type SqlRow, StatementCache } from '../driver/sqlite.js'
 import type { Schema } from '../schema/define.js'
 import { migrate } from './migrations.js'
 import * as Q from './sql.js'
@@ -48,7 +55,9 @@ export class Store {
   ) {}
 
   static async open(options: StoreOptions): Promise<Store> {
-    const kysely = new Kysely<unknown>({ dialect: new SqliteDialect({ database: options.database }) })
+    const kysely = new Kysely<unknown>({
+      dialect: new SqliteDialect({ database: options.database }),
+    })
     await migrate(kysely)
     const sql = new StatementCache(options.database)
     const typed = new TypedTables(sql, options.schema)
@@ -88,9 +97,17 @@ export class Store {
    */
   commitLocal(ops: readonly Op[], maxEvents: number): { bundle: Bundle; changes: Changes } {
     if (ops.length > maxEvents)
-      throw new TidingsError('too_large', `a transaction of ${ops.length} writes exceeds the ${maxEvents} events one bundle may carry; split it`)
+      throw new TidingsError(
+        'too_large',
+        `a transaction of ${ops.length} writes exceeds the ${maxEvents} events one bundle may carry; split it`,
+      )
     const client = this.clientId
-    const events: Event[] = ops.map((op) => ({ id: newId(), ...op, hlc: this.clock.send(), client }))
+    const events: Event[] = ops.map((op) => ({
+      id: newId(),
+      ...op,
+      hlc: this.clock.send(),
+      client,
+    }))
     const bundle: Bundle = { id: newId(), client, hlc: events[events.length - 1]!.hlc, events }
     const changes: Changes = { types: new Set(), applied: 1 }
     this.sql.transaction(() => {
@@ -112,7 +129,8 @@ export class Store {
     this.sql.transaction(() => {
       for (const bundle of bundles) {
         this.clock.receive(bundle.hlc)
-        if (this.sql.run(Q.INSERT_BUNDLE, [bundle.id, bundle.client, bundle.hlc, 0, 1]) === 0) continue
+        if (this.sql.run(Q.INSERT_BUNDLE, [bundle.id, bundle.client, bundle.hlc, 0, 1]) === 0)
+          continue
         for (const event of bundle.events) this.applyEvent(bundle.id, event, changes.types)
         changes.applied += 1
         this.hooks.afterApplyBundle?.(changes.applied)
@@ -126,8 +144,21 @@ export class Store {
 
   private applyEvent(bundle: string, e: Event, types: Set<string>): void {
     const value = JSON.stringify(e.value)
-    if (this.sql.run(Q.INSERT_EVENT, [e.id, bundle, e.type, e.entity, e.attribute, value, e.hlc, e.client]) === 0) return
-    if (this.sql.run(Q.UPSERT_ATTRIBUTE, [e.type, e.entity, e.attribute, value, e.hlc, e.id]) === 0) return
+    if (
+      this.sql.run(Q.INSERT_EVENT, [
+        e.id,
+        bundle,
+        e.type,
+        e.entity,
+        e.attribute,
+        value,
+        e.hlc,
+        e.client,
+      ]) === 0
+    )
+      return
+    if (this.sql.run(Q.UPSERT_ATTRIBUTE, [e.type, e.entity, e.attribute, value, e.hlc, e.id]) === 0)
+      return
     if (this.typed.materialize(e.type, e.entity, e.attribute, e.value)) types.add(e.type)
   }
 
@@ -172,7 +203,10 @@ export class Store {
 
   /** Ids of every stored bundle, or of one client's. */
   bundleIds(client?: string): string[] {
-    const rows = client === undefined ? this.sql.all<{ id: string }>(Q.ALL_BUNDLE_IDS) : this.sql.all<{ id: string }>(Q.CLIENT_BUNDLE_IDS, [client])
+    const rows =
+      client === undefined
+        ? this.sql.all<{ id: string }>(Q.ALL_BUNDLE_IDS)
+        : this.sql.all<{ id: string }>(Q.CLIENT_BUNDLE_IDS, [client])
     return rows.map((r) => r.id)
   }
 
@@ -197,9 +231,12 @@ export class Store {
 
   /** Every register and typed row, sorted: two replicas with the same events dump the same. */
   dump(): { attributes: SqlRow[]; tables: Record<string, SqlRow[]> } {
-    const attributes = this.sql.all('SELECT type, entity, attribute, value, hlc, event FROM attributes ORDER BY type, entity, attribute')
+    const attributes = this.sql.all(
+      'SELECT type, entity, attribute, value, hlc, event FROM attributes ORDER BY type, entity, attribute',
+    )
     const tables: Record<string, SqlRow[]> = {}
-    for (const type of Object.keys(this.schema.types)) tables[type] = this.sql.all(`SELECT * FROM ${quote(tableName(type))} ORDER BY id`)
+    for (const type of Object.keys(this.schema.types))
+      tables[type] = this.sql.all(`SELECT * FROM ${quote(tableName(type))} ORDER BY id`)
     return { attributes, tables }
   }
 

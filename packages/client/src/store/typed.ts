@@ -40,7 +40,9 @@ export class TypedTables {
    * column the previous open did not maintain. Runs inside the caller's transaction.
    */
   evolve(kysely: Kysely<unknown>): void {
-    const before = JSON.parse(this.sql.one<{ value: string }>(GET_STATE, [MATERIALIZED])?.value ?? '{}') as Record<string, string>
+    const before = JSON.parse(
+      this.sql.one<{ value: string }>(GET_STATE, [MATERIALIZED])?.value ?? '{}',
+    ) as Record<string, string>
     const now: Record<string, string> = {}
     for (const type of Object.keys(this.schema.types)) {
       const table = tableName(type)
@@ -52,17 +54,28 @@ export class TypedTables {
           .addColumn('deleted', 'integer', (c) => c.notNull().defaultTo(0))
           .compile().sql,
       )
-      const existing = new Set(this.sql.all<{ name: string }>(`PRAGMA table_info(${quote(table)})`).map((c) => c.name))
+      const existing = new Set(
+        this.sql.all<{ name: string }>(`PRAGMA table_info(${quote(table)})`).map((c) => c.name),
+      )
       for (const [attribute, kind] of this.columns(type)) {
         if (!existing.has(attribute))
-          this.ddl(kysely.schema.alterTable(table).addColumn(attribute, sqlType(kind)).compile().sql)
+          this.ddl(
+            kysely.schema.alterTable(table).addColumn(attribute, sqlType(kind)).compile().sql,
+          )
         const key = `${type}.${attribute}`
         now[key] = kind
         if (before[key] !== kind) this.backfill(type, attribute)
       }
       for (const [attribute, attr] of Object.entries(this.schema.shape(type))) {
         if (!attr.spec.indexed) continue
-        this.ddl(kysely.schema.createIndex(`${table}_${attribute}`).ifNotExists().on(table).column(attribute).compile().sql)
+        this.ddl(
+          kysely.schema
+            .createIndex(`${table}_${attribute}`)
+            .ifNotExists()
+            .on(table)
+            .column(attribute)
+            .compile().sql,
+        )
       }
     }
     this.sql.run(SET_STATE, [MATERIALIZED, JSON.stringify(now)])
@@ -80,7 +93,8 @@ export class TypedTables {
 
   /** Empties every typed table (for `rebuild`). */
   clear(): void {
-    for (const type of Object.keys(this.schema.types)) this.sql.run(`DELETE FROM ${quote(tableName(type))}`)
+    for (const type of Object.keys(this.schema.types))
+      this.sql.run(`DELETE FROM ${quote(tableName(type))}`)
   }
 
   /** Fills one column from the registers. */
@@ -89,13 +103,15 @@ export class TypedTables {
       'SELECT entity, value FROM attributes WHERE type = ? AND attribute = ?',
       [type, attribute],
     )
-    for (const row of rows) this.materialize(type, row.entity, attribute, JSON.parse(row.value) as JsonValue)
+    for (const row of rows)
+      this.materialize(type, row.entity, attribute, JSON.parse(row.value) as JsonValue)
   }
 
   /** `[attribute, kind]` of every column this client maintains for `type`, `deleted` included. */
   columns(type: string): Array<[string, Kind]> {
     const cols: Array<[string, Kind]> = [['deleted', 'boolean']]
-    for (const [attribute, attr] of Object.entries(this.schema.shape(type))) cols.push([attribute, attr.kind])
+    for (const [attribute, attr] of Object.entries(this.schema.shape(type)))
+      cols.push([attribute, attr.kind])
     return cols
   }
 
@@ -104,4 +120,5 @@ export class TypedTables {
   }
 }
 
-const sqlType = (kind: Kind) => (kind === 'number' ? 'real' : kind === 'boolean' ? 'integer' : 'text')
+const sqlType = (kind: Kind) =>
+  kind === 'number' ? 'real' : kind === 'boolean' ? 'integer' : 'text'

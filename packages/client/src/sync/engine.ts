@@ -1,4 +1,11 @@
-import { type Bundle, jsonBytes, type Limits, parseHlc, ROUTES, type SyncResponse } from '@tidings/protocol'
+import {
+  type Bundle,
+  jsonBytes,
+  type Limits,
+  parseHlc,
+  ROUTES,
+  type SyncResponse,
+} from '@tidings/protocol'
 import type { Changes, Store } from '../store/store.js'
 import type { Transport } from './transport.js'
 import type { SyncResult, VerifyResult } from './types.js'
@@ -43,7 +50,12 @@ export class SyncEngine {
       const chunk = this.nextChunk(after)
       after = chunk.lastSeq
       const cursor = this.store.getState('cursor') ?? null
-      const request = { client: this.store.clientId, hlc: this.store.clock.send(), cursor, bundles: chunk.bundles }
+      const request = {
+        client: this.store.clientId,
+        hlc: this.store.clock.send(),
+        cursor,
+        bundles: chunk.bundles,
+      }
       const answer = await this.transport.post(ROUTES.sync, request, 'syncResponse')
       this.learnOffset(answer.body.hlc, answer.sentAt, answer.receivedAt)
       const res: SyncResponse = answer.body
@@ -105,7 +117,9 @@ export class SyncEngine {
     const local = new Set(this.store.bundleIds())
     const missingLocally = body.ids.filter((id) => !local.has(id))
     // Only this client's own bundles are pushed again: the server takes a bundle from its author.
-    const missingOnServer = this.store.bundleIds(this.store.clientId).filter((id) => !remote.has(id))
+    const missingOnServer = this.store
+      .bundleIds(this.store.clientId)
+      .filter((id) => !remote.has(id))
     let pulled = 0
     for (let i = 0; i < missingLocally.length; i += this.limits.maxIdsPerRequest) {
       const ids = missingLocally.slice(i, i + this.limits.maxIdsPerRequest)
@@ -116,6 +130,11 @@ export class SyncEngine {
     }
     this.store.requeue(missingOnServer)
     const { pushed } = await this.sync()
-    return { missingLocally: missingLocally.length, missingOnServer: missingOnServer.length, pulled, pushed }
+    return {
+      missingLocally: missingLocally.length,
+      missingOnServer: missingOnServer.length,
+      pulled,
+      pushed,
+    }
   }
 }

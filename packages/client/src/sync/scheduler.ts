@@ -96,17 +96,25 @@ export class Scheduler {
     }
     if (!this.started) return
     const backoff = Math.min(MAX_BACKOFF_MS, this.intervalMs * 2 ** Math.max(0, this.failures - 1))
-    this.schedule(this.failures === 0 ? this.intervalMs : Math.random() * backoff / 2 + backoff / 2)
+    this.schedule(
+      this.failures === 0 ? this.intervalMs : (Math.random() * backoff) / 2 + backoff / 2,
+    )
   }
 
-  private set(patch: Partial<SyncStatus> & { error?: SyncStatus['error'] | undefined }): void {
+  private set(patch: { [K in keyof SyncStatus]?: SyncStatus[K] | undefined }): void {
     const next: SyncStatus = { ...this.current, pending: this.options.pending() }
     for (const [key, value] of Object.entries(patch)) {
       if (value === undefined) delete (next as unknown as Record<string, unknown>)[key]
       else (next as unknown as Record<string, unknown>)[key] = value
     }
     const prev = this.current
-    if (prev.state === next.state && prev.pending === next.pending && prev.lastSyncedAt === next.lastSyncedAt && prev.error === next.error) return
+    if (
+      prev.state === next.state &&
+      prev.pending === next.pending &&
+      prev.lastSyncedAt === next.lastSyncedAt &&
+      prev.error === next.error
+    )
+      return
     this.current = next
     for (const listener of this.listeners) listener(next)
   }

@@ -6,8 +6,8 @@ import {
   type Limits,
   type MessageSchemas,
   messageSchemas,
-  parseWire,
   type PullResponse,
+  parseWire,
   type SyncResponse,
   TidingsError,
 } from '@tidings/protocol'
@@ -46,10 +46,16 @@ export class Transport {
   constructor(
     private readonly options: ServerOptions,
     limits: Limits,
-    private readonly sleep: (ms: number) => Promise<void> = (ms) => new Promise((r) => setTimeout(r, ms)),
+    /** The device's wall clock (uncorrected): what the clock offset is measured against. */
+    private readonly now: () => number = Date.now,
+    private readonly sleep: (ms: number) => Promise<void> = (ms) =>
+      new Promise((r) => setTimeout(r, ms)),
   ) {
-    this.urls = (typeof options.url === 'string' ? [options.url] : [...options.url]).map((u) => u.replace(/\/+$/, ''))
-    if (this.urls.length === 0) throw new TidingsError('bad_request', 'server.url must name at least one server')
+    this.urls = (typeof options.url === 'string' ? [options.url] : [...options.url]).map((u) =>
+      u.replace(/\/+$/, ''),
+    )
+    if (this.urls.length === 0)
+      throw new TidingsError('bad_request', 'server.url must name at least one server')
     this.schemas = messageSchemas(limits)
     this.fetchFn = options.fetch ?? ((input, init) => globalThis.fetch(input, init))
     this.attempts = Math.max(1, options.attempts ?? 5)
@@ -75,24 +81,35 @@ export class Transport {
     for (let attempt = 0; attempt < this.attempts; attempt++) {
       if (attempt > 0) await this.sleep(this.delay(attempt))
       const url = this.urls[this.current]! + route
-      const sentAt = Date.now()
+      const sentAt = this.now()
       let response: Response
       try {
         response = await this.fetchFn(url, {
           method,
-          headers: { [AUTH_HEADER]: BEARER + this.options.token, ...(text ? { 'content-type': 'application/json' } : {}) },
+          headers: {
+            [AUTH_HEADER]: BEARER + this.options.token,
+            ...(text ? { 'content-type': 'application/json' } : {}),
+          },
           ...(text ? { body: text } : {}),
         })
       } catch (cause) {
         // Unreachable: try the next server (if any) on the next attempt.
         this.current = (this.current + 1) % this.urls.length
-        last = new TidingsError('unavailable', `cannot reach ${url}: ${(cause as Error)?.message ?? cause}`, { cause })
+        last = new TidingsError(
+          'unavailable',
+          `cannot reach ${url}: ${(cause as Error)?.message ?? cause}`,
+          { cause },
+        )
         continue
       }
-      const receivedAt = Date.now()
+      const receivedAt = this.now()
       const payload = await readJson(response)
       if (response.ok) {
-        const parsed = parseWire(this.schemas[answer], payload, `${answer} from ${route}`) as Answers[K]
+        const parsed = parseWire(
+          this.schemas[answer],
+          payload,
+          `${answer} from ${route}`,
+        ) as Answers[K]
         return { body: parsed, sentAt, receivedAt }
       }
       const error = TidingsError.fromBody(payload, response.status)
@@ -114,6 +131,11 @@ const readJson = async (response: Response): Promise<unknown> => {
   try {
     return JSON.parse(text)
   } catch {
-    return { error: { code: response.ok ? 'internal' : 'unavailable', message: `not JSON: ${text.slice(0, 200)}` } }
+    return {
+      error: {
+        code: response.ok ? 'internal' : 'unavailable',
+        message: `not JSON: ${text.slice(0, 200)}`,
+      },
+    }
   }
 }

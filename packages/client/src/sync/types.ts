@@ -26,7 +26,7 @@ export interface SyncStatus {
 
 export interface ServerOptions {
   /** One URL, or several to fail over between on network errors, in order. */
-  url: string | readonly string[]
+  url: string | string[]
   token: string
   /** The `fetch` to use (tests inject one); defaults to the global. */
   fetch?: typeof globalThis.fetch
@@ -38,4 +38,6 @@ export interface ServerOptions {
   intervalMs?: number
   /** Delay after a local write before an automatic sync, ms (coalesces bursts). */
   debounceMs?: number
+  /** Keep a `GET /v1/live` stream open during `startSync` and sync on its pokes; default true. */
+  live?: boolean
 }

@@ -28,4 +28,7 @@ export const authenticate = async (store: Store, header: string | undefined): Pr
 }
 
 const badToken = (): TidingsError =>
-  new TidingsError('unauthorized', 'the token is unknown or revoked; ask for a new one (tidings user add)')
+  new TidingsError(
+    'unauthorized',
+    'the token is unknown or revoked; ask for a new one (tidings user add)',
+  )

@@ -20,9 +20,13 @@ export class ClientRegistry {
     for (const id of unknown) {
       const owner = owners.get(id)
       if (owner !== userId)
-        throw new TidingsError('forbidden', `client ${id} belongs to another user; a client id is never shared`, {
-          details: { client: id },
-        })
+        throw new TidingsError(
+          'forbidden',
+          `client ${id} belongs to another user; a client id is never shared`,
+          {
+            details: { client: id },
+          },
+        )
       if (this.owners.size >= MAX_CACHED) this.owners.clear()
       this.owners.set(id, owner)
     }

@@ -20,7 +20,11 @@ const checkName = (name: string): void => {
 }
 
 /** Creates a user with a fresh random token; `conflict` when the name is taken. */
-export const addUser = async (store: Store, name: string, now: number = Date.now()): Promise<NewUser> => {
+export const addUser = async (
+  store: Store,
+  name: string,
+  now: number = Date.now(),
+): Promise<NewUser> => {
   checkName(name)
   const token = newToken()
   const user = { id: newId(), name, token }
@@ -32,7 +36,12 @@ export const addUser = async (store: Store, name: string, now: number = Date.now
  * Makes sure a user exists with exactly this token (for the insecure demo mode, whose token
  * is public).
  */
-export const ensureUserWithToken = async (store: Store, name: string, token: string, now = Date.now()): Promise<void> => {
+export const ensureUserWithToken = async (
+  store: Store,
+  name: string,
+  token: string,
+  now = Date.now(),
+): Promise<void> => {
   checkName(name)
   await store.ensureUser({ id: newId(), name, tokenHash: hashToken(token), now })
 }
@@ -40,6 +49,11 @@ export const ensureUserWithToken = async (store: Store, name: string, token: str
 export const listUsers = (store: Store): Promise<UserInfo[]> => store.listUsers()
 
 /** Revokes a user's token for good; `not_found` when no user has that name. */
-export const revokeUser = async (store: Store, name: string, now: number = Date.now()): Promise<void> => {
-  if (!(await store.revokeUser(name, now))) throw new TidingsError('not_found', `no user named ${JSON.stringify(name)}`)
+export const revokeUser = async (
+  store: Store,
+  name: string,
+  now: number = Date.now(),
+): Promise<void> => {
+  if (!(await store.revokeUser(name, now)))
+    throw new TidingsError('not_found', `no user named ${JSON.stringify(name)}`)
 }

@@ -47,7 +47,11 @@ export const buildApp = async (deps: AppDeps): Promise<FastifyInstance> => {
   const ctx = new RouteContext(deps.store, limits, messageSchemas(limits), deps.now ?? Date.now)
   // JSON only: any other body (Fastify also parses text/plain by default) answers 415.
   app.removeAllContentTypeParsers()
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, app.getDefaultJsonParser('error', 'error'))
+  app.addContentTypeParser(
+    'application/json',
+    { parseAs: 'string' },
+    app.getDefaultJsonParser('error', 'error'),
+  )
   app.setErrorHandler(handleError)
   healthRoute(app, ctx)
   openapiRoute(app, ctx)
@@ -57,7 +61,10 @@ export const buildApp = async (deps: AppDeps): Promise<FastifyInstance> => {
   getBundlesRoute(app, ctx)
   if (deps.live) {
     const { store } = deps
-    registerLiveRoute(app, { hub: deps.live, authenticate: (request) => authenticate(store, request.headers.authorization) })
+    registerLiveRoute(app, {
+      hub: deps.live,
+      authenticate: (request) => authenticate(store, request.headers.authorization),
+    })
   }
   if (deps.demo) demoRoute(app)
   if (deps.static !== undefined) {

@@ -3,19 +3,43 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 
 /** Fastify's own refusals (body parsing, content type, size) in our codes. */
 const FRAMEWORK_ERRORS: Record<string, { status: number; code: ErrorCode; message: string }> = {
-  FST_ERR_CTP_INVALID_JSON_BODY: { status: 400, code: 'bad_request', message: 'the body is not valid JSON' },
-  FST_ERR_CTP_EMPTY_JSON_BODY: { status: 400, code: 'bad_request', message: 'the JSON body is empty' },
+  FST_ERR_CTP_INVALID_JSON_BODY: {
+    status: 400,
+    code: 'bad_request',
+    message: 'the body is not valid JSON',
+  },
+  FST_ERR_CTP_EMPTY_JSON_BODY: {
+    status: 400,
+    code: 'bad_request',
+    message: 'the JSON body is empty',
+  },
   FST_ERR_CTP_INVALID_MEDIA_TYPE: {
     status: 415,
     code: 'bad_request',
     message: 'unsupported content type: send application/json',
   },
-  FST_ERR_CTP_BODY_TOO_LARGE: { status: 413, code: 'too_large', message: 'the body is larger than the server accepts' },
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { status: 400, code: 'bad_request', message: 'content-length does not match the body' },
+  FST_ERR_CTP_BODY_TOO_LARGE: {
+    status: 413,
+    code: 'too_large',
+    message: 'the body is larger than the server accepts',
+  },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: {
+    status: 400,
+    code: 'bad_request',
+    message: 'content-length does not match the body',
+  },
 }
 
 const codeForStatus = (status: number): ErrorCode =>
-  status === 401 ? 'unauthorized' : status === 404 ? 'not_found' : status === 413 ? 'too_large' : status === 429 ? 'rate_limited' : 'bad_request'
+  status === 401
+    ? 'unauthorized'
+    : status === 404
+      ? 'not_found'
+      : status === 413
+        ? 'too_large'
+        : status === 429
+          ? 'rate_limited'
+          : 'bad_request'
 
 /**
  * The one place errors become responses: a `TidingsError` answers its status and body; a
@@ -36,7 +60,10 @@ export const handleError = (err: unknown, request: FastifyRequest, reply: Fastif
   }
   const status = fastifyError.statusCode
   if (status !== undefined && status >= 400 && status < 500) {
-    const tidings = new TidingsError(codeForStatus(status), fastifyError.message ?? 'request refused')
+    const tidings = new TidingsError(
+      codeForStatus(status),
+      fastifyError.message ?? 'request refused',
+    )
     void reply.status(status).send(tidings.toBody())
     return
   }
@@ -47,5 +74,10 @@ export const handleError = (err: unknown, request: FastifyRequest, reply: Fastif
 export const handleNotFound = (request: FastifyRequest, reply: FastifyReply): void => {
   void reply
     .status(404)
-    .send(new TidingsError('not_found', `no route ${request.method} ${request.url.split('?')[0]}`).toBody())
+    .send(
+      new TidingsError(
+        'not_found',
+        `no route ${request.method} ${request.url.split('?')[0]}`,
+      ).toBody(),
+    )
 }

@@ -5,7 +5,10 @@ import { SERVER_VERSION } from '../version.js'
 type JsonSchema = Record<string, unknown>
 
 const schemaOf = (schema: z.ZodType, io: 'input' | 'output'): JsonSchema => {
-  const { $schema: _, ...rest } = z.toJSONSchema(schema, { unrepresentable: 'any', io }) as JsonSchema
+  const { $schema: _, ...rest } = z.toJSONSchema(schema, {
+    unrepresentable: 'any',
+    io,
+  }) as JsonSchema
   return rest
 }
 
@@ -67,22 +70,41 @@ export const openapiDocument = (schemas: MessageSchemas): JsonSchema => {
             required: false,
             schema: name === 'limit' ? { type: 'integer', minimum: 1 } : schema,
           })),
-          responses: { ...ok(schemas.pullResponse, 'a page of bundles'), ...refusals('bad_request'), ...common },
+          responses: {
+            ...ok(schemas.pullResponse, 'a page of bundles'),
+            ...refusals('bad_request'),
+            ...common,
+          },
         },
       },
       [ROUTES.bundleIds]: {
-        get: { ...authed, summary: 'Every bundle id of the user', responses: { ...ok(schemas.bundleIdsResponse, 'ids'), ...common } },
+        get: {
+          ...authed,
+          summary: 'Every bundle id of the user',
+          responses: { ...ok(schemas.bundleIdsResponse, 'ids'), ...common },
+        },
       },
       [ROUTES.getBundles]: {
         post: {
           ...authed,
           summary: 'The user’s bundles with the given ids (others are absent)',
-          requestBody: { required: true, content: json(schemaOf(schemas.getBundlesRequest, 'input')) },
-          responses: { ...ok(schemas.getBundlesResponse, 'bundles'), ...refusals('bad_request', 'too_large'), ...common },
+          requestBody: {
+            required: true,
+            content: json(schemaOf(schemas.getBundlesRequest, 'input')),
+          },
+          responses: {
+            ...ok(schemas.getBundlesResponse, 'bundles'),
+            ...refusals('bad_request', 'too_large'),
+            ...common,
+          },
         },
       },
-      [ROUTES.health]: { get: { summary: 'Liveness, no auth', responses: ok(schemas.health, 'healthy') } },
-      [ROUTES.openapi]: { get: { summary: 'This document', responses: { '200': { description: 'OpenAPI 3.1' } } } },
+      [ROUTES.health]: {
+        get: { summary: 'Liveness, no auth', responses: ok(schemas.health, 'healthy') },
+      },
+      [ROUTES.openapi]: {
+        get: { summary: 'This document', responses: { '200': { description: 'OpenAPI 3.1' } } },
+      },
     },
   }
 }

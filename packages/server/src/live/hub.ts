@@ -48,6 +48,5 @@ export interface LiveLog {
   error(details: object, message: string): void
 }
 
-
 // The in-process hub, where the HTTP app expects it.
 export { LocalHub } from './local-hub.js'

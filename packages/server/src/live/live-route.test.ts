@@ -7,7 +7,10 @@ import { registerLiveRoute } from './live-route.js'
 import { LocalHub } from './local-hub.js'
 
 /** Tokens are stream names here; the real server resolves them through its user store. */
-const startApp = async (hub: LiveHub, heartbeatMs = 60_000): Promise<{ app: FastifyInstance; url: string }> => {
+const startApp = async (
+  hub: LiveHub,
+  heartbeatMs = 60_000,
+): Promise<{ app: FastifyInstance; url: string }> => {
   const app = Fastify()
   app.setErrorHandler(handleError)
   registerLiveRoute(app, {
@@ -31,7 +34,8 @@ const openLive = async (url: string, token: string) => {
   const reading = (async () => {
     if (!response.body) return
     const decoder = new TextDecoder()
-    for await (const chunk of response.body) text += decoder.decode(chunk as Uint8Array, { stream: true })
+    for await (const chunk of response.body)
+      text += decoder.decode(chunk as Uint8Array, { stream: true })
     ended = true
   })()
   return { response, text: () => text, ended: () => ended, reading }
@@ -105,7 +109,11 @@ describe(`GET ${ROUTES.live}`, () => {
   it('lets the server close while streams are open, ending them cleanly', async () => {
     const hub = new LocalHub()
     const { app, url } = await startApp(hub)
-    const streams = await Promise.all([openLive(url, 'alice'), openLive(url, 'alice'), openLive(url, 'bob')])
+    const streams = await Promise.all([
+      openLive(url, 'alice'),
+      openLive(url, 'alice'),
+      openLive(url, 'bob'),
+    ])
     await vi.waitFor(() => expect(hub.listeners).toBe(3))
     await app.close()
     await Promise.all(streams.map((s) => s.reading))
@@ -118,7 +126,10 @@ describe(`GET ${ROUTES.live}`, () => {
     const { app, url } = await startApp(hub)
     apps.push(app)
     const abort = new AbortController()
-    const response = await fetch(url + ROUTES.live, { headers: { authorization: 'Bearer alice' }, signal: abort.signal })
+    const response = await fetch(url + ROUTES.live, {
+      headers: { authorization: 'Bearer alice' },
+      signal: abort.signal,
+    })
     expect(response.status).toBe(200)
     await vi.waitFor(() => expect(hub.listeners).toBe(1))
     abort.abort()

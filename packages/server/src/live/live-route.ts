@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http'
 import { ROUTES, TidingsError } from '@tidings/protocol'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { LiveHub } from './hub.js'
-import { SSE_HEADERS, commentFrame, pokeFrame } from './sse.js'
+import { commentFrame, pokeFrame, SSE_HEADERS } from './sse.js'
 
 export interface LiveRouteOptions {
   hub: LiveHub
@@ -35,7 +35,10 @@ export const registerLiveRoute = (app: FastifyInstance, options: LiveRouteOption
   app.get(ROUTES.live, async (request, reply) => {
     const { stream: key } = await options.authenticate(request)
     if (!options.hub.ready)
-      throw new TidingsError('unavailable', 'live pokes are unavailable on this node right now; retry or use another node')
+      throw new TidingsError(
+        'unavailable',
+        'live pokes are unavailable on this node right now; retry or use another node',
+      )
     reply.hijack()
     const stream = new LiveStream(reply.raw)
     open.add(stream)

@@ -5,7 +5,10 @@ import { type LiveHub, LocalHub } from './hub.js'
  * every other backend (SQLite, PGlite, memory) lives in one process and pokes in memory.
  * Started before it is returned, so a server never listens with a deaf hub.
  */
-export const openHub = async (dbUrl: string, options: { channel?: string } = {}): Promise<LiveHub> => {
+export const openHub = async (
+  dbUrl: string,
+  options: { channel?: string } = {},
+): Promise<LiveHub> => {
   const hub: LiveHub =
     dbUrl.startsWith('postgres://') || dbUrl.startsWith('postgresql://')
       ? new (await import('./postgres-hub.js')).PostgresHub({ url: dbUrl, ...options })

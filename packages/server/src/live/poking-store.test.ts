@@ -16,7 +16,17 @@ describe('withPokes', () => {
       id: newId(),
       client,
       hlc,
-      events: [{ id: newId(), type: 'document', entity: newId(), attribute: 'title', value: 'x', hlc, client }],
+      events: [
+        {
+          id: newId(),
+          type: 'document',
+          entity: newId(),
+          attribute: 'title',
+          value: 'x',
+          hlc,
+          client,
+        },
+      ],
     }
     const first = await store.push({ stream: 's1', bundles: [bundle], now: 1 })
     const again = await store.push({ stream: 's1', bundles: [bundle], now: 2 })

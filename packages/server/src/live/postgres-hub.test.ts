@@ -30,7 +30,11 @@ describe.skipIf(!reachable)('PostgresHub (LISTEN/NOTIFY on a real Postgres)', ()
   const channel = () => `tidings_test_${randomBytes(4).toString('hex')}`
   const hubs: PostgresHub[] = []
   const open = async (options: { channel: string; applicationName?: string }) => {
-    const hub = new PostgresHub({ url: TEST_POSTGRES_URL, retry: { initialMs: 10, maxMs: 50 }, ...options })
+    const hub = new PostgresHub({
+      url: TEST_POSTGRES_URL,
+      retry: { initialMs: 10, maxMs: 50 },
+      ...options,
+    })
     hubs.push(hub)
     await hub.start()
     return hub
@@ -75,7 +79,10 @@ describe.skipIf(!reachable)('PostgresHub (LISTEN/NOTIFY on a real Postgres)', ()
     const hub = await open({ channel: name, applicationName })
     const before = recorder()
     hub.subscribe('alice', before.listener)
-    await sql('select pg_terminate_backend(pid) from pg_stat_activity where application_name = $1', [applicationName])
+    await sql(
+      'select pg_terminate_backend(pid) from pg_stat_activity where application_name = $1',
+      [applicationName],
+    )
     await vi.waitFor(() => expect(before.lost()).toBe(1))
     await vi.waitFor(() => expect(hub.ready).toBe(true))
     const after = recorder()
@@ -85,7 +92,9 @@ describe.skipIf(!reachable)('PostgresHub (LISTEN/NOTIFY on a real Postgres)', ()
   })
 
   it('refuses a channel name that is not a plain identifier', () => {
-    expect(() => new PostgresHub({ url: TEST_POSTGRES_URL, channel: 'x; drop table users' })).toThrowError(/identifier/)
+    expect(
+      () => new PostgresHub({ url: TEST_POSTGRES_URL, channel: 'x; drop table users' }),
+    ).toThrowError(/identifier/)
   })
 
   it('fails to start with a clear error when Postgres cannot be reached', async () => {

@@ -28,7 +28,8 @@ export class PostgresHub implements LiveHub {
   readonly kind = 'postgres'
   readonly #subscribers = new Subscribers()
   log: LiveLog | undefined
-  readonly #options: Required<Omit<PostgresHubOptions, 'applicationName'>> & Pick<PostgresHubOptions, 'applicationName'>
+  readonly #options: Required<Omit<PostgresHubOptions, 'applicationName'>> &
+    Pick<PostgresHubOptions, 'applicationName'>
   readonly #pool: pg.Pool
   #listener: pg.Client | null = null
   #closed = false
@@ -38,7 +39,10 @@ export class PostgresHub implements LiveHub {
   constructor(options: PostgresHubOptions) {
     const channel = options.channel ?? DEFAULT_CHANNEL
     if (!CHANNEL_PATTERN.test(channel))
-      throw new TidingsError('bad_request', `live channel ${JSON.stringify(channel)} must be a lowercase identifier`)
+      throw new TidingsError(
+        'bad_request',
+        `live channel ${JSON.stringify(channel)} must be a lowercase identifier`,
+      )
     this.#options = {
       retry: { initialMs: 250, maxMs: 10_000 },
       random: Math.random,
@@ -64,14 +68,20 @@ export class PostgresHub implements LiveHub {
 
   notify(stream: string, head: number): void {
     this.publish({ stream, cursor: String(head) }).catch((err: unknown) =>
-      this.log?.warn({ err, stream }, 'live: poke not published; clients catch up on their next sync'),
+      this.log?.warn(
+        { err, stream },
+        'live: poke not published; clients catch up on their next sync',
+      ),
     )
   }
 
   /** `notify`, awaitable: resolves once Postgres has queued the notification. */
   async publish({ stream, cursor }: LivePoke): Promise<void> {
     if (this.#closed) return
-    await this.#pool.query('SELECT pg_notify($1, $2)', [this.#options.channel, JSON.stringify({ s: stream, c: cursor })])
+    await this.#pool.query('SELECT pg_notify($1, $2)', [
+      this.#options.channel,
+      JSON.stringify({ s: stream, c: cursor }),
+    ])
   }
 
   subscribe(stream: string, listener: LiveListener): () => void {
@@ -101,7 +111,11 @@ export class PostgresHub implements LiveHub {
       // The channel matched CHANNEL_PATTERN, so it is safe as a bare identifier.
       await client.query(`LISTEN ${this.#options.channel}`)
     } catch (err) {
-      await client.end().catch((endErr: unknown) => this.log?.warn({ err: endErr }, 'live: closing a failed LISTEN connection failed'))
+      await client
+        .end()
+        .catch((endErr: unknown) =>
+          this.log?.warn({ err: endErr }, 'live: closing a failed LISTEN connection failed'),
+        )
       throw new TidingsError('unavailable', 'live: cannot LISTEN on Postgres', { cause: err })
     }
     if (this.#closed) {
@@ -118,7 +132,11 @@ export class PostgresHub implements LiveHub {
     if (this.#closed) return
     this.log?.warn({ err }, 'live: LISTEN connection lost; ending live streams and reconnecting')
     this.#subscribers.lostAll()
-    client.end().catch((endErr: unknown) => this.log?.warn({ err: endErr }, 'live: closing a lost LISTEN connection failed'))
+    client
+      .end()
+      .catch((endErr: unknown) =>
+        this.log?.warn({ err: endErr }, 'live: closing a lost LISTEN connection failed'),
+      )
     this.#scheduleReconnect()
   }
 
@@ -147,7 +165,9 @@ export class PostgresHub implements LiveHub {
 const parsePayload = (payload: string | undefined): LivePoke | null => {
   try {
     const value = JSON.parse(payload ?? '') as { s?: unknown; c?: unknown }
-    return typeof value.s === 'string' && typeof value.c === 'string' ? { stream: value.s, cursor: value.c } : null
+    return typeof value.s === 'string' && typeof value.c === 'string'
+      ? { stream: value.s, cursor: value.c }
+      : null
   } catch {
     return null
   }

@@ -1,4 +1,4 @@
-import { type Poke, messageSchemas, parseWire } from '@tidings/protocol'
+import { messageSchemas, type Poke, parseWire } from '@tidings/protocol'
 
 const pokeSchema = messageSchemas().poke
 

@@ -20,23 +20,41 @@ export class KyselyStore implements Store {
     this.db = backend.db
   }
 
-  async createUser(user: { id: string; name: string; tokenHash: string; now: number }): Promise<void> {
+  async createUser(user: {
+    id: string
+    name: string
+    tokenHash: string
+    now: number
+  }): Promise<void> {
     try {
       await this.db.transaction().execute(async (trx) => {
         await trx
           .insertInto('users')
-          .values({ id: user.id, name: user.name, token_hash: user.tokenHash, created_at: user.now, revoked_at: null })
+          .values({
+            id: user.id,
+            name: user.name,
+            token_hash: user.tokenHash,
+            created_at: user.now,
+            revoked_at: null,
+          })
           .execute()
         await trx.insertInto('streams').values({ stream: user.id, last_seq: 0 }).execute()
       })
     } catch (err) {
       if (isUniqueViolation(err))
-        throw new TidingsError('conflict', `user ${JSON.stringify(user.name)} already exists`, { cause: err })
+        throw new TidingsError('conflict', `user ${JSON.stringify(user.name)} already exists`, {
+          cause: err,
+        })
       throw err
     }
   }
 
-  async ensureUser(user: { id: string; name: string; tokenHash: string; now: number }): Promise<void> {
+  async ensureUser(user: {
+    id: string
+    name: string
+    tokenHash: string
+    now: number
+  }): Promise<void> {
     const updated = await this.db
       .updateTable('users')
       .set({ token_hash: user.tokenHash, revoked_at: null })
@@ -67,7 +85,12 @@ export class KyselyStore implements Store {
       .select(['id', 'name', 'created_at', 'revoked_at'])
       .orderBy('name')
       .execute()
-    return rows.map((r) => ({ id: r.id, name: r.name, createdAt: Number(r.created_at), revokedAt: ms(r.revoked_at) }))
+    return rows.map((r) => ({
+      id: r.id,
+      name: r.name,
+      createdAt: Number(r.created_at),
+      revokedAt: ms(r.revoked_at),
+    }))
   }
 
   async revokeUser(name: string, now: number): Promise<boolean> {
@@ -78,11 +101,19 @@ export class KyselyStore implements Store {
       .where('revoked_at', 'is', null)
       .executeTakeFirst()
     if (Number(result.numUpdatedRows) > 0) return true
-    const exists = await this.db.selectFrom('users').select('id').where('name', '=', name).executeTakeFirst()
+    const exists = await this.db
+      .selectFrom('users')
+      .select('id')
+      .where('name', '=', name)
+      .executeTakeFirst()
     return exists !== undefined
   }
 
-  async registerClients(userId: string, clientIds: readonly string[], now: number): Promise<Map<string, string>> {
+  async registerClients(
+    userId: string,
+    clientIds: readonly string[],
+    now: number,
+  ): Promise<Map<string, string>> {
     const owners = new Map<string, string>()
     for (const ids of chunks([...new Set(clientIds)], ID_CHUNK)) {
       await this.db
@@ -90,13 +121,17 @@ export class KyselyStore implements Store {
         .values(ids.map((id) => ({ id, user_id: userId, created_at: now })))
         .onConflict((oc) => oc.column('id').doNothing())
         .execute()
-      const rows = await this.db.selectFrom('clients').select(['id', 'user_id']).where('id', 'in', ids).execute()
+      const rows = await this.db
+        .selectFrom('clients')
+        .select(['id', 'user_id'])
+        .where('id', 'in', ids)
+        .execute()
       for (const row of rows) owners.set(row.id, row.user_id)
     }
     return owners
   }
 
-  push: Store['push'] = (input) => pushBundles(this.db, input)
+  push: Store['push'] = (input) => pushBundles(this.db, this.family, input)
   pull: Store['pull'] = (options) => pullPage(this.db, options)
   bundleIds: Store['bundleIds'] = (stream) => listBundleIds(this.db, stream)
   getBundles: Store['getBundles'] = (stream, ids) => getBundlesById(this.db, stream, ids)
@@ -107,4 +142,5 @@ export class KyselyStore implements Store {
 }
 
 /** Opens (and migrates) the store a database URL names; see `openBackend`. */
-export const openStore = async (url: string): Promise<Store> => new KyselyStore(await openBackend(url))
+export const openStore = async (url: string): Promise<Store> =>
+  new KyselyStore(await openBackend(url))

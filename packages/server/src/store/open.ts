@@ -31,7 +31,9 @@ const connect = async (url: string): Promise<Backend> => {
   if (url.startsWith('pglite:')) {
     const dir = url.slice('pglite:'.length)
     if (dir === '') throw badUrl(url)
-    return (await import('./dialects/pglite-backend.js')).openPglite(dir === 'memory' ? undefined : dir)
+    return (await import('./dialects/pglite-backend.js')).openPglite(
+      dir === 'memory' ? undefined : dir,
+    )
   }
   throw badUrl(url)
 }
@@ -41,9 +43,13 @@ const migrate = async (backend: Backend): Promise<void> => {
   const { error, results } = await migrator.migrateToLatest()
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown'
-    throw new TidingsError('internal', `database migration ${failed} failed on ${backend.description}`, {
-      cause: error,
-    })
+    throw new TidingsError(
+      'internal',
+      `database migration ${failed} failed on ${backend.description}`,
+      {
+        cause: error,
+      },
+    )
   }
 }
 

@@ -20,41 +20,51 @@ const toBundle = (row: BundleRow): Bundle => ({
   events: JSON.parse(row.events) as Event[],
 })
 
-const head = async (db: Kysely<Database>, stream: string): Promise<number> => {
-  const row = await db.selectFrom('streams').select('last_seq').where('stream', '=', stream).executeTakeFirst()
-  return row ? Number(row.last_seq) : 0
-}
-
 /**
- * One page of the stream after `after`. The head is read first: every position up to a
- * committed head is itself committed (writers of a stream commit in position order), so a
- * page that ends at the head never lets the cursor pass a bundle still in flight.
+ * One page of the stream after `after`, up to the stream's head, in one statement (one
+ * snapshot). Every position up to a committed head is itself committed (writers of a stream
+ * commit in position order), so a page that ends at the head never lets the cursor pass a
+ * bundle still in flight. The head comes from a one-row CTE left-joined to the page, so it
+ * arrives even when the page is empty.
  */
 export const pullPage = async (db: Kysely<Database>, options: PullOptions): Promise<Page> => {
-  const end = await head(db, options.stream)
-  let query = db
-    .selectFrom('bundles')
-    .select(['seq', 'id', 'client', 'hlc', 'events', 'event_count'])
-    .where('stream', '=', options.stream)
-    .where('seq', '>', options.after)
-    .where('seq', '<=', end)
-  if (options.excludeClient !== undefined) query = query.where('client', '<>', options.excludeClient)
-  const rows = await query.orderBy('seq').limit(options.limit + 1).execute()
+  const { stream, after, excludeClient } = options
+  const rows = await db
+    .with('h', (qb) => qb.selectFrom('streams').select('last_seq').where('stream', '=', stream))
+    .selectFrom('h')
+    .leftJoin('bundles as b', (join) => {
+      const inRange = join.on('b.stream', '=', stream).on('b.seq', '>', after).onRef('b.seq', '<=', 'h.last_seq')
+      return excludeClient === undefined ? inRange : inRange.on('b.client', '<>', excludeClient)
+    })
+    .select(['h.last_seq as head', 'b.seq', 'b.id', 'b.client', 'b.hlc', 'b.events', 'b.event_count'])
+    .orderBy('b.seq')
+    .limit(options.limit + 1)
+    .execute()
+  const end = rows[0] ? Number(rows[0].head) : 0
   const page: BundleRow[] = []
   let events = 0
+  let more = false
   for (const row of rows) {
-    if (page.length === options.limit) break
-    if (page.length > 0 && events + row.event_count > options.maxEvents) break
-    page.push(row)
-    events += row.event_count
+    if (row.seq === null || row.id === null || row.client === null || row.hlc === null || row.events === null) break
+    const count = row.event_count ?? 0
+    if (page.length === options.limit || (page.length > 0 && events + count > options.maxEvents)) {
+      more = true
+      break
+    }
+    page.push({ seq: row.seq, id: row.id, client: row.client, hlc: row.hlc, events: row.events, event_count: count })
+    events += count
   }
-  const more = page.length < rows.length
   const last = page[page.length - 1]
-  return { bundles: page.map(toBundle), cursor: more && last ? Number(last.seq) : end, more }
+  return { bundles: page.map(toBundle), cursor: more && last ? Number(last.seq) : Math.max(end, 0), more }
 }
 
 export const listBundleIds = async (db: Kysely<Database>, stream: string): Promise<string[]> => {
-  const rows = await db.selectFrom('bundles').select('id').where('stream', '=', stream).orderBy('seq').execute()
+  const rows = await db
+    .selectFrom('bundles')
+    .select('id')
+    .where('stream', '=', stream)
+    .orderBy('seq')
+    .execute()
   return rows.map((r) => r.id)
 }
 

@@ -55,7 +55,11 @@ export interface Store {
   /** False when no such user exists. */
   revokeUser(name: string, now: number): Promise<boolean>
   /** Registers unknown client ids to `userId`; answers the owner of every id asked. */
-  registerClients(userId: string, clientIds: readonly string[], now: number): Promise<Map<string, string>>
+  registerClients(
+    userId: string,
+    clientIds: readonly string[],
+    now: number,
+  ): Promise<Map<string, string>>
   /**
    * Stores the new bundles of one request atomically, each at its own stream position.
    * Throws `conflict` when a bundle id or event id is already held with other content.

@@ -5,7 +5,8 @@ import { join } from 'node:path'
 import pg from 'pg'
 
 /** The Postgres the tests use when it is reachable (trust auth on 127.0.0.1). */
-export const TEST_POSTGRES_URL = process.env.TIDINGS_TEST_POSTGRES ?? 'postgres://postgres@127.0.0.1:5432/test'
+export const TEST_POSTGRES_URL =
+  process.env.TIDINGS_TEST_POSTGRES ?? 'postgres://postgres@127.0.0.1:5432/test'
 
 /** A database for one test file: its URL and how to throw it away. */
 export interface TestDatabase {
@@ -61,12 +62,17 @@ export const freshPostgres = async (adminUrl = TEST_POSTGRES_URL): Promise<TestD
 
 export const tempSqlite = async (): Promise<TestDatabase> => {
   const dir = await mkdtemp(join(tmpdir(), 'tidings-test-'))
-  return { url: `sqlite:${join(dir, 'server.db')}`, dispose: () => rm(dir, { recursive: true, force: true }) }
+  return {
+    url: `sqlite:${join(dir, 'server.db')}`,
+    dispose: () => rm(dir, { recursive: true, force: true }),
+  }
 }
 
 const hasPostgres = await postgresReachable()
 if (!hasPostgres)
-  console.warn(`Postgres at ${TEST_POSTGRES_URL} is not reachable: only PGlite covers the Postgres dialect in this run`)
+  console.warn(
+    `Postgres at ${TEST_POSTGRES_URL} is not reachable: only PGlite covers the Postgres dialect in this run`,
+  )
 
 /** Every backend the conformance suite runs on; real Postgres only when reachable. */
 export const TEST_BACKENDS: TestBackend[] = [

@@ -9,7 +9,9 @@ export class TestClient {
     this.clock = new HybridClock({ node: this.id, now })
   }
 
-  event(fields: { entity?: string; attribute?: string; value?: JsonValue; id?: string } = {}): Event {
+  event(
+    fields: { entity?: string; attribute?: string; value?: JsonValue; id?: string } = {},
+  ): Event {
     return {
       id: fields.id ?? newId(),
       type: 'document',
@@ -25,8 +27,15 @@ export class TestClient {
   bundle(options: { count?: number; events?: Event[]; value?: JsonValue } = {}): Bundle {
     const events =
       options.events ??
-      Array.from({ length: options.count ?? 1 }, () => this.event(options.value === undefined ? {} : { value: options.value }))
-    const hlc = events.reduce((max, e) => (e.hlc > max ? e.hlc : max), '')
+      Array.from({ length: options.count ?? 1 }, () =>
+        this.event(options.value === undefined ? {} : { value: options.value }),
+      )
+    // HLCs sort bytewise, so the greatest is the last in plain string order.
+    const hlc =
+      events
+        .map((e) => e.hlc)
+        .sort()
+        .at(-1) ?? ''
     return { id: newId(), client: this.id, hlc, events }
   }
 

@@ -9,7 +9,11 @@ export interface Answer<T = unknown> {
 /** Calls the app in-process (no socket) as one bearer token. */
 export const injector = (app: FastifyInstance, token: string | null) => {
   const headers = token === null ? {} : { authorization: `Bearer ${token}` }
-  const call = async <T>(method: 'GET' | 'POST', url: string, payload?: unknown): Promise<Answer<T>> => {
+  const call = async <T>(
+    method: 'GET' | 'POST',
+    url: string,
+    payload?: unknown,
+  ): Promise<Answer<T>> => {
     const res = await app.inject({
       method,
       url,
@@ -22,7 +26,8 @@ export const injector = (app: FastifyInstance, token: string | null) => {
     sync: <T = SyncAnswer>(body: unknown) => call<T>('POST', ROUTES.sync, body),
     pull: <T = PullAnswer>(query = '') => call<T>('GET', `${ROUTES.bundles}${query}`),
     ids: () => call<{ ids: string[] }>('GET', ROUTES.bundleIds),
-    get: <T = { bundles: Array<{ id: string }> }>(ids: unknown) => call<T>('POST', ROUTES.getBundles, { ids }),
+    get: <T = { bundles: Array<{ id: string }> }>(ids: unknown) =>
+      call<T>('POST', ROUTES.getBundles, { ids }),
   }
 }
 

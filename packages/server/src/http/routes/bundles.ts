@@ -1,18 +1,27 @@
 import { type PullResponse, parseWire, ROUTES } from '@tidings/protocol'
 import type { FastifyInstance } from 'fastify'
-import { DEFAULT_PAGE_BUNDLES, MAX_PAGE_EVENTS, parseCursor, type RouteContext } from '../context.js'
+import {
+  DEFAULT_PAGE_BUNDLES,
+  MAX_PAGE_EVENTS,
+  parseCursor,
+  type RouteContext,
+} from '../context.js'
 
 /** `GET /v1/bundles?after=&limit=`: all of the user's bundles (every client), paged. */
 export const bundlesRoute = (app: FastifyInstance, ctx: RouteContext): void => {
-  app.get(ROUTES.bundles, { onRequest: ctx.requireCaller }, async (request): Promise<PullResponse> => {
-    const caller = ctx.caller(request)
-    const query = parseWire(ctx.schemas.pullQuery, request.query, 'pull query')
-    const page = await ctx.store.pull({
-      stream: caller.stream,
-      after: parseCursor(query.after),
-      limit: query.limit ?? Math.min(DEFAULT_PAGE_BUNDLES, ctx.limits.maxPageBundles),
-      maxEvents: MAX_PAGE_EVENTS,
-    })
-    return { bundles: page.bundles, cursor: String(page.cursor), more: page.more }
-  })
+  app.get(
+    ROUTES.bundles,
+    { onRequest: ctx.requireCaller },
+    async (request): Promise<PullResponse> => {
+      const caller = ctx.caller(request)
+      const query = parseWire(ctx.schemas.pullQuery, request.query, 'pull query')
+      const page = await ctx.store.pull({
+        stream: caller.stream,
+        after: parseCursor(query.after),
+        limit: query.limit ?? Math.min(DEFAULT_PAGE_BUNDLES, ctx.limits.maxPageBundles),
+        maxEvents: MAX_PAGE_EVENTS,
+      })
+      return { bundles: page.bundles, cursor: String(page.cursor), more: page.more }
+    },
+  )
 }

@@ -7,8 +7,12 @@ import type { RouteContext } from '../context.js'
  * bundles are silently absent, exactly like ids that do not exist: no existence leak.
  */
 export const getBundlesRoute = (app: FastifyInstance, ctx: RouteContext): void => {
-  app.post(ROUTES.getBundles, { onRequest: ctx.requireCaller }, async (request): Promise<GetBundlesResponse> => {
-    const body = parseWire(ctx.schemas.getBundlesRequest, request.body, 'bundle request')
-    return { bundles: await ctx.store.getBundles(ctx.caller(request).stream, body.ids) }
-  })
+  app.post(
+    ROUTES.getBundles,
+    { onRequest: ctx.requireCaller },
+    async (request): Promise<GetBundlesResponse> => {
+      const body = parseWire(ctx.schemas.getBundlesRequest, request.body, 'bundle request')
+      return { bundles: await ctx.store.getBundles(ctx.caller(request).stream, body.ids) }
+    },
+  )
 }

@@ -5,9 +5,12 @@ import type { RouteContext } from '../context.js'
 
 /** `GET /v1/health`: liveness without auth, with the server time. */
 export const healthRoute = (app: FastifyInstance, ctx: RouteContext): void => {
-  app.get(ROUTES.health, async (): Promise<Health> => ({
-    ok: true,
-    version: SERVER_VERSION,
-    time: new Date(ctx.now()).toISOString(),
-  }))
+  app.get(
+    ROUTES.health,
+    async (): Promise<Health> => ({
+      ok: true,
+      version: SERVER_VERSION,
+      time: new Date(ctx.now()).toISOString(),
+    }),
+  )
 }

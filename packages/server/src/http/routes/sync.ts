@@ -1,6 +1,11 @@
-import { assertWithinDrift, ROUTES, type SyncResponse, parseWire } from '@tidings/protocol'
+import { assertWithinDrift, parseWire, ROUTES, type SyncResponse } from '@tidings/protocol'
 import type { FastifyInstance } from 'fastify'
-import { DEFAULT_PAGE_BUNDLES, MAX_PAGE_EVENTS, parseCursor, type RouteContext } from '../context.js'
+import {
+  DEFAULT_PAGE_BUNDLES,
+  MAX_PAGE_EVENTS,
+  parseCursor,
+  type RouteContext,
+} from '../context.js'
 
 /**
  * `POST /v1/sync`: push and pull in one round trip. Everything is validated before anything
@@ -8,31 +13,35 @@ import { DEFAULT_PAGE_BUNDLES, MAX_PAGE_EVENTS, parseCursor, type RouteContext }
  * bundle now held (the acknowledgement) and a page of the other clients' bundles.
  */
 export const syncRoute = (app: FastifyInstance, ctx: RouteContext): void => {
-  app.post(ROUTES.sync, { onRequest: ctx.requireCaller }, async (request): Promise<SyncResponse> => {
-    const caller = ctx.caller(request)
-    const body = parseWire(ctx.schemas.syncRequest, request.body, 'sync request')
-    const now = ctx.now()
-    const after = parseCursor(body.cursor)
-    assertWithinDrift(body.hlc, now, ctx.limits.maxDriftMs)
-    for (const bundle of body.bundles) assertWithinDrift(bundle.hlc, now, ctx.limits.maxDriftMs)
-    const clients = new Set([body.client, ...body.bundles.map((b) => b.client)])
-    await ctx.clients.assertOwned(caller.userId, [...clients], now)
-    const pushed = await ctx.store.push({ stream: caller.stream, bundles: body.bundles, now })
-    const page = await ctx.store.pull({
-      stream: caller.stream,
-      after,
-      limit: DEFAULT_PAGE_BUNDLES,
-      maxEvents: MAX_PAGE_EVENTS,
-      excludeClient: body.client,
-    })
-    // send(), not receive(): the answer is the server's own time, which clients use to
-    // estimate their offset; taking in client clocks would bias that estimate.
-    return {
-      hlc: ctx.clock.send(),
-      cursor: String(page.cursor),
-      accepted: pushed.accepted,
-      bundles: page.bundles,
-      more: page.more,
-    }
-  })
+  app.post(
+    ROUTES.sync,
+    { onRequest: ctx.requireCaller },
+    async (request): Promise<SyncResponse> => {
+      const caller = ctx.caller(request)
+      const body = parseWire(ctx.schemas.syncRequest, request.body, 'sync request')
+      const now = ctx.now()
+      const after = parseCursor(body.cursor)
+      assertWithinDrift(body.hlc, now, ctx.limits.maxDriftMs)
+      for (const bundle of body.bundles) assertWithinDrift(bundle.hlc, now, ctx.limits.maxDriftMs)
+      const clients = new Set([body.client, ...body.bundles.map((b) => b.client)])
+      await ctx.clients.assertOwned(caller.userId, [...clients], now)
+      const pushed = await ctx.store.push({ stream: caller.stream, bundles: body.bundles, now })
+      const page = await ctx.store.pull({
+        stream: caller.stream,
+        after,
+        limit: DEFAULT_PAGE_BUNDLES,
+        maxEvents: MAX_PAGE_EVENTS,
+        excludeClient: body.client,
+      })
+      // send(), not receive(): the answer is the server's own time, which clients use to
+      // estimate their offset; taking in client clocks would bias that estimate.
+      return {
+        hlc: ctx.clock.send(),
+        cursor: String(page.cursor),
+        accepted: pushed.accepted,
+        bundles: page.bundles,
+        more: page.more,
+      }
+    },
+  )
 }

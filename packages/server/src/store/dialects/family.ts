@@ -15,5 +15,9 @@ export interface Backend {
 /** A primary-key or unique violation, whatever the driver. */
 export const isUniqueViolation = (err: unknown): boolean => {
   const code = (err as { code?: unknown } | null)?.code
-  return code === '23505' || code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || code === 'SQLITE_CONSTRAINT_UNIQUE'
+  return (
+    code === '23505' ||
+    code === 'SQLITE_CONSTRAINT_PRIMARYKEY' ||
+    code === 'SQLITE_CONSTRAINT_UNIQUE'
+  )
 }

@@ -12,5 +12,9 @@ export const openPglite = async (dir: string | undefined): Promise<Backend> => {
   const pglite = dir === undefined ? new PGlite() : new PGlite(dir)
   await pglite.waitReady
   const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) })
-  return { family: 'postgres', db, description: dir === undefined ? 'pglite:memory' : `pglite:${dir}` }
+  return {
+    family: 'postgres',
+    db,
+    description: dir === undefined ? 'pglite:memory' : `pglite:${dir}`,
+  }
 }

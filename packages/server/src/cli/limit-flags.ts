@@ -20,7 +20,10 @@ export const limitsFromFlags = (
   const limits: Partial<Limits> = {}
   for (const [flag, key] of Object.entries(LIMIT_FLAGS)) {
     const flagValue = values[flag]
-    const value = typeof flagValue === 'string' ? flagValue : env[`TIDINGS_${flag.toUpperCase().replaceAll('-', '_')}`]
+    const value =
+      typeof flagValue === 'string'
+        ? flagValue
+        : env[`TIDINGS_${flag.toUpperCase().replaceAll('-', '_')}`]
     if (value !== undefined) limits[key] = parse(flag, value)
   }
   return limits

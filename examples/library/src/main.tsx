@@ -1,0 +1,53 @@
+import { type BrowserClient, openBrowserClient, type StoragePreference } from '@tidings/client/browser'
+import { TidingsProvider } from '@tidings/react'
+import { StrictMode } from 'react'
+import { createRoot } from 'react-dom/client'
+import { App } from './App.tsx'
+import type { Library } from './schema.ts'
+import './styles.css'
+
+declare global {
+  interface Window {
+    /** The open client, for the console and the measurement scripts. */
+    tidings?: BrowserClient<Library>
+  }
+}
+
+const root = createRoot(document.getElementById('root')!)
+
+async function start(): Promise<void> {
+  root.render(<p className="splash">Opening the library…</p>)
+  // The server hands its demo token to the app it serves (`tidings serve --demo`).
+  const response = await fetch('/config.json')
+  if (!response.ok) throw new Error(`GET /config.json answered ${response.status}`)
+  const { token } = (await response.json()) as { token: string }
+  const worker = new Worker(new URL('./tidings.worker.ts', import.meta.url), {
+    type: 'module',
+    name: 'tidings',
+  })
+  const storage = (new URLSearchParams(location.search).get('storage') ?? 'auto') as StoragePreference
+  const client = await openBrowserClient<Library>({
+    worker,
+    name: 'library',
+    storage,
+    server: { url: location.origin, token, intervalMs: 5_000 },
+  })
+  client.startSync()
+  window.tidings = client
+  root.render(
+    <StrictMode>
+      <TidingsProvider client={client}>
+        <App client={client} storage={client.storage} />
+      </TidingsProvider>
+    </StrictMode>,
+  )
+}
+
+start().catch((error: unknown) => {
+  console.error(error)
+  root.render(
+    <p className="splash error" role="alert">
+      The library could not open: {error instanceof Error ? error.message : String(error)}
+    </p>,
+  )
+})

@@ -1,0 +1,18 @@
+import react from '@vitejs/plugin-react'
+import { defaultClientConditions, defineConfig } from 'vite'
+
+// Workspace packages resolve to their TypeScript sources (the `@tidings/source` export
+// condition), so the app builds without building the packages first.
+const conditions = ['@tidings/source', ...defaultClientConditions]
+const server = process.env.TIDINGS_SERVER ?? 'http://127.0.0.1:8787'
+
+export default defineConfig({
+  plugins: [react()],
+  resolve: { conditions },
+  worker: { format: 'es' },
+  // wa-sqlite finds its .wasm next to its module; pre-bundling would move the module away.
+  optimizeDeps: { exclude: ['@journeyapps/wa-sqlite'] },
+  // `npm run dev` talks to a `tidings serve --demo` running beside it.
+  server: { proxy: { '/v1': server, '/config.json': server } },
+  build: { target: 'es2022', chunkSizeWarningLimit: 1500 },
+})

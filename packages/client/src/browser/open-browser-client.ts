@@ -1,0 +1,202 @@
+import { TidingsError } from '@tidings/protocol'
+import type { Client } from '../api/types.js'
+import type { Shapes } from '../schema/types.js'
+import type { ServerOptions, SyncStatus } from '../sync/types.js'
+import {
+  type BrowserStorage,
+  type CallMethod,
+  fromWireError,
+  type Opened,
+  type Reply,
+  type Request,
+  type StoragePreference,
+  TX_CALLS,
+} from './rpc.js'
+import type { Port } from './serve.js'
+
+/** The page's handle on the client in the worker: the client's API, all of it async. */
+export type BrowserClient<S extends Shapes> = Omit<Client<S>, 'schema'> & {
+  /** Where the worker keeps the data; `memory` means nothing survives the page (warned). */
+  readonly storage: BrowserStorage
+}
+
+/** A `Worker` or anything shaped like one (a `MessagePort` in tests). */
+export interface WorkerLike extends Port {
+  terminate?(): void
+  start?(): void
+}
+
+export interface OpenBrowserClientOptions {
+  /** The worker running `hostWorker({ schema })`, e.g.
+   * `new Worker(new URL('./tidings.worker.ts', import.meta.url), { type: 'module' })`. */
+  worker: WorkerLike
+  /** Database name (one per app and user); default `tidings`. */
+  name?: string
+  storage?: StoragePreference
+  server?: Omit<ServerOptions, 'fetch'>
+  /** Where errors nobody awaits go (a failed observe, startSync); default console.error. */
+  onError?: (error: unknown) => void
+}
+
+type Pending = { resolve: (value: unknown) => void; reject: (error: unknown) => void }
+type Outgoing = Request extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never
+
+/**
+ * Opens the client that runs in `worker` and returns a proxy with the same async API: calls
+ * travel as messages with request ids, observe rows and status changes stream back, and
+ * errors come back as `TidingsError`s with their original `code`.
+ */
+export async function openBrowserClient<S extends Shapes>(
+  options: OpenBrowserClientOptions,
+): Promise<BrowserClient<S>> {
+  const proxy = new ClientProxy(options)
+  await proxy.open()
+  return proxy as unknown as BrowserClient<S>
+}
+
+class ClientProxy {
+  #next = 1
+  readonly #pending = new Map<number, Pending>()
+  readonly #observers = new Map<number, (rows: unknown[]) => void>()
+  readonly #statusListeners = new Set<(status: SyncStatus) => void>()
+  readonly #onError: (error: unknown) => void
+  #opened: Opened | null = null
+  #status: SyncStatus = { state: 'idle', pending: 0, lastSyncedAt: null }
+  #broken: TidingsError | null = null
+
+  constructor(private readonly options: OpenBrowserClientOptions) {
+    this.#onError = options.onError ?? ((error) => console.error('tidings:', error))
+    const worker = options.worker
+    worker.addEventListener('message', (event) => this.#receive(event.data as Reply))
+    ;(worker as Partial<Worker>).addEventListener?.('error', (event: ErrorEvent) => {
+      this.#fail(new TidingsError('unavailable', `the Tidings worker failed: ${event.message}`))
+    })
+    worker.start?.()
+  }
+
+  async open(): Promise<void> {
+    const { name = 'tidings', storage = 'auto', server } = this.options
+    const opened = (await this.#request({
+      kind: 'open',
+      options: { name, storage, ...(server ? { server } : {}) },
+    })) as Opened
+    this.#opened = opened
+    this.#status = opened.status as SyncStatus
+  }
+
+  get clientId(): string {
+    return this.#opened?.clientId ?? ''
+  }
+  get storage(): BrowserStorage {
+    return this.#opened?.storage ?? 'memory'
+  }
+  get status(): SyncStatus {
+    return this.#status
+  }
+
+  create = this.#call('create')
+  get = this.#call('get')
+  update = this.#call('update')
+  delete = this.#call('delete')
+  fetch = this.#call('fetch')
+  related = this.#call('related')
+  sync = this.#call('sync')
+  verify = this.#call('verify')
+  rebuild = this.#call('rebuild')
+
+  startSync(): void {
+    this.#request({ kind: 'call', method: 'startSync', args: [] }).catch(this.#onError)
+  }
+  stopSync(): void {
+    this.#request({ kind: 'call', method: 'stopSync', args: [] }).catch(this.#onError)
+  }
+
+  onStatus(listener: (status: SyncStatus) => void): () => void {
+    this.#statusListeners.add(listener)
+    return () => this.#statusListeners.delete(listener)
+  }
+
+  observe(type: string, query: unknown, callback: (rows: unknown[]) => void): () => void {
+    const id = this.#next++
+    this.#observers.set(id, callback)
+    this.#post({ kind: 'observe', id, type, query })
+    return () => {
+      if (!this.#observers.delete(id)) return
+      this.#post({ kind: 'unobserve', id })
+    }
+  }
+
+  /** Runs `fn` against a transaction held open in the worker; commits when it resolves. */
+  async transaction<R>(fn: (tx: unknown) => Promise<R>): Promise<R> {
+    const tx = (await this.#request({ kind: 'begin' })) as number
+    const handle = Object.fromEntries(
+      TX_CALLS.map((method) => [
+        method,
+        (...args: unknown[]) => this.#request({ kind: 'tx-call', tx, method, args }),
+      ]),
+    )
+    let result: R
+    try {
+      result = await fn(handle)
+    } catch (error) {
+      await this.#request({ kind: 'end', tx, commit: false })
+      throw error
+    }
+    await this.#request({ kind: 'end', tx, commit: true })
+    return result
+  }
+
+  async close(): Promise<void> {
+    if (this.#broken) return
+    await this.#request({ kind: 'close' })
+    this.#fail(new TidingsError('unavailable', 'the client is closed'))
+    this.options.worker.terminate?.()
+  }
+
+  #call(method: CallMethod) {
+    return (...args: unknown[]) => this.#request({ kind: 'call', method, args })
+  }
+
+  #request(message: Outgoing): Promise<unknown> {
+    if (this.#broken) return Promise.reject(this.#broken)
+    const id = this.#next++
+    return new Promise((resolve, reject) => {
+      this.#pending.set(id, { resolve, reject })
+      this.#post({ ...message, id } as Request)
+    })
+  }
+
+  #post(request: Request): void {
+    if (this.#broken) return
+    this.options.worker.postMessage(request)
+  }
+
+  #receive(reply: Reply): void {
+    switch (reply.kind) {
+      case 'result':
+      case 'error': {
+        const pending = this.#pending.get(reply.id)
+        this.#pending.delete(reply.id)
+        if (reply.kind === 'result') pending?.resolve(reply.value)
+        else if (pending) pending.reject(fromWireError(reply.error))
+        // An error without a waiting caller belongs to an observe subscription.
+        else if (this.#observers.delete(reply.id)) this.#onError(fromWireError(reply.error))
+        return
+      }
+      case 'rows':
+        this.#observers.get(reply.id)?.(reply.rows)
+        return
+      case 'status':
+        this.#status = reply.status as SyncStatus
+        for (const listener of this.#statusListeners) listener(this.#status)
+        return
+    }
+  }
+
+  #fail(error: TidingsError): void {
+    this.#broken = error
+    for (const pending of this.#pending.values()) pending.reject(error)
+    this.#pending.clear()
+    this.#observers.clear()
+  }
+}

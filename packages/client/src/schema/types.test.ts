@@ -1,0 +1,86 @@
+import { describe, expectTypeOf, it } from 'vitest'
+import type { Client } from '../api/types.js'
+import { t } from './attr.js'
+import { defineSchema } from './define.js'
+import type { CreateInput, Entity, Patch, Where } from './types.js'
+
+const schema = defineSchema({
+  document: { author: t.string(), title: t.string(), url: t.string().optional() },
+  simple: { items: t.json<string[]>().default([]) },
+  task: {
+    done: t.boolean().default(false),
+    due: t.date().optional(),
+    weight: t.number(),
+    list: t.ref('simple'),
+  },
+})
+type S = typeof schema.types
+
+describe('type inference from defineSchema', () => {
+  it('infers the object type of each entity type', () => {
+    expectTypeOf<Entity<S['document']>>().toEqualTypeOf<{
+      id: string
+      author: string
+      title: string
+      url?: string
+    }>()
+    expectTypeOf<Entity<S['simple']>>().toEqualTypeOf<{ id: string; items: string[] }>()
+    expectTypeOf<Entity<S['task']>>().toEqualTypeOf<{
+      id: string
+      done: boolean
+      weight: number
+      list: string
+      due?: Date
+    }>()
+  })
+
+  it('makes attributes with a default or optional ones optional in create, and all optional in update', () => {
+    expectTypeOf<CreateInput<S['task']>>().toEqualTypeOf<{
+      id?: string
+      weight: number
+      list: string
+      done?: boolean
+      due?: Date
+    }>()
+    expectTypeOf<Patch<S['document']>>().toEqualTypeOf<{
+      author?: string
+      title?: string
+      url?: string | null
+    }>()
+  })
+
+  it('types the client methods by entity type name', () => {
+    type C = Client<S>
+    expectTypeOf<C['get']>().toBeCallableWith('document', 'id')
+    expectTypeOf<ReturnType<C['fetch']>>().toEqualTypeOf<
+      Promise<Array<Entity<S[keyof S & string]>>>
+    >()
+    const check = async (client: C) => {
+      const doc = await client.create('document', { author: 'a', title: 'b' })
+      expectTypeOf(doc).toEqualTypeOf<Entity<S['document']>>()
+      const tasks = await client.fetch('task', {
+        where: { weight: { gt: 2 }, due: { lt: new Date() } },
+        orderBy: { due: 'desc' },
+      })
+      expectTypeOf(tasks).toEqualTypeOf<Array<Entity<S['task']>>>()
+      // @ts-expect-error unknown entity type
+      await client.get('nope', 'id')
+      // @ts-expect-error title is required
+      await client.create('document', { author: 'a' })
+      // @ts-expect-error wrong value type
+      await client.update('document', doc.id, { title: 3 })
+      // @ts-expect-error unknown attribute in where
+      await client.fetch('document', { where: { missing: 1 } })
+      // @ts-expect-error only ref attributes relate
+      await client.related('task', 'weight', 'x')
+      await client.related('task', 'list', 'x')
+    }
+    expectTypeOf(check).toBeFunction()
+  })
+
+  it('types where clauses with operators on the attribute value type', () => {
+    expectTypeOf<{ title: { like: 'A%' } }>().toExtend<Where<S['document']>>()
+    expectTypeOf<{ weight: { in: [1, 2] } }>().toExtend<Where<S['task']>>()
+    expectTypeOf<{ weight: { gt: 'x' } }>().not.toExtend<Where<S['task']>>()
+  })
+})

@@ -1,0 +1,57 @@
+import { startServer } from '@tidings/server'
+import { openClient } from '../api/client.js'
+import { openNodeDatabase } from '../node.js'
+import type { ServerOptions } from '../sync/types.js'
+import { type LibraryClient, librarySchema } from './fixtures.js'
+
+export const POSTGRES_URL =
+  process.env.TIDINGS_TEST_POSTGRES ?? 'postgres://postgres@127.0.0.1:5432/test'
+
+export type RunningServer = Awaited<ReturnType<typeof startServer>>
+
+/**
+ * The backends the end-to-end tests run on: an SQLite file, and real Postgres when it answers
+ * (else PGlite, with a warning saying so). Users are created per test, so one Postgres
+ * database is shared safely.
+ */
+export const startBackend = async (
+  kind: 'sqlite' | 'postgres',
+): Promise<{ server: RunningServer; ran: string }> => {
+  if (kind === 'sqlite') {
+    const db = `sqlite:/tmp/tidings-client-e2e-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}.db`
+    return { server: await startServer({ db, port: 0, logger: false }), ran: 'sqlite file' }
+  }
+  try {
+    return {
+      server: await startServer({ db: POSTGRES_URL, port: 0, logger: false }),
+      ran: 'postgres',
+    }
+  } catch (error) {
+    console.warn(
+      `Postgres at ${POSTGRES_URL} is not usable (${String(error)}); running the Postgres e2e on PGlite`,
+    )
+    return {
+      server: await startServer({ db: 'pglite:memory', port: 0, logger: false }),
+      ran: 'pglite',
+    }
+  }
+}
+
+/** A client of `token` on `server`, on an in-memory database unless a path is given. */
+export const serverClient = (
+  server: RunningServer,
+  token: string,
+  options: {
+    path?: string
+    now?: () => number
+    server?: Partial<ServerOptions>
+    limits?: { maxBundlesPerRequest?: number }
+  } = {},
+): Promise<LibraryClient> =>
+  openClient({
+    schema: librarySchema,
+    database: openNodeDatabase(options.path ?? ':memory:'),
+    server: { url: server.url, token, backoffMs: 5, ...options.server },
+    ...(options.now ? { now: options.now } : {}),
+    ...(options.limits ? { limits: options.limits } : {}),
+  })

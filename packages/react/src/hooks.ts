@@ -1,0 +1,45 @@
+import type { SyncStatus } from '@tidings/client'
+import { useCallback, useMemo, useSyncExternalStore } from 'react'
+import {
+  type EntityOfType,
+  type QueryOfType,
+  type TypeName,
+  useTidings,
+} from './context.js'
+import { liveQuery } from './live-query.js'
+
+function useLive(type: string, query: object): unknown[] | undefined {
+  const client = useTidings()
+  // Callers write queries inline; their JSON, not their identity, decides when to resubscribe.
+  const key = JSON.stringify(query)
+  const store = useMemo(() => liveQuery(client, type, JSON.parse(key)), [client, type, key])
+  return useSyncExternalStore(store.subscribe, store.getSnapshot, store.getSnapshot)
+}
+
+/**
+ * The entities of `type` matching `query`, kept current as local writes and syncs change them;
+ * `undefined` until the first result arrives.
+ */
+export function useQuery<K extends TypeName>(
+  type: K,
+  query: QueryOfType<K> = {},
+): Array<EntityOfType<K>> | undefined {
+  return useLive(type, query) as Array<EntityOfType<K>> | undefined
+}
+
+/** One entity, kept current: `undefined` while loading, `null` when missing or deleted. */
+export function useEntity<K extends TypeName>(
+  type: K,
+  id: string,
+): EntityOfType<K> | null | undefined {
+  const rows = useLive(type, { where: { id }, limit: 1 })
+  return rows === undefined ? undefined : ((rows[0] as EntityOfType<K> | undefined) ?? null)
+}
+
+/** The sync status (state, pending count, last sync), re-rendering on every change. */
+export function useSyncStatus(): SyncStatus {
+  const client = useTidings()
+  const subscribe = useCallback((listener: () => void) => client.onStatus(listener), [client])
+  const snapshot = useCallback(() => client.status, [client])
+  return useSyncExternalStore(subscribe, snapshot, snapshot)
+}

@@ -1,0 +1,12 @@
+export {
+  type EntityOfType,
+  type ObservableClient,
+  type QueryOfType,
+  type Register,
+  type RegisteredShapes,
+  TidingsProvider,
+  type TypeName,
+  useTidings,
+} from './context.js'
+export { useEntity, useQuery, useSyncStatus } from './hooks.js'
+export { type LiveQuery, liveQuery } from './live-query.js'

@@ -1,0 +1,45 @@
+import type { ObservableClient } from './context.js'
+
+/**
+ * One `observe` subscription shared by every component showing the same query, in the shape
+ * `useSyncExternalStore` wants. It observes while someone listens and is forgotten after.
+ */
+export interface LiveQuery {
+  subscribe(listener: () => void): () => void
+  /** The latest rows, or undefined until the first result arrives. */
+  getSnapshot(): unknown[] | undefined
+}
+
+const stores = new WeakMap<ObservableClient, Map<string, LiveQuery>>()
+
+/** The shared live query of `client` for `type` and `query` (compared by JSON). */
+export function liveQuery(client: ObservableClient, type: string, query: object): LiveQuery {
+  const key = `${type}:${JSON.stringify(query)}`
+  let byKey = stores.get(client)
+  if (!byKey) stores.set(client, (byKey = new Map()))
+  const existing = byKey.get(key)
+  if (existing) return existing
+
+  const listeners = new Set<() => void>()
+  let rows: unknown[] | undefined
+  let off: (() => void) | null = null
+  const store: LiveQuery = {
+    getSnapshot: () => rows,
+    subscribe(listener) {
+      listeners.add(listener)
+      off ??= client.observe(type, query, (next) => {
+        rows = next
+        for (const notify of listeners) notify()
+      })
+      return () => {
+        listeners.delete(listener)
+        if (listeners.size > 0) return
+        off?.()
+        off = null
+        byKey.delete(key)
+      }
+    },
+  }
+  byKey.set(key, store)
+  return store
+}

@@ -1,0 +1,155 @@
+import { parseArgs } from 'node:util'
+import { TidingsError } from '@tidings/protocol'
+import { DEFAULT_DB, DEFAULT_PORT } from '../defaults.js'
+import type { RunningServer } from '../server.js'
+import type { Store } from '../store/store.js'
+import { LIMIT_FLAGS, limitsFromFlags } from './limit-flags.js'
+
+
+export const USAGE = `Usage:
+  tidings serve [--port ${DEFAULT_PORT}] [--host 127.0.0.1] [--db URL] [--static DIR] [--demo] [--quiet] [--max-body-bytes N] ...
+  tidings user add NAME [--db URL] [--json]
+  tidings user list [--db URL] [--json]
+  tidings user revoke NAME [--db URL]
+
+--db (or TIDINGS_DB): memory | sqlite:PATH | postgres://... | pglite:memory | pglite:DIR
+     (default ${DEFAULT_DB}); --port (or PORT; 0 picks a free port).
+Limits (or TIDINGS_MAX_BODY_BYTES etc.): ${Object.keys(LIMIT_FLAGS)
+  .map((f) => `--${f}`)
+  .join(' ')}
+--demo is an insecure demo mode: user "demo" with the public token "demo-token".`
+
+/** Where the CLI writes and what it reads: the real process, or a test's buffers. */
+export interface CliIo {
+  out(text: string): void
+  err(text: string): void
+  env: Record<string, string | undefined>
+}
+
+export interface CliOutcome {
+  /** The process exit code; 0 for a server that is now running. */
+  code: number
+  /** Set by `serve`: the caller owns it (signals, close). */
+  server?: RunningServer
+}
+
+/** Bad command-line input: a message and exit code 2, no stack trace. */
+class UsageError extends Error {}
+
+const options = {
+  port: { type: 'string' },
+  host: { type: 'string' },
+  db: { type: 'string' },
+  static: { type: 'string' },
+  demo: { type: 'boolean' },
+  json: { type: 'boolean' },
+  quiet: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  ...Object.fromEntries(Object.keys(LIMIT_FLAGS).map((flag) => [flag, { type: 'string' }])),
+} as const
+
+type Values = Record<string, string | boolean | undefined>
+
+/**
+ * Runs one `tidings` command line. Heavy modules load only for the command that needs them, so
+ * `tidings user add` starts quickly.
+ */
+export const runTidings = async (argv: string[], io: CliIo): Promise<CliOutcome> => {
+  try {
+    return await run(argv, io)
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.err(`tidings: ${err.message}\n\n${USAGE}`)
+      return { code: 2 }
+    }
+    if (err instanceof TidingsError) {
+      io.err(`tidings: ${err.message}`)
+      return { code: 1 }
+    }
+    throw err
+  }
+}
+
+const run = async (argv: string[], io: CliIo): Promise<CliOutcome> => {
+  let parsed: { values: Values; positionals: string[] }
+  try {
+    parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true })
+  } catch (err) {
+    throw new UsageError((err as Error).message)
+  }
+  const { values, positionals } = parsed
+  const [command, sub, name, ...rest] = positionals
+  if (values.help) {
+    io.out(USAGE)
+    return { code: 0 }
+  }
+  if (command === undefined) throw new UsageError('missing command')
+  const db = text(values.db) ?? io.env.TIDINGS_DB ?? DEFAULT_DB
+  if (command === 'serve') {
+    if (sub !== undefined) throw new UsageError(`serve takes no arguments, got ${JSON.stringify(sub)}`)
+    return { code: 0, server: await serve(values, db, io) }
+  }
+  if (command !== 'user') throw new UsageError(`unknown command ${JSON.stringify(command)}`)
+  if (rest.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(rest[0])}`)
+  if (sub !== 'add' && sub !== 'revoke' && sub !== 'list') throw new UsageError('user needs add NAME, list or revoke NAME')
+  if (sub !== 'list' && name === undefined) throw new UsageError(`user ${sub} needs a NAME`)
+  const users = await import('../auth/users.js')
+  await withStore(db, async (store) => {
+    if (sub === 'list') printUsers(await users.listUsers(store), values.json === true, io)
+    else if (sub === 'add') {
+      const user = await users.addUser(store, name as string)
+      if (values.json) io.out(JSON.stringify(user))
+      else io.out(`user ${user.name} (${user.id})\ntoken ${user.token}\nThe token is shown only now; keep it secret.`)
+    } else {
+      await users.revokeUser(store, name as string)
+      io.out(`revoked ${name}`)
+    }
+  })
+  return { code: 0 }
+}
+
+const serve = async (values: Values, db: string, io: CliIo): Promise<RunningServer> => {
+  const port = integer(text(values.port) ?? io.env.PORT ?? String(DEFAULT_PORT), 'port')
+  if (port > 65_535) throw new UsageError(`--port ${port} is out of range`)
+  const limits = limitsFromFlags(values, (flag, value) => integer(value, flag), io.env)
+  const { startServer } = await import('../server.js')
+  const server = await startServer({
+    db,
+    port,
+    host: text(values.host) ?? '127.0.0.1',
+    limits,
+    logger: values.quiet ? false : { level: io.env.LOG_LEVEL ?? 'info' },
+    ...(text(values.static) !== undefined && { static: text(values.static) as string }),
+    ...(values.demo === true && { demo: true }),
+  })
+  io.out(`Tidings listening on ${server.url}`)
+  return server
+}
+
+const withStore = async (db: string, fn: (store: Store) => Promise<void>): Promise<void> => {
+  const { openStore } = await import('../store/kysely-store.js')
+  const store = await openStore(db)
+  try {
+    await fn(store)
+  } finally {
+    await store.close()
+  }
+}
+
+const printUsers = (
+  users: Array<{ id: string; name: string; revokedAt: number | null }>,
+  json: boolean,
+  io: CliIo,
+): void => {
+  if (json) return io.out(JSON.stringify(users))
+  if (users.length === 0) io.out('no users yet: tidings user add NAME')
+  for (const u of users)
+    io.out(`${u.name}\t${u.id}\t${u.revokedAt === null ? 'active' : `revoked ${new Date(u.revokedAt).toISOString()}`}`)
+}
+
+const text = (value: string | boolean | undefined): string | undefined => (typeof value === 'string' ? value : undefined)
+
+const integer = (value: string, what: string): number => {
+  if (!/^\d{1,15}$/.test(value)) throw new UsageError(`--${what} must be a whole number, got ${JSON.stringify(value)}`)
+  return Number(value)
+}

@@ -1,0 +1,71 @@
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import { Device, describeBrowser, startApp } from './harness.js'
+
+const LONG = { timeout: 30_000 }
+
+// Two devices of the demo user (two Chromium profiles) against one real server, through the
+// example app's UI only: what a user sees is what is asserted.
+describeBrowser('Document Library in Chromium', () => {
+  let server: Awaited<ReturnType<typeof startApp>>
+  let laptop: Device
+  let phone: Device
+
+  beforeAll(async () => {
+    server = await startApp()
+    laptop = await Device.open('laptop', server.url)
+    phone = await Device.open('phone', server.url)
+  })
+  afterAll(async () => {
+    await laptop?.close()
+    await phone?.close()
+    await server?.close()
+  })
+
+  it('a document added on one device appears on the other', async () => {
+    await expect.poll(() => laptop.status().textContent(), LONG).toContain('Online')
+    await laptop.add({ title: 'Sapiens', author: 'Yuval Noah Harari', url: 'https://www.ynharari.com/' })
+    await laptop.add({ title: 'The Pragmatic Programmer', author: 'Hunt & Thomas' })
+    // Automatic sync: no button pressed on either device.
+    await phone.item('Sapiens').waitFor({ timeout: 30_000 })
+    await phone.item('The Pragmatic Programmer').waitFor({ timeout: 30_000 })
+    expect(await phone.item('Sapiens').textContent()).toContain('Yuval Noah Harari')
+    await expect.poll(() => laptop.status().textContent(), LONG).toContain('All changes synced')
+    await laptop.screenshot('added')
+    await phone.screenshot('added')
+  })
+
+  it('concurrent edits while one device is offline converge on the same winner', async () => {
+    await laptop.add({ title: 'Draft', author: 'Ada Lovelace' })
+    await phone.item('Draft').waitFor({ timeout: 30_000 })
+
+    await phone.context.setOffline(true)
+    await laptop.editTitle('Draft', 'Title from the laptop')
+    await expect.poll(() => laptop.status().textContent(), LONG).toContain('All changes synced')
+    // The phone edits later (a greater HLC), without having seen the laptop's edit.
+    await phone.editTitle('Draft', 'Title from the phone')
+    await phone.syncNow()
+    await expect.poll(() => phone.status().textContent(), LONG).toContain('Offline')
+    expect(await phone.status().textContent()).toContain('1 change pending')
+    await phone.screenshot('offline')
+
+    await phone.context.setOffline(false)
+    await phone.syncNow()
+    await expect.poll(() => phone.status().textContent(), LONG).toContain('All changes synced')
+    await laptop.item('Title from the phone').waitFor({ timeout: 30_000 })
+    await expect.poll(() => phone.titles(), LONG).toEqual(await laptop.titles())
+    expect(await phone.titles()).toContain('Title from the phone')
+    expect(await phone.titles()).not.toContain('Title from the laptop')
+    await laptop.screenshot('converged')
+    await phone.screenshot('converged')
+  })
+
+  it('the data is still there after a reload', async () => {
+    const before = await laptop.titles()
+    const clientId = await laptop.page.evaluate(() => window.tidings?.clientId)
+    await laptop.reload()
+    expect(await laptop.titles()).toEqual(before)
+    // The same device identity: the rows came from this profile's OPFS database.
+    expect(await laptop.page.evaluate(() => window.tidings?.clientId)).toBe(clientId)
+    expect(await laptop.page.evaluate(() => window.tidings?.storage)).toBe('opfs')
+  })
+})

@@ -1,0 +1,76 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { PG_ADMIN_URL, postgresReachable, type TempDatabase, tempPostgres } from '../support/databases.js'
+import { addUser, type ServerProcess, spawnServer } from '../support/server-process.js'
+import { manyConnections, pokeReachesIdleClient } from './scenarios.js'
+import { holds, noteTexts, openTestClient, settled, until } from './support.js'
+
+const hasPostgres = await postgresReachable()
+if (!hasPostgres)
+  console.warn(`live: no Postgres at ${PG_ADMIN_URL}; the two-node tests are skipped, single-node ones still run`)
+
+/**
+ * Two `tidings serve` processes on one Postgres database: pokes cross processes through
+ * LISTEN/NOTIFY, and either node serves any client (nothing lives in process memory).
+ */
+describe.skipIf(!hasPostgres)('two server nodes on one Postgres', () => {
+  let db: TempDatabase
+  let node1: ServerProcess
+  let node2: ServerProcess
+
+  beforeAll(async () => {
+    db = await tempPostgres('live')
+    await addUser(db.url, 'admin') // migrates the fresh database before two nodes race to
+    ;[node1, node2] = await Promise.all([spawnServer({ db: db.url }), spawnServer({ db: db.url })])
+  })
+
+  afterAll(async () => {
+    await Promise.all([node1?.stop(), node2?.stop()])
+    await db?.drop()
+  })
+
+  it('shows a write on A (node 1) on B (node 2) through a poke, B never polling', async () => {
+    const user = await addUser(db.url, 'ada')
+    await pokeReachesIdleClient({ aUrl: node1.url, bUrl: node2.url, token: user.token })
+  })
+
+  it('holds 200 live streams on node 2 while bundles flow through node 1; all are poked', async () => {
+    const users = await Promise.all(['bea', 'cy', 'dot', 'eve'].map((name) => addUser(db.url, name)))
+    await manyConnections({
+      liveUrl: node2.url,
+      writeUrl: node1.url,
+      tokens: users.map((u) => u.token),
+      perUser: 50,
+      writes: 10,
+    })
+  })
+
+  it('fails A over to node 2 when node 1 is killed, losing nothing in either direction', async () => {
+    const user = await addUser(db.url, 'fay')
+    const a = await openTestClient({ urls: [node1.url, node2.url], token: user.token })
+    const b = await openTestClient({ urls: [node2.url], token: user.token })
+    try {
+      a.client.startSync()
+      b.client.startSync()
+      await Promise.all([settled(a.client, 'A to settle'), settled(b.client, 'B to settle')])
+      const before = Array.from({ length: 10 }, (_, i) => `A before kill ${i}`)
+      for (const text of before) await a.client.create('note', { text, by: 'A' })
+      await until('the first notes on B', () => holds(b.client, before))
+
+      await node1.kill() // SIGKILL: no goodbye, open streams and requests just die
+
+      const after = Array.from({ length: 10 }, (_, i) => `A after kill ${i}`)
+      for (const text of after) await a.client.create('note', { text, by: 'A' })
+      await b.client.create('note', { text: 'B after kill', by: 'B' })
+
+      const everything = [...before, ...after, 'B after kill'].sort()
+      await until('every note on B', async () => (await noteTexts(b.client)).length === everything.length)
+      await until('every note on A', async () => (await noteTexts(a.client)).length === everything.length)
+      expect(await noteTexts(b.client)).toEqual(everything)
+      expect(await noteTexts(a.client)).toEqual(everything)
+      await settled(a.client, 'A to settle on node 2')
+      expect(a.client.status.pending).toBe(0)
+    } finally {
+      await Promise.all([a.client.close(), b.client.close()])
+    }
+  })
+})
