@@ -42,7 +42,8 @@ const main = async (): Promise<void> => {
     const server = await startServer({
       db: spec.db ?? 'memory',
       port: 0,
-      logger: false,
+      // TIDINGS_BENCH_LOG=1 shows the server's error logs (stderr) while debugging a failure.
+      logger: process.env.TIDINGS_BENCH_LOG === '1' ? { level: 'error' } : false,
       limits: { maxBodyBytes: BODY_LIMIT },
     })
     ready.url = server.url

@@ -29,5 +29,7 @@ export default function setup(): void {
   execFileSync('npm', ['run', 'build', '-w', '@tidings/example-library'], {
     cwd: ROOT,
     stdio: 'inherit',
+    // Vitest sets NODE_ENV=test, which would make Vite bundle React's development build.
+    env: { ...process.env, NODE_ENV: 'production' },
   })
 }

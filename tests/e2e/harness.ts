@@ -6,6 +6,22 @@ import { type RunningServer, startServer } from '@tidings/server'
 import { type BrowserContext, chromium, type Locator, type Page } from 'playwright-core'
 import { describe } from 'vitest'
 
+/** What the app exposes as `window.tidings` (its open browser client), as the tests use it. */
+interface AppClient {
+  readonly clientId: string
+  readonly storage: string
+  transaction(
+    fn: (tx: {
+      create(type: 'document', fields: { title: string; author: string }): Promise<unknown>
+    }) => Promise<void>,
+  ): Promise<void>
+}
+declare global {
+  interface Window {
+    tidings?: AppClient
+  }
+}
+
 /** Debian's Chromium (installed by `.ci/run`); never a downloaded browser. */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 export const ROOT = resolve(import.meta.dirname, '../..')
@@ -27,7 +43,10 @@ const FLAGS = [
  * elsewhere a printed warning and a skip (never a silent one).
  */
 export function describeBrowser(name: string, body: () => void): void {
-  if (existsSync(CHROMIUM)) return describe(name, body)
+  if (existsSync(CHROMIUM)) {
+    describe(name, body)
+    return
+  }
   const why = `${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium) or set CHROMIUM_PATH`
   if (process.env.CI) {
     describe(name, () => {
@@ -129,9 +148,9 @@ export class Device {
   /** Titles in list order. */
   async titles(): Promise<string[]> {
     if ((await this.list().count()) === 0) return []
-    return this.list().getByRole('listitem').evaluateAll((items) =>
-      items.map((item) => item.getAttribute('aria-label') ?? ''),
-    )
+    return this.list()
+      .getByRole('listitem')
+      .evaluateAll((items) => items.map((item) => item.getAttribute('aria-label') ?? ''))
   }
 
   async screenshot(name: string): Promise<string> {

@@ -23,7 +23,11 @@ describeBrowser('Document Library in Chromium', () => {
 
   it('a document added on one device appears on the other', async () => {
     await expect.poll(() => laptop.status().textContent(), LONG).toContain('Online')
-    await laptop.add({ title: 'Sapiens', author: 'Yuval Noah Harari', url: 'https://www.ynharari.com/' })
+    await laptop.add({
+      title: 'Sapiens',
+      author: 'Yuval Noah Harari',
+      url: 'https://www.ynharari.com/',
+    })
     await laptop.add({ title: 'The Pragmatic Programmer', author: 'Hunt & Thomas' })
     // Automatic sync: no button pressed on either device.
     await phone.item('Sapiens').waitFor({ timeout: 30_000 })
@@ -57,6 +61,13 @@ describeBrowser('Document Library in Chromium', () => {
     expect(await phone.titles()).not.toContain('Title from the laptop')
     await laptop.screenshot('converged')
     await phone.screenshot('converged')
+  })
+
+  it('a document deleted on one device disappears from the other', async () => {
+    await phone.item('The Pragmatic Programmer').getByRole('button', { name: 'Delete' }).click()
+    await phone.item('The Pragmatic Programmer').waitFor({ state: 'detached' })
+    await laptop.item('The Pragmatic Programmer').waitFor({ state: 'detached', timeout: 30_000 })
+    await expect.poll(() => laptop.titles(), LONG).toEqual(await phone.titles())
   })
 
   it('the data is still there after a reload', async () => {

@@ -8,7 +8,7 @@ import { bundleIds, call } from '../support/wire.js'
 import { type FuzzRequest, fuzzRequest, validSync } from './generators.js'
 import { send, trickle } from './send.js'
 
-const REQUESTS = Number(process.env.TIDINGS_FUZZ_REQUESTS ?? 1500)
+const REQUESTS = Number(process.env.TIDINGS_FUZZ_REQUESTS ?? 1000)
 const SEED = seedFrom(process.env.TIDINGS_SEED)
 /** Small enough that over-limit bodies are cheap to send; the limit itself is what is tested. */
 const MAX_BODY = 256 * 1024

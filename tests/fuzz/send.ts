@@ -38,6 +38,12 @@ export const send = (base: string, request: FuzzRequest, timeoutMs = 15_000): Pr
         agent: false,
       },
       (res) => {
+        // A live stream (SSE) never ends by design: its opening answer is the answer.
+        if (String(res.headers['content-type']).startsWith('text/event-stream')) {
+          done({ status: res.statusCode ?? 0, text: '' })
+          req.destroy()
+          return
+        }
         const chunks: Buffer[] = []
         res.on('data', (c: Buffer) => chunks.push(c))
         res.on('end', () =>

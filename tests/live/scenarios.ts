@@ -1,18 +1,25 @@
 import { expect } from 'vitest'
-import { type LiveEvent, LiveConnection } from '../../packages/client/src/live/live-connection.js'
+import { LiveConnection, type LiveEvent } from '../../packages/client/src/live/live-connection.js'
 import { holds, noteTexts, openTestClient, settled, until } from './support.js'
 
 /**
  * A writes through `aUrl`, B reads through `bUrl` with no interval sync: the note reaches B,
  * and the only thing that made B sync after settling is a poke on its live stream.
  */
-export const pokeReachesIdleClient = async (options: { aUrl: string; bUrl: string; token: string }) => {
+export const pokeReachesIdleClient = async (options: {
+  aUrl: string
+  bUrl: string
+  token: string
+}) => {
   const a = await openTestClient({ urls: [options.aUrl], token: options.token })
   const b = await openTestClient({ urls: [options.bUrl], token: options.token })
   try {
     b.client.startSync()
     // B's first sync (startSync) and its catch-up sync once the live stream opened.
-    await until('B to open its live stream and sync twice', async () => b.count('live') >= 1 && b.count('sync') >= 2)
+    await until(
+      'B to open its live stream and sync twice',
+      async () => b.count('live') >= 1 && b.count('sync') >= 2,
+    )
     await settled(b.client, 'B to settle')
     const syncsBefore = b.count('sync')
     const text = `from A ${Date.now()}`
@@ -54,10 +61,16 @@ export const manyConnections = async (options: {
       return { user, connection, pokes, opened: () => opened }
     }),
   )
-  const writers = await Promise.all(options.tokens.map((token) => openTestClient({ urls: [options.writeUrl], token })))
-  const readers = await Promise.all(options.tokens.map((token) => openTestClient({ urls: [options.liveUrl], token })))
+  const writers = await Promise.all(
+    options.tokens.map((token) => openTestClient({ urls: [options.writeUrl], token })),
+  )
+  const readers = await Promise.all(
+    options.tokens.map((token) => openTestClient({ urls: [options.liveUrl], token })),
+  )
   try {
-    await until(`${streams.length} live streams to open`, async () => streams.every((s) => s.opened()))
+    await until(`${streams.length} live streams to open`, async () =>
+      streams.every((s) => s.opened()),
+    )
     for (const reader of readers) reader.client.startSync()
     await Promise.all(readers.map((r, i) => settled(r.client, `reader ${i} to settle`)))
     const written: string[][] = options.tokens.map(() => [])
@@ -73,7 +86,11 @@ export const manyConnections = async (options: {
       }),
     )
     await Promise.all(
-      readers.map((reader, user) => until(`reader ${user} to hold every write`, () => holds(reader.client, written[user] ?? []))),
+      readers.map((reader, user) =>
+        until(`reader ${user} to hold every write`, () =>
+          holds(reader.client, written[user] ?? []),
+        ),
+      ),
     )
     // The final cursor of each user is the highest any of its streams saw; all must reach it.
     const finalCursor = options.tokens.map((_, user) =>

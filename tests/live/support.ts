@@ -52,17 +52,28 @@ export const noteTexts = async (client: NoteClient): Promise<string[]> =>
   (await client.fetch('note', { orderBy: { text: 'asc' } })).map((note) => note.text)
 
 /** Resolves once `predicate` holds, polling the local database only (never the server). */
-export const until = async (what: string, predicate: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> => {
+export const until = async (
+  what: string,
+  predicate: () => Promise<boolean>,
+  timeoutMs = 20_000,
+): Promise<void> => {
   const deadline = Date.now() + timeoutMs
   while (!(await predicate())) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
     await new Promise((resolve) => setTimeout(resolve, 10))
   }
 }
 
 /** Waits until the client's automatic sync has settled: idle, nothing pending. */
 export const settled = (client: NoteClient, what: string): Promise<void> =>
-  until(what, async () => client.status.state === 'idle' && client.status.pending === 0 && client.status.lastSyncedAt !== null)
+  until(
+    what,
+    async () =>
+      client.status.state === 'idle' &&
+      client.status.pending === 0 &&
+      client.status.lastSyncedAt !== null,
+  )
 
 /** Whether the client holds a note for every one of `texts`. */
 export const holds = async (client: NoteClient, texts: readonly string[]): Promise<boolean> => {

@@ -1,12 +1,20 @@
+import { addUser, openStore, type Store } from '@tidings/server'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { PG_ADMIN_URL, postgresReachable, type TempDatabase, tempPostgres } from '../support/databases.js'
-import { addUser, type ServerProcess, spawnServer } from '../support/server-process.js'
+import {
+  PG_ADMIN_URL,
+  postgresReachable,
+  type TempDatabase,
+  tempPostgres,
+} from '../support/databases.js'
+import { type ServerProcess, spawnServer } from '../support/server-process.js'
 import { manyConnections, pokeReachesIdleClient } from './scenarios.js'
 import { holds, noteTexts, openTestClient, settled, until } from './support.js'
 
 const hasPostgres = await postgresReachable()
 if (!hasPostgres)
-  console.warn(`live: no Postgres at ${PG_ADMIN_URL}; the two-node tests are skipped, single-node ones still run`)
+  console.warn(
+    `live: no Postgres at ${PG_ADMIN_URL}; the two-node tests are skipped, single-node ones still run`,
+  )
 
 /**
  * Two `tidings serve` processes on one Postgres database: pokes cross processes through
@@ -16,25 +24,28 @@ describe.skipIf(!hasPostgres)('two server nodes on one Postgres', () => {
   let db: TempDatabase
   let node1: ServerProcess
   let node2: ServerProcess
+  /** The shared database, opened in the test process only to add users quickly. */
+  let store: Store
 
   beforeAll(async () => {
     db = await tempPostgres('live')
-    await addUser(db.url, 'admin') // migrates the fresh database before two nodes race to
+    store = await openStore(db.url) // migrates the fresh database before the nodes start
     ;[node1, node2] = await Promise.all([spawnServer({ db: db.url }), spawnServer({ db: db.url })])
   })
 
   afterAll(async () => {
     await Promise.all([node1?.stop(), node2?.stop()])
+    await store?.close()
     await db?.drop()
   })
 
   it('shows a write on A (node 1) on B (node 2) through a poke, B never polling', async () => {
-    const user = await addUser(db.url, 'ada')
+    const user = await addUser(store, 'ada')
     await pokeReachesIdleClient({ aUrl: node1.url, bUrl: node2.url, token: user.token })
   })
 
   it('holds 200 live streams on node 2 while bundles flow through node 1; all are poked', async () => {
-    const users = await Promise.all(['bea', 'cy', 'dot', 'eve'].map((name) => addUser(db.url, name)))
+    const users = await Promise.all(['bea', 'cy', 'dot', 'eve'].map((name) => addUser(store, name)))
     await manyConnections({
       liveUrl: node2.url,
       writeUrl: node1.url,
@@ -45,7 +56,7 @@ describe.skipIf(!hasPostgres)('two server nodes on one Postgres', () => {
   })
 
   it('fails A over to node 2 when node 1 is killed, losing nothing in either direction', async () => {
-    const user = await addUser(db.url, 'fay')
+    const user = await addUser(store, 'fay')
     const a = await openTestClient({ urls: [node1.url, node2.url], token: user.token })
     const b = await openTestClient({ urls: [node2.url], token: user.token })
     try {
@@ -63,12 +74,20 @@ describe.skipIf(!hasPostgres)('two server nodes on one Postgres', () => {
       await b.client.create('note', { text: 'B after kill', by: 'B' })
 
       const everything = [...before, ...after, 'B after kill'].sort()
-      await until('every note on B', async () => (await noteTexts(b.client)).length === everything.length)
-      await until('every note on A', async () => (await noteTexts(a.client)).length === everything.length)
+      await until(
+        'every note on B',
+        async () => (await noteTexts(b.client)).length === everything.length,
+      )
+      await until(
+        'every note on A',
+        async () => (await noteTexts(a.client)).length === everything.length,
+      )
       expect(await noteTexts(b.client)).toEqual(everything)
       expect(await noteTexts(a.client)).toEqual(everything)
       await settled(a.client, 'A to settle on node 2')
       expect(a.client.status.pending).toBe(0)
+      // A's live stream moved to node 2 too (its first one died with node 1).
+      expect(a.count('live')).toBeGreaterThanOrEqual(2)
     } finally {
       await Promise.all([a.client.close(), b.client.close()])
     }

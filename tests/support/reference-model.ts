@@ -3,19 +3,26 @@ import { type Bundle, type Event, type JsonValue, wins } from '@tidings/protocol
 /** `type -> entity -> attribute -> value`: what every replica must show for a set of events. */
 export type ModelState = Map<string, Map<string, Map<string, JsonValue>>>
 
+/** The winning event of each register, keyed by `JSON.stringify([type, entity, attribute])`. */
+export type Winners = Map<string, Event>
+
+export const registerWinners = (events: Iterable<Event>): Winners => {
+  const winners: Winners = new Map()
+  for (const event of events) {
+    const key = JSON.stringify([event.type, event.entity, event.attribute])
+    if (wins(event, winners.get(key))) winners.set(key, event)
+  }
+  return winners
+}
+
 /**
  * The specification of convergence (DESIGN.md §2.1), written as plainly as possible: for
  * every `(type, entity, attribute)`, the value of the event that `wins` over all others.
  * Order of the input does not matter; duplicates (same event id) are harmless.
  */
 export const foldEvents = (events: Iterable<Event>): ModelState => {
-  const winners = new Map<string, Event>()
-  for (const event of events) {
-    const key = JSON.stringify([event.type, event.entity, event.attribute])
-    if (wins(event, winners.get(key))) winners.set(key, event)
-  }
   const state: ModelState = new Map()
-  for (const event of winners.values()) {
+  for (const event of registerWinners(events).values()) {
     let byEntity = state.get(event.type)
     if (!byEntity) state.set(event.type, (byEntity = new Map()))
     let attributes = byEntity.get(event.entity)

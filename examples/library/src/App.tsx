@@ -27,8 +27,8 @@ function StorageNote(props: { storage: BrowserStorage }) {
     <p className="note">This browser offers no OPFS; the library is kept in IndexedDB.</p>
   ) : (
     <p className="note warn" role="alert">
-      This browser allows no storage: documents are kept in memory only and are lost when the
-      page closes (unless they synced).
+      This browser allows no storage: documents are kept in memory only and are lost when the page
+      closes (unless they synced).
     </p>
   )
 }

@@ -1,12 +1,18 @@
+import { useEffect, useRef } from 'react'
 import type { DocumentFields } from './library-client.ts'
 
 /** The three labelled inputs shared by the add and edit forms. */
 export function FieldInputs(props: {
   value: DocumentFields
   onChange: (value: DocumentFields) => void
-  autoFocus?: boolean
+  /** Focus the title on mount: the user just asked to edit (so not the a11y autoFocus trap). */
+  focusTitle?: boolean
 }) {
-  const { value, onChange } = props
+  const { value, onChange, focusTitle } = props
+  const title = useRef<HTMLInputElement>(null)
+  useEffect(() => {
+    if (focusTitle) title.current?.focus()
+  }, [focusTitle])
   return (
     <div className="fields">
       <label>
@@ -14,7 +20,7 @@ export function FieldInputs(props: {
         <input
           required
           value={value.title}
-          autoFocus={props.autoFocus}
+          ref={title}
           onChange={(e) => onChange({ ...value, title: e.target.value })}
         />
       </label>

@@ -13,7 +13,8 @@ export const DocumentItem = memo(function DocumentItem(props: {
   const { client, document: doc } = props
   const [editing, setEditing] = useState<DocumentFields | null>(null)
   const [error, setError] = useState<string | null>(null)
-  const fail = (caught: unknown) => setError(caught instanceof Error ? caught.message : String(caught))
+  const fail = (caught: unknown) =>
+    setError(caught instanceof Error ? caught.message : String(caught))
 
   const save = async (event: FormEvent) => {
     event.preventDefault()
@@ -36,7 +37,7 @@ export const DocumentItem = memo(function DocumentItem(props: {
     <li className="card doc" aria-label={doc.title}>
       {editing ? (
         <form aria-label={`Edit ${doc.title}`} onSubmit={save}>
-          <FieldInputs value={editing} onChange={setEditing} autoFocus />
+          <FieldInputs value={editing} onChange={setEditing} focusTitle />
           <div className="actions">
             <button type="submit" className="primary">
               Save

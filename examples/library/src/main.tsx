@@ -1,4 +1,8 @@
-import { type BrowserClient, openBrowserClient, type StoragePreference } from '@tidings/client/browser'
+import {
+  type BrowserClient,
+  openBrowserClient,
+  type StoragePreference,
+} from '@tidings/client/browser'
 import { TidingsProvider } from '@tidings/react'
 import { StrictMode } from 'react'
 import { createRoot } from 'react-dom/client'
@@ -17,21 +21,25 @@ const root = createRoot(document.getElementById('root')!)
 
 async function start(): Promise<void> {
   root.render(<p className="splash">Opening the library…</p>)
-  // The server hands its demo token to the app it serves (`tidings serve --demo`).
-  const response = await fetch('/config.json')
-  if (!response.ok) throw new Error(`GET /config.json answered ${response.status}`)
-  const { token } = (await response.json()) as { token: string }
+  // The worker starts compiling SQLite while the token is fetched.
   const worker = new Worker(new URL('./tidings.worker.ts', import.meta.url), {
     type: 'module',
     name: 'tidings',
   })
-  const storage = (new URLSearchParams(location.search).get('storage') ?? 'auto') as StoragePreference
+  // The server hands its demo token to the app it serves (`tidings serve --demo`).
+  const response = await fetch('/config.json')
+  if (!response.ok) throw new Error(`GET /config.json answered ${response.status}`)
+  const { token } = (await response.json()) as { token: string }
+  performance.mark('library:config')
+  const storage = (new URLSearchParams(location.search).get('storage') ??
+    'auto') as StoragePreference
   const client = await openBrowserClient<Library>({
     worker,
     name: 'library',
     storage,
     server: { url: location.origin, token, intervalMs: 5_000 },
   })
+  performance.mark('library:opened')
   client.startSync()
   window.tidings = client
   root.render(

@@ -36,7 +36,10 @@ export function TidingsProvider(props: { client: ObservableClient; children?: Re
 export function useTidings(): ObservableClient {
   const client = useContext(TidingsContext)
   if (!client) {
-    throw new TidingsError('internal', 'Tidings hooks need a <TidingsProvider client={…}> above them')
+    throw new TidingsError(
+      'internal',
+      'Tidings hooks need a <TidingsProvider client={…}> above them',
+    )
   }
   return client
 }

@@ -15,7 +15,12 @@ const open = (): Promise<Client<Library>> =>
   openClient({ schema, database: openNodeDatabase(':memory:') })
 
 /** Subscribes to the shared live query until its rows satisfy `done`. */
-const until = (client: ObservableClient, type: string, query: object, done: (rows: unknown[]) => boolean) =>
+const until = (
+  client: ObservableClient,
+  type: string,
+  query: object,
+  done: (rows: unknown[]) => boolean,
+) =>
   new Promise<() => void>((resolve) => {
     const store = liveQuery(client, type, query)
     const off = store.subscribe(() => {
@@ -26,7 +31,13 @@ const until = (client: ObservableClient, type: string, query: object, done: (row
 function Titles() {
   const docs = useQuery<'document'>('document', { orderBy: { title: 'asc' } })
   if (docs === undefined) return <p>loading</p>
-  return <ul>{docs.map((doc) => <li key={doc.id}>{String(doc.title)}</li>)}</ul>
+  return (
+    <ul>
+      {docs.map((doc) => (
+        <li key={doc.id}>{String(doc.title)}</li>
+      ))}
+    </ul>
+  )
 }
 
 function Title(props: { id: string }) {
@@ -48,7 +59,12 @@ describe('@tidings/react', () => {
     expect(render(client, <Titles />)).toBe('<p>loading</p>')
     await client.create('document', { author: 'Ada', title: 'B' })
     await client.create('document', { author: 'Ada', title: 'A' })
-    const off = await until(client, 'document', { orderBy: { title: 'asc' } }, (rows) => rows.length === 2)
+    const off = await until(
+      client,
+      'document',
+      { orderBy: { title: 'asc' } },
+      (rows) => rows.length === 2,
+    )
     expect(render(client, <Titles />)).toBe('<ul><li>A</li><li>B</li></ul>')
     off()
   })

@@ -1,11 +1,6 @@
 import type { SyncStatus } from '@tidings/client'
 import { useCallback, useMemo, useSyncExternalStore } from 'react'
-import {
-  type EntityOfType,
-  type QueryOfType,
-  type TypeName,
-  useTidings,
-} from './context.js'
+import { type EntityOfType, type QueryOfType, type TypeName, useTidings } from './context.js'
 import { liveQuery } from './live-query.js'
 
 function useLive(type: string, query: object): unknown[] | undefined {

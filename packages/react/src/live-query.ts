@@ -15,8 +15,8 @@ const stores = new WeakMap<ObservableClient, Map<string, LiveQuery>>()
 /** The shared live query of `client` for `type` and `query` (compared by JSON). */
 export function liveQuery(client: ObservableClient, type: string, query: object): LiveQuery {
   const key = `${type}:${JSON.stringify(query)}`
-  let byKey = stores.get(client)
-  if (!byKey) stores.set(client, (byKey = new Map()))
+  const byKey = stores.get(client) ?? new Map<string, LiveQuery>()
+  stores.set(client, byKey)
   const existing = byKey.get(key)
   if (existing) return existing
 

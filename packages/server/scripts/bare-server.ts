@@ -8,4 +8,6 @@ const app = Fastify({ bodyLimit: 16 * 1024 * 1024 })
 app.post('/bare', async (request) => ({ ok: true, size: JSON.stringify(request.body).length }))
 await app.listen({ port: 0, host: '127.0.0.1' })
 const address = app.server.address()
-console.log(`bare listening on http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`)
+console.log(
+  `bare listening on http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`,
+)

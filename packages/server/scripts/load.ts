@@ -20,7 +20,11 @@ import { freshPostgres, postgresReachable } from '../src/testing/backends.js'
 import { TestClient } from '../src/testing/fixtures.js'
 
 const { values } = parseArgs({
-  options: { duration: { type: 'string', default: '10' }, connections: { type: 'string', default: '50' }, users: { type: 'string', default: '50' } },
+  options: {
+    duration: { type: 'string', default: '10' },
+    connections: { type: 'string', default: '50' },
+    users: { type: 'string', default: '50' },
+  },
 })
 const duration = Number(values.duration)
 const connections = Number(values.connections)
@@ -35,12 +39,19 @@ interface Row {
   errors: number
 }
 
-const startChild = (args: string[], pattern: RegExp): Promise<{ child: ChildProcess; url: string }> =>
+const startChild = (
+  args: string[],
+  pattern: RegExp,
+): Promise<{ child: ChildProcess; url: string }> =>
   new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=@tidings/source', ...args], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'inherit'],
-    })
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', '--conditions=@tidings/source', ...args],
+      {
+        cwd: ROOT,
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    )
     let out = ''
     child.stdout?.on('data', (chunk: Buffer) => {
       out += chunk.toString()
@@ -68,7 +79,12 @@ const syncBodies = (tokens: string[]) => {
   }
 }
 
-const cannon = async (name: string, url: string, path: string, make: () => { token: string; body: string }): Promise<Row> => {
+const cannon = async (
+  name: string,
+  url: string,
+  path: string,
+  make: () => { token: string; body: string },
+): Promise<Row> => {
   const result = await autocannon({
     url,
     connections,
@@ -79,7 +95,11 @@ const cannon = async (name: string, url: string, path: string, make: () => { tok
         path,
         setupRequest: (req: Record<string, unknown>) => {
           const { token, body } = make()
-          return { ...req, body, headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` } }
+          return {
+            ...req,
+            body,
+            headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+          }
         },
       },
     ],
@@ -93,7 +113,10 @@ const measureSync = async (name: string, db: string): Promise<Row> => {
   const tokens: string[] = []
   for (let i = 0; i < userCount; i++) tokens.push((await addUser(store, `load-${i}`)).token)
   await store.close()
-  const server = await startChild(['packages/server/src/cli.ts', 'serve', '--quiet', '--port', '0', '--db', db], /listening on (\S+)/)
+  const server = await startChild(
+    ['packages/server/src/cli.ts', 'serve', '--quiet', '--port', '0', '--db', db],
+    /listening on (\S+)/,
+  )
   try {
     await cannon(`${name} warm-up`, server.url, ROUTES.sync, syncBodies(tokens))
     return await cannon(name, server.url, ROUTES.sync, syncBodies(tokens))
@@ -122,7 +145,12 @@ const measureRawInserts = async (db: string): Promise<Row> => {
   )
   await pool.end()
   latencies.sort((a, b) => a - b)
-  return { name: 'raw pg insert 2 KB', rps: count / duration, p99: latencies[Math.floor(latencies.length * 0.99)] ?? 0, errors: 0 }
+  return {
+    name: 'raw pg insert 2 KB',
+    rps: count / duration,
+    p99: latencies[Math.floor(latencies.length * 0.99)] ?? 0,
+    errors: 0,
+  }
 }
 
 const rows: Row[] = []
@@ -146,7 +174,12 @@ if (await postgresReachable()) {
 } else console.warn('Postgres not reachable: measured SQLite only')
 
 const bareRps = rows[0]?.rps ?? 1
-console.log(`\n${connections} connections, ${duration} s each, ~${sample().body.length} B bodies, ${userCount} users\n`)
+console.log(
+  `\n${connections} connections, ${duration} s each, ~${sample().body.length} B bodies, ${userCount} users\n`,
+)
 console.log('| run | req/s | p99 ms | errors | vs bare |')
 console.log('| --- | ---: | ---: | ---: | ---: |')
-for (const r of rows) console.log(`| ${r.name} | ${Math.round(r.rps)} | ${r.p99.toFixed(1)} | ${r.errors} | ${(r.rps / bareRps).toFixed(2)} |`)
+for (const r of rows)
+  console.log(
+    `| ${r.name} | ${Math.round(r.rps)} | ${r.p99.toFixed(1)} | ${r.errors} | ${(r.rps / bareRps).toFixed(2)} |`,
+  )

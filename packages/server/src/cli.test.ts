@@ -33,7 +33,10 @@ describe('tidings CLI', () => {
     expect(user.token).toMatch(/^[A-Za-z0-9_-]{43}$/)
     const store = await openStore(database.url)
     try {
-      expect(await authenticate(store, `Bearer ${user.token}`)).toMatchObject({ userId: user.id, name: 'alice' })
+      expect(await authenticate(store, `Bearer ${user.token}`)).toMatchObject({
+        userId: user.id,
+        name: 'alice',
+      })
     } finally {
       await store.close()
     }
@@ -49,7 +52,9 @@ describe('tidings CLI', () => {
   })
 
   it('lists users and revokes one, whose token then stops working', async () => {
-    const added = JSON.parse((await tidings(['user', 'add', 'carol', '--json'], { TIDINGS_DB: database.url })).stdout) as {
+    const added = JSON.parse(
+      (await tidings(['user', 'add', 'carol', '--json'], { TIDINGS_DB: database.url })).stdout,
+    ) as {
       token: string
     }
     const revoke = await tidings(['user', 'revoke', 'carol', '--db', database.url])
@@ -63,7 +68,9 @@ describe('tidings CLI', () => {
     ])
     const store = await openStore(database.url)
     try {
-      await expect(authenticate(store, `Bearer ${added.token}`)).rejects.toMatchObject({ code: 'unauthorized' })
+      await expect(authenticate(store, `Bearer ${added.token}`)).rejects.toMatchObject({
+        code: 'unauthorized',
+      })
     } finally {
       await store.close()
     }
@@ -88,9 +95,12 @@ describe('tidings CLI', () => {
   })
 
   it('serves with limits from flags and env', async () => {
-    const res = await tidings(['serve', '--port', '0', '--quiet', '--db', 'memory', '--max-drift-ms', '5'], {
-      TIDINGS_MAX_BODY_BYTES: '1000',
-    })
+    const res = await tidings(
+      ['serve', '--port', '0', '--quiet', '--db', 'memory', '--max-drift-ms', '5'],
+      {
+        TIDINGS_MAX_BODY_BYTES: '1000',
+      },
+    )
     expect(res.code).toBe(0)
     expect(res.stdout).toMatch(/^Tidings listening on http:\/\/127\.0\.0\.1:\d+$/)
   })

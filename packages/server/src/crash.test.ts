@@ -40,7 +40,11 @@ describe('crash: SIGKILL while clients push', () => {
     const acked = new Set<string>()
     let failures = 0
     const push = async (url: string, device: TestClient, bundles: Bundle[]) => {
-      const res = await fetch(`${url}${ROUTES.sync}`, { method: 'POST', headers, body: JSON.stringify(device.syncBody(bundles)) })
+      const res = await fetch(`${url}${ROUTES.sync}`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify(device.syncBody(bundles)),
+      })
       if (res.status !== 200) throw new Error(`sync answered ${res.status}`)
       return ((await res.json()) as { accepted: string[] }).accepted
     }

@@ -1,6 +1,6 @@
 import type { Limits } from '@tidings/protocol'
-import { DEFAULT_DB, DEFAULT_PORT } from './defaults.js'
 import { addUser, ensureUserWithToken, type NewUser } from './auth/users.js'
+import { DEFAULT_DB, DEFAULT_PORT } from './defaults.js'
 import { buildApp } from './http/app.js'
 import { DEMO_TOKEN, DEMO_USER } from './http/routes/demo.js'
 import { type LiveHub, openHub, withPokes } from './live/index.js'
@@ -32,7 +32,6 @@ export interface RunningServer {
   /** The store, for tests and embedding. */
   store: Store
 }
-
 
 /** Opens (and migrates) the database, then listens. */
 export const startServer = async (options: ServerOptions = {}): Promise<RunningServer> => {

@@ -25,11 +25,13 @@ export interface OpenedDatabase {
 export async function openWaSqlite(options: {
   name: string
   storage?: StoragePreference
+  /** The compiled SQLite module, when already loading (see `loadSqlite`). */
+  module?: Promise<WasmModule>
 }): Promise<OpenedDatabase> {
   const preference = options.storage ?? 'auto'
   const release = await holdLock(`tidings-db:${options.name}`)
   try {
-    const module = (await SQLiteModuleFactory()) as WasmModule
+    const module = await (options.module ?? loadSqlite())
     const sqlite3 = SQLite.Factory(module)
     const c = bindSqlite(module)
     const onClose = () => release()
@@ -100,6 +102,10 @@ async function opfsVfs(
     return null
   }
 }
+
+/** Fetches and compiles wa-sqlite's synchronous build (about 0.5 MB of gzipped wasm). */
+export const loadSqlite = async (): Promise<WasmModule> =>
+  (await SQLiteModuleFactory()) as WasmModule
 
 function hasOpfs(): boolean {
   return (

@@ -12,7 +12,10 @@ const open = async (): Promise<BrowserClient<LibrarySchema>> => {
   const { port1, port2 } = new MessageChannel()
   port1.start()
   serveClient(port1, async () => {
-    const client = await openClient({ schema: librarySchema, database: openNodeDatabase(':memory:') })
+    const client = await openClient({
+      schema: librarySchema,
+      database: openNodeDatabase(':memory:'),
+    })
     return {
       client: client as unknown as HostedClient,
       clientId: client.clientId,
@@ -29,7 +32,10 @@ afterEach(() => {
 })
 
 /** The next value `observe` delivers that satisfies `done`. */
-const rowsUntil = <T>(subscribe: (cb: (rows: T[]) => void) => () => void, done: (rows: T[]) => boolean) =>
+const rowsUntil = <T>(
+  subscribe: (cb: (rows: T[]) => void) => () => void,
+  done: (rows: T[]) => boolean,
+) =>
   new Promise<T[]>((resolve) => {
     const off = subscribe((rows) => {
       if (!done(rows)) return
@@ -54,9 +60,11 @@ describe('browser client proxy', () => {
 
   it('rehydrates worker errors as TidingsErrors with the same code', async () => {
     const client = await open()
-    const missing = await client.update('document', '0190c1d2-0000-7000-8000-000000000000', {
-      title: 'x',
-    }).catch((error: unknown) => error)
+    const missing = await client
+      .update('document', '0190c1d2-0000-7000-8000-000000000000', {
+        title: 'x',
+      })
+      .catch((error: unknown) => error)
     expect(isTidingsError(missing, 'not_found')).toBe(true)
     const invalid = await client
       .create('document', { author: 1 } as never)

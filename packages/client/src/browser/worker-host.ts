@@ -2,7 +2,7 @@ import type { Limits } from '@tidings/protocol'
 import { openClient } from '../api/client.js'
 import type { Schema } from '../schema/define.js'
 import type { Shapes } from '../schema/types.js'
-import { openWaSqlite } from './open-wa-sqlite.js'
+import { loadSqlite, openWaSqlite } from './open-wa-sqlite.js'
 import { type HostedClient, type Port, serveClient } from './serve.js'
 
 export interface HostWorkerOptions<S extends Shapes> {
@@ -23,8 +23,11 @@ export interface HostWorkerOptions<S extends Shapes> {
  */
 export function hostWorker<S extends Shapes>(options: HostWorkerOptions<S>): void {
   const scope = globalThis as unknown as Port
+  // Compile SQLite while the page is still preparing its `open` request.
+  const module = loadSqlite()
+  module.catch(() => {}) // reported by the `open` that awaits it
   serveClient(scope, async (request) => {
-    const opened = await openWaSqlite({ name: request.name, storage: request.storage })
+    const opened = await openWaSqlite({ name: request.name, storage: request.storage, module })
     try {
       const client = await openClient({
         schema: options.schema,

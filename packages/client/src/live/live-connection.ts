@@ -110,7 +110,6 @@ export class LiveConnection {
       const doFetch = this.#options.fetch ?? fetch
       const response = await doFetch(`${base.replace(/\/+$/, '')}${ROUTES.live}`, {
         headers: { [AUTH_HEADER]: `${BEARER}${this.#options.token}`, accept: 'text/event-stream' },
-        cache: 'no-store',
         signal: abort.signal,
       })
       if (!response.ok || !response.body) {

@@ -70,6 +70,7 @@ export class LiveSync {
       do {
         this.#again = false
         await this.#options.idle()
+        if (!this.started) return // stopped (or the client closed) while waiting
         try {
           await this.#options.sync()
         } catch (error) {

@@ -62,6 +62,7 @@ const migrations: Record<string, Migration> = {
 
 /** Brings the fixed tables to the latest version; throws `internal` with the cause on failure. */
 export const migrate = async (db: Kysely<unknown>): Promise<void> => {
+  if (await upToDate(db)) return
   const migrator = new Migrator({
     db,
     provider: { getMigrations: async () => migrations },
@@ -70,4 +71,15 @@ export const migrate = async (db: Kysely<unknown>): Promise<void> => {
   })
   const { error } = await migrator.migrateToLatest()
   if (error) throw new TidingsError('internal', 'local database migration failed', { cause: error })
+}
+
+/** Skips the migrator on the common path: every migration is already recorded. */
+const upToDate = async (db: Kysely<unknown>): Promise<boolean> => {
+  const table = await sql<{
+    n: number
+  }>`select count(*) as n from sqlite_master where name = 'tidings_migration'`.execute(db)
+  if (table.rows[0]?.n !== 1) return false
+  const done = await sql<{ name: string }>`select name from tidings_migration`.execute(db)
+  const names = new Set(done.rows.map((r) => r.name))
+  return Object.keys(migrations).every((name) => names.has(name))
 }

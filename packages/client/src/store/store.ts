@@ -112,7 +112,7 @@ export class Store {
     const changes: Changes = { types: new Set(), applied: 1 }
     this.sql.transaction(() => {
       this.sql.run(Q.INSERT_BUNDLE, [bundle.id, client, bundle.hlc, 1, 0])
-      for (const event of events) this.applyEvent(bundle.id, event, changes.types)
+      this.applyEvents(bundle.id, events, changes.types)
       this.sql.run(Q.QUEUE_OUTBOX, [bundle.id])
       this.sql.run(Q.SET_STATE, ['last_hlc', this.clock.last ?? bundle.hlc])
     })
@@ -131,7 +131,7 @@ export class Store {
         this.clock.receive(bundle.hlc)
         if (this.sql.run(Q.INSERT_BUNDLE, [bundle.id, bundle.client, bundle.hlc, 0, 1]) === 0)
           continue
-        for (const event of bundle.events) this.applyEvent(bundle.id, event, changes.types)
+        this.applyEvents(bundle.id, bundle.events, changes.types)
         changes.applied += 1
         this.hooks.afterApplyBundle?.(changes.applied)
       }
@@ -142,24 +142,43 @@ export class Store {
     return changes
   }
 
-  private applyEvent(bundle: string, e: Event, types: Set<string>): void {
-    const value = JSON.stringify(e.value)
-    if (
-      this.sql.run(Q.INSERT_EVENT, [
-        e.id,
-        bundle,
-        e.type,
-        e.entity,
-        e.attribute,
-        value,
-        e.hlc,
-        e.client,
-      ]) === 0
-    )
-      return
-    if (this.sql.run(Q.UPSERT_ATTRIBUTE, [e.type, e.entity, e.attribute, value, e.hlc, e.id]) === 0)
-      return
-    if (this.typed.materialize(e.type, e.entity, e.attribute, e.value)) types.add(e.type)
+  /**
+   * Appends a bundle's events to the log (dedupe by id), moves each register the event wins
+   * (LWW in SQL), then writes each touched entity's typed row once with its new winners.
+   */
+  private applyEvents(bundle: string, events: readonly Event[], types: Set<string>): void {
+    const rows = new Map<string, { type: string; entity: string; values: Map<string, JsonValue> }>()
+    for (const e of events) {
+      const value = JSON.stringify(e.value)
+      if (
+        this.sql.run(Q.INSERT_EVENT, [
+          e.id,
+          bundle,
+          e.type,
+          e.entity,
+          e.attribute,
+          value,
+          e.hlc,
+          e.client,
+        ]) === 0
+      )
+        continue
+      if (
+        this.sql.run(Q.UPSERT_ATTRIBUTE, [e.type, e.entity, e.attribute, value, e.hlc, e.id]) === 0
+      )
+        continue
+      const key = `${e.type}\u0000${e.entity}`
+      const row = rows.get(key) ?? {
+        type: e.type,
+        entity: e.entity,
+        values: new Map<string, JsonValue>(),
+      }
+      rows.set(key, row)
+      row.values.set(e.attribute, e.value)
+    }
+    for (const row of rows.values()) {
+      if (this.typed.materializeRow(row.type, row.entity, row.values)) types.add(row.type)
+    }
   }
 
   /** The typed row of an entity, deleted or not; undefined when it has never been written. */

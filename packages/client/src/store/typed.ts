@@ -18,6 +18,7 @@ const MATERIALIZED = 'materialized'
  */
 export class TypedTables {
   private readonly upserts = new Map<string, { sql: string; kind: Kind }>()
+  private readonly rowUpserts = new Map<string, string>()
 
   constructor(
     private readonly sql: StatementCache,
@@ -46,19 +47,22 @@ export class TypedTables {
     const now: Record<string, string> = {}
     for (const type of Object.keys(this.schema.types)) {
       const table = tableName(type)
-      this.ddl(
-        kysely.schema
-          .createTable(table)
-          .ifNotExists()
-          .addColumn('id', 'text', (c) => c.primaryKey())
-          .addColumn('deleted', 'integer', (c) => c.notNull().defaultTo(0))
-          .compile().sql,
-      )
       const existing = new Set(
         this.sql.all<{ name: string }>(`PRAGMA table_info(${quote(table)})`).map((c) => c.name),
       )
+      if (existing.size === 0) {
+        // A new table gets every column at once: one DDL statement instead of one per column.
+        let create = kysely.schema
+          .createTable(table)
+          .addColumn('id', 'text', (c) => c.primaryKey())
+          .addColumn('deleted', 'integer', (c) => c.notNull().defaultTo(0))
+        for (const [attribute, kind] of this.columns(type)) {
+          if (attribute !== 'deleted') create = create.addColumn(attribute, sqlType(kind))
+        }
+        this.ddl(create.compile().sql)
+      }
       for (const [attribute, kind] of this.columns(type)) {
-        if (!existing.has(attribute))
+        if (existing.size > 0 && !existing.has(attribute))
           this.ddl(
             kysely.schema.alterTable(table).addColumn(attribute, sqlType(kind)).compile().sql,
           )
@@ -85,9 +89,33 @@ export class TypedTables {
   materialize(type: string, entity: string, attribute: string, value: JsonValue): boolean {
     const upsert = this.upserts.get(`${type}.${attribute}`)
     if (!upsert) return false
-    // The tombstone column is NOT NULL: anything but `true` (even a malformed value) means alive.
-    const column = attribute === 'deleted' ? (value === true ? 1 : 0) : toColumn(upsert.kind, value)
-    this.sql.run(upsert.sql, [entity, column])
+    this.sql.run(upsert.sql, [entity, column(attribute, upsert.kind, value)])
+    return true
+  }
+
+  /**
+   * Writes several new winning values of one entity in ONE statement (a created entity is one
+   * insert, not one upsert per attribute). `values` holds each attribute's latest winner.
+   * False when the schema knows none of them.
+   */
+  materializeRow(type: string, entity: string, values: ReadonlyMap<string, JsonValue>): boolean {
+    const cols: string[] = []
+    const params: unknown[] = [entity]
+    for (const [attribute, value] of values) {
+      const upsert = this.upserts.get(`${type}.${attribute}`)
+      if (!upsert) continue
+      cols.push(attribute)
+      params.push(column(attribute, upsert.kind, value))
+    }
+    if (cols.length === 0) return false
+    const key = `${type}(${cols.join(',')})`
+    let sql = this.rowUpserts.get(key)
+    if (!sql) {
+      const quoted = cols.map(quote)
+      sql = `INSERT INTO ${quote(tableName(type))} (id, ${quoted.join(', ')}) VALUES (?${', ?'.repeat(cols.length)}) ON CONFLICT (id) DO UPDATE SET ${quoted.map((c) => `${c} = excluded.${c}`).join(', ')}`
+      this.rowUpserts.set(key, sql)
+    }
+    this.sql.run(sql, params)
     return true
   }
 
@@ -119,6 +147,10 @@ export class TypedTables {
     this.sql.exec(text)
   }
 }
+
+/** The tombstone column is NOT NULL: anything but `true` (even a malformed value) means alive. */
+const column = (attribute: string, kind: Kind, value: JsonValue): unknown =>
+  attribute === 'deleted' ? (value === true ? 1 : 0) : toColumn(kind, value)
 
 const sqlType = (kind: Kind) =>
   kind === 'number' ? 'real' : kind === 'boolean' ? 'integer' : 'text'

@@ -1,5 +1,7 @@
 import {
   type Bundle,
+  formatHlc,
+  isTidingsError,
   jsonBytes,
   type Limits,
   parseHlc,
@@ -7,8 +9,23 @@ import {
   type SyncResponse,
 } from '@tidings/protocol'
 import type { Changes, Store } from '../store/store.js'
-import type { Transport } from './transport.js'
+import type { Answer, Transport } from './transport.js'
 import type { SyncResult, VerifyResult } from './types.js'
+
+/** Extra correction after a drift refusal, so the retried timestamp is clearly in range. */
+const DRIFT_MARGIN_MS = 1_000
+
+/** Refusals of the pushed bundles themselves, after which pulling still makes sense. */
+const refusesBundles = (error: unknown): boolean =>
+  isTidingsError(error) &&
+  ['bad_request', 'too_large', 'conflict', 'clock_drift'].includes(error.code)
+
+/** How far ahead the server found `hlc`, when it refused exactly that timestamp as drift. */
+const driftOf = (error: unknown, hlc: string): number | null => {
+  if (!isTidingsError(error, 'clock_drift')) return null
+  const details = error.details as { hlc?: unknown; aheadMs?: unknown } | undefined
+  return details?.hlc === hlc && typeof details.aheadMs === 'number' ? details.aheadMs : null
+}
 
 /** Room kept under `maxBodyBytes` for the request envelope. */
 const ENVELOPE_BYTES = 4_096
@@ -21,6 +38,7 @@ const OFFSET_SLACK_MS = 50
  */
 export class SyncEngine {
   private running: Promise<SyncResult> | null = null
+  private queued: Promise<SyncResult> | null = null
 
   constructor(
     private readonly store: Store,
@@ -29,18 +47,29 @@ export class SyncEngine {
     private readonly changed: (changes: Changes) => void,
   ) {}
 
+  /**
+   * Runs a sync. A call while one is in flight gets one more sync after it (shared by all such
+   * callers), so a sync requested after a local write always carries that write.
+   */
   sync(): Promise<SyncResult> {
-    if (!this.running) {
-      this.running = this.rounds().finally(() => {
-        this.running = null
-      })
+    if (this.running) {
+      this.queued ??= this.running
+        .catch(() => undefined)
+        .then(() => {
+          this.queued = null
+          return this.sync()
+        })
+      return this.queued
     }
+    this.running = this.rounds().finally(() => {
+      this.running = null
+    })
     return this.running
   }
 
-  /** Resolves when no sync is in flight (for `close`). */
+  /** Resolves when no sync is in flight or queued (for `close`). */
   async idle(): Promise<void> {
-    await this.running?.catch(() => undefined)
+    while (this.running || this.queued) await (this.queued ?? this.running)?.catch(() => undefined)
   }
 
   private async rounds(): Promise<SyncResult> {
@@ -49,26 +78,54 @@ export class SyncEngine {
     for (;;) {
       const chunk = this.nextChunk(after)
       after = chunk.lastSeq
-      const cursor = this.store.getState('cursor') ?? null
-      const request = {
-        client: this.store.clientId,
-        hlc: this.store.clock.send(),
-        cursor,
-        bundles: chunk.bundles,
+      let more: boolean
+      try {
+        more = await this.round(chunk.bundles, result)
+      } catch (error) {
+        // A refused push (say, bundles stamped by a clock that ran ahead) must not stop this
+        // device from receiving: pull what there is, then report the refusal.
+        if (chunk.bundles.length > 0 && refusesBundles(error)) while (await this.round([], result));
+        throw error
       }
-      const answer = await this.transport.post(ROUTES.sync, request, 'syncResponse')
-      this.learnOffset(answer.body.hlc, answer.sentAt, answer.receivedAt)
-      const res: SyncResponse = answer.body
-      // Pulled events, the new cursor and the acknowledgements commit together or not at all.
-      const changes = this.store.applyRemote(res.bundles, () => {
-        result.pushed += this.store.acknowledge(res.accepted)
-        this.store.setState('cursor', res.cursor)
-        this.store.setState('offset_ms', String(this.store.clock.offsetMs))
-      })
-      result.pulled += changes.applied
-      this.changed(changes)
-      if (!chunk.more && !res.more) return result
+      if (!chunk.more && !more) return result
     }
+  }
+
+  /**
+   * One `POST /v1/sync`: pushes `bundles`, applies the page it gets back together with the new
+   * cursor and the acknowledgements (one SQLite transaction), and says whether the server has
+   * more. The request carries the corrected physical time, not a logical HLC, so a device whose
+   * clock ran ahead can still be told the time; when the server refuses that very timestamp as
+   * drift, the offset is corrected from its answer and the round retried once.
+   */
+  private async round(bundles: Bundle[], result: SyncResult, retried = false): Promise<boolean> {
+    const clock = this.store.clock
+    const hlc = formatHlc({ ms: clock.physical(), counter: 0, node: clock.node })
+    const request = {
+      client: clock.node,
+      hlc,
+      cursor: this.store.getState('cursor') ?? null,
+      bundles,
+    }
+    let answer: Answer<SyncResponse>
+    try {
+      answer = await this.transport.post(ROUTES.sync, request, 'syncResponse')
+    } catch (error) {
+      const ahead = driftOf(error, hlc)
+      if (retried || ahead === null) throw error
+      clock.setOffset(clock.offsetMs - ahead - DRIFT_MARGIN_MS)
+      return this.round(bundles, result, true)
+    }
+    const res: SyncResponse = answer.body
+    this.learnOffset(res.hlc, answer.sentAt, answer.receivedAt)
+    const changes = this.store.applyRemote(res.bundles, () => {
+      result.pushed += this.store.acknowledge(res.accepted)
+      this.store.setState('cursor', res.cursor)
+      this.store.setState('offset_ms', String(clock.offsetMs))
+    })
+    result.pulled += changes.applied
+    this.changed(changes)
+    return res.more
   }
 
   /**

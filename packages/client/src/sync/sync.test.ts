@@ -85,6 +85,40 @@ describe.each(['sqlite', 'postgres'] as const)(
       await b.close()
     })
 
+    it('pulls page after page until the server says there is no more', async () => {
+      const user = await server.addUser(`pages-${kind}-${Date.now()}`)
+      const writer = await serverClient(server, user.token)
+      for (let i = 0; i < 620; i++) await writer.create('document', { author: 'w', title: `t${i}` })
+      expect((await writer.sync()).pushed).toBe(620)
+      let requests = 0
+      const reader = await serverClient(server, user.token, {
+        server: {
+          fetch: (input, init) => {
+            requests += 1
+            return fetch(input, init)
+          },
+        },
+      })
+      expect(await reader.sync()).toEqual({ pushed: 0, pulled: 620 })
+      expect(requests).toBeGreaterThan(1)
+      expect(await reader.fetch('document')).toHaveLength(620)
+      await writer.close()
+      await reader.close()
+    })
+
+    it('runs once more after the current sync when asked during it, so new writes are carried', async () => {
+      const user = await server.addUser(`queued-${kind}-${Date.now()}`)
+      const a = await serverClient(server, user.token)
+      await a.create('document', { author: 'a', title: 'first' })
+      const first = a.sync() // its outbox chunk is taken now, before the request goes out
+      await a.create('document', { author: 'a', title: 'during' })
+      const second = a.sync()
+      expect(await first).toEqual({ pushed: 1, pulled: 0 })
+      expect(await second).toEqual({ pushed: 1, pulled: 0 })
+      expect(a.status.pending).toBe(0)
+      await a.close()
+    })
+
     it('verify fetches what is missing locally and re-pushes what the server lacks', async () => {
       const user = await server.addUser(`verify-${kind}-${Date.now()}`)
       const a = await serverClient(server, user.token)
@@ -124,8 +158,11 @@ describe.each(['sqlite', 'postgres'] as const)(
       await slow.close()
     })
 
-    it('refuses a bundle from a clock far in the future with a typed clock_drift error and keeps it queued', async () => {
+    it('refuses bundles stamped by a clock far in the future (typed clock_drift, kept queued) but still pulls', async () => {
       const user = await server.addUser(`drift-${kind}-${Date.now()}`)
+      const other = await serverClient(server, user.token)
+      await other.create('document', { author: 'o', title: 'on time' })
+      await other.sync()
       const fast = await serverClient(server, user.token, { now: () => Date.now() + 3_600_000 })
       await fast.create('document', { author: 'f', title: 'future' })
       const error = await fast.sync().then(
@@ -138,6 +175,13 @@ describe.each(['sqlite', 'postgres'] as const)(
         pending: 1,
         error: { code: 'clock_drift' },
       })
+      expect((await fast.fetch('document')).map((d) => d.title).sort()).toEqual([
+        'future',
+        'on time',
+      ])
+      // The device has learned the server's time from the refusal of its request timestamp.
+      expect(Math.abs(internals(fast).store.clock.offsetMs + 3_600_000)).toBeLessThan(60_000)
+      await other.close()
       await fast.close()
     })
 

@@ -5,7 +5,6 @@ import type { RunningServer } from '../server.js'
 import type { Store } from '../store/store.js'
 import { LIMIT_FLAGS, limitsFromFlags } from './limit-flags.js'
 
-
 export const USAGE = `Usage:
   tidings serve [--port ${DEFAULT_PORT}] [--host 127.0.0.1] [--db URL] [--static DIR] [--demo] [--quiet] [--max-body-bytes N] ...
   tidings user add NAME [--db URL] [--json]
@@ -86,12 +85,14 @@ const run = async (argv: string[], io: CliIo): Promise<CliOutcome> => {
   if (command === undefined) throw new UsageError('missing command')
   const db = text(values.db) ?? io.env.TIDINGS_DB ?? DEFAULT_DB
   if (command === 'serve') {
-    if (sub !== undefined) throw new UsageError(`serve takes no arguments, got ${JSON.stringify(sub)}`)
+    if (sub !== undefined)
+      throw new UsageError(`serve takes no arguments, got ${JSON.stringify(sub)}`)
     return { code: 0, server: await serve(values, db, io) }
   }
   if (command !== 'user') throw new UsageError(`unknown command ${JSON.stringify(command)}`)
   if (rest.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(rest[0])}`)
-  if (sub !== 'add' && sub !== 'revoke' && sub !== 'list') throw new UsageError('user needs add NAME, list or revoke NAME')
+  if (sub !== 'add' && sub !== 'revoke' && sub !== 'list')
+    throw new UsageError('user needs add NAME, list or revoke NAME')
   if (sub !== 'list' && name === undefined) throw new UsageError(`user ${sub} needs a NAME`)
   const users = await import('../auth/users.js')
   await withStore(db, async (store) => {
@@ -99,7 +100,10 @@ const run = async (argv: string[], io: CliIo): Promise<CliOutcome> => {
     else if (sub === 'add') {
       const user = await users.addUser(store, name as string)
       if (values.json) io.out(JSON.stringify(user))
-      else io.out(`user ${user.name} (${user.id})\ntoken ${user.token}\nThe token is shown only now; keep it secret.`)
+      else
+        io.out(
+          `user ${user.name} (${user.id})\ntoken ${user.token}\nThe token is shown only now; keep it secret.`,
+        )
     } else {
       await users.revokeUser(store, name as string)
       io.out(`revoked ${name}`)
@@ -141,15 +145,22 @@ const printUsers = (
   json: boolean,
   io: CliIo,
 ): void => {
-  if (json) return io.out(JSON.stringify(users))
+  if (json) {
+    io.out(JSON.stringify(users))
+    return
+  }
   if (users.length === 0) io.out('no users yet: tidings user add NAME')
   for (const u of users)
-    io.out(`${u.name}\t${u.id}\t${u.revokedAt === null ? 'active' : `revoked ${new Date(u.revokedAt).toISOString()}`}`)
+    io.out(
+      `${u.name}\t${u.id}\t${u.revokedAt === null ? 'active' : `revoked ${new Date(u.revokedAt).toISOString()}`}`,
+    )
 }
 
-const text = (value: string | boolean | undefined): string | undefined => (typeof value === 'string' ? value : undefined)
+const text = (value: string | boolean | undefined): string | undefined =>
+  typeof value === 'string' ? value : undefined
 
 const integer = (value: string, what: string): number => {
-  if (!/^\d{1,15}$/.test(value)) throw new UsageError(`--${what} must be a whole number, got ${JSON.stringify(value)}`)
+  if (!/^\d{1,15}$/.test(value))
+    throw new UsageError(`--${what} must be a whole number, got ${JSON.stringify(value)}`)
   return Number(value)
 }

@@ -53,6 +53,15 @@ export const buildApp = async (deps: AppDeps): Promise<FastifyInstance> => {
     app.getDefaultJsonParser('error', 'error'),
   )
   app.setErrorHandler(handleError)
+  // While closing, answers in flight also close their connection, so shutdown does not wait
+  // for keep-alive sockets to time out.
+  let closing = false
+  app.addHook('preClose', async () => {
+    closing = true
+  })
+  app.addHook('onSend', async (_request, reply) => {
+    if (closing) reply.header('connection', 'close')
+  })
   healthRoute(app, ctx)
   openapiRoute(app, ctx)
   syncRoute(app, ctx)

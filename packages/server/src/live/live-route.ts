@@ -21,6 +21,8 @@ export const DEFAULT_HEARTBEAT_MS = 15_000
  * so `close()` never waits on them.
  */
 export const registerLiveRoute = (app: FastifyInstance, options: LiveRouteOptions): void => {
+  // Hub failures (a lost LISTEN connection) go to the server's log unless the hub has one.
+  options.hub.log ??= app.log
   const open = new Set<LiveStream>()
   const heartbeat = setInterval(() => {
     for (const stream of open) stream.write(commentFrame('heartbeat'))

@@ -1,16 +1,33 @@
 import { newId } from '@tidings/protocol'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { freshPostgres, hasPostgres, TEST_POSTGRES_URL, type TestDatabase } from '../testing/backends.js'
+import {
+  freshPostgres,
+  hasPostgres,
+  TEST_POSTGRES_URL,
+  type TestDatabase,
+} from '../testing/backends.js'
 import { TestClient } from '../testing/fixtures.js'
 import { openStore } from './kysely-store.js'
 import type { Store } from './store.js'
 
 /** Pulls everything after `cursor`, page by page; returns the ids and the final cursor. */
-const drain = async (store: Store, stream: string, cursor: number, limit: number, excludeClient?: string) => {
+const drain = async (
+  store: Store,
+  stream: string,
+  cursor: number,
+  limit: number,
+  excludeClient?: string,
+) => {
   const ids: string[] = []
   for (;;) {
-    const page = await store.pull({ stream, after: cursor, limit, maxEvents: 10_000, ...(excludeClient && { excludeClient }) })
+    const page = await store.pull({
+      stream,
+      after: cursor,
+      limit,
+      maxEvents: 10_000,
+      ...(excludeClient && { excludeClient }),
+    })
     ids.push(...page.bundles.map((b) => b.id))
     cursor = page.cursor
     if (!page.more) return { ids, cursor }
@@ -29,9 +46,16 @@ describe('cursor paging (property, SQLite)', () => {
   it('returns exactly the other clients’ bundles, in push order, whatever the interleaving and page size', async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.array(fc.record({ device: fc.nat(3), bundles: fc.integer({ min: 0, max: 3 }), pullAfter: fc.boolean() }), {
-          maxLength: 25,
-        }),
+        fc.array(
+          fc.record({
+            device: fc.nat(3),
+            bundles: fc.integer({ min: 0, max: 3 }),
+            pullAfter: fc.boolean(),
+          }),
+          {
+            maxLength: 25,
+          },
+        ),
         fc.integer({ min: 1, max: 5 }),
         async (steps, limit) => {
           const stream = newId()
@@ -60,7 +84,8 @@ describe('cursor paging (property, SQLite)', () => {
   })
 })
 
-if (!hasPostgres) console.warn(`cursor race test skipped: Postgres at ${TEST_POSTGRES_URL} is not reachable`)
+if (!hasPostgres)
+  console.warn(`cursor race test skipped: Postgres at ${TEST_POSTGRES_URL} is not reachable`)
 
 /**
  * Invariant 4 under real concurrency: many connections push into one stream while a reader

@@ -1,5 +1,5 @@
 import type { Bundle, Event } from '@tidings/protocol'
-import type { Kysely } from 'kysely'
+import { type Kysely, sql } from 'kysely'
 import { chunks, ID_CHUNK } from './chunks.js'
 import type { Database } from './schema.js'
 import type { Page, PullOptions } from './store.js'
@@ -20,42 +20,55 @@ const toBundle = (row: BundleRow): Bundle => ({
   events: JSON.parse(row.events) as Event[],
 })
 
+interface PageRow extends Omit<BundleRow, 'seq'> {
+  /** Set on the one head row only. */
+  head: number | string | null
+  seq: number | string | null
+}
+
 /**
  * One page of the stream after `after`, up to the stream's head, in one statement (one
  * snapshot). Every position up to a committed head is itself committed (writers of a stream
  * commit in position order), so a page that ends at the head never lets the cursor pass a
- * bundle still in flight. The head comes from a one-row CTE left-joined to the page, so it
- * arrives even when the page is empty.
+ * bundle still in flight. The head arrives as its own row, so it comes even with an empty
+ * page, and the page itself is an ordered index range scan that stops at its limit.
  */
 export const pullPage = async (db: Kysely<Database>, options: PullOptions): Promise<Page> => {
   const { stream, after, excludeClient } = options
-  const rows = await db
-    .with('h', (qb) => qb.selectFrom('streams').select('last_seq').where('stream', '=', stream))
-    .selectFrom('h')
-    .leftJoin('bundles as b', (join) => {
-      const inRange = join.on('b.stream', '=', stream).on('b.seq', '>', after).onRef('b.seq', '<=', 'h.last_seq')
-      return excludeClient === undefined ? inRange : inRange.on('b.client', '<>', excludeClient)
-    })
-    .select(['h.last_seq as head', 'b.seq', 'b.id', 'b.client', 'b.hlc', 'b.events', 'b.event_count'])
-    .orderBy('b.seq')
-    .limit(options.limit + 1)
-    .execute()
-  const end = rows[0] ? Number(rows[0].head) : 0
+  const others = excludeClient === undefined ? sql`` : sql`and client <> ${excludeClient}`
+  const { rows } = await sql<PageRow>`
+    select last_seq as head, cast(null as bigint) as seq, cast(null as text) as id, cast(null as text) as client,
+           cast(null as text) as hlc, cast(null as text) as events, cast(null as integer) as event_count
+      from streams where stream = ${stream}
+    union all
+    select * from (
+      select cast(null as bigint) as head, seq, id, client, hlc, events, event_count from bundles
+       where stream = ${stream} and seq > ${after}
+         and seq <= (select last_seq from streams where stream = ${stream}) ${others}
+       order by seq limit ${options.limit + 1}
+    ) page`.execute(db)
+  let end = 0
   const page: BundleRow[] = []
   let events = 0
   let more = false
   for (const row of rows) {
-    if (row.seq === null || row.id === null || row.client === null || row.hlc === null || row.events === null) break
-    const count = row.event_count ?? 0
-    if (page.length === options.limit || (page.length > 0 && events + count > options.maxEvents)) {
-      more = true
-      break
+    if (row.head !== null) {
+      end = Number(row.head)
+      continue
     }
-    page.push({ seq: row.seq, id: row.id, client: row.client, hlc: row.hlc, events: row.events, event_count: count })
-    events += count
+    if (more || row.seq === null) continue
+    if (
+      page.length === options.limit ||
+      (page.length > 0 && events + row.event_count > options.maxEvents)
+    ) {
+      more = true
+      continue
+    }
+    page.push({ ...row, seq: row.seq })
+    events += row.event_count
   }
   const last = page[page.length - 1]
-  return { bundles: page.map(toBundle), cursor: more && last ? Number(last.seq) : Math.max(end, 0), more }
+  return { bundles: page.map(toBundle), cursor: more && last ? Number(last.seq) : end, more }
 }
 
 export const listBundleIds = async (db: Kysely<Database>, stream: string): Promise<string[]> => {

@@ -44,12 +44,20 @@ export const pushBundles = async (
       // Still under the lock: hand back the positions reserved for already stored bundles.
       const head = first + fresh.length - 1
       if (head !== reserved)
-        await trx.updateTable('streams').set({ last_seq: head }).where('stream', '=', stream).execute()
+        await trx
+          .updateTable('streams')
+          .set({ last_seq: head })
+          .where('stream', '=', stream)
+          .execute()
       return { accepted: unique.map((h) => h.bundle.id), added: fresh.length, head }
     })
   } catch (err) {
     if (isUniqueViolation(err))
-      throw new TidingsError('conflict', 'a bundle or event id is already stored with other content', { cause: err })
+      throw new TidingsError(
+        'conflict',
+        'a bundle or event id is already stored with other content',
+        { cause: err },
+      )
     throw err
   }
 }
@@ -72,7 +80,9 @@ const reserve = async (trx: Trx, stream: string, count: number): Promise<number>
     .insertInto('streams')
     .values({ stream, last_seq: count })
     .onConflict((oc) =>
-      oc.column('stream').doUpdateSet((eb) => ({ last_seq: eb('streams.last_seq', '+', eb.ref('excluded.last_seq')) })),
+      oc.column('stream').doUpdateSet((eb) => ({
+        last_seq: eb('streams.last_seq', '+', eb.ref('excluded.last_seq')),
+      })),
     )
     .returning('last_seq')
     .executeTakeFirstOrThrow()
@@ -127,7 +137,13 @@ interface Rows {
   events: Array<Database['events']>
 }
 
-const toRows = (stream: string, fresh: Hashed[], newEvents: Map<string, string>, first: number, now: number): Rows => {
+const toRows = (
+  stream: string,
+  fresh: Hashed[],
+  newEvents: Map<string, string>,
+  first: number,
+  now: number,
+): Rows => {
   const bundles = fresh.map((h, i) => ({
     stream,
     seq: first + i,
@@ -161,16 +177,26 @@ const insertRows = async (trx: Trx, family: Family, rows: Rows): Promise<void> =
       .execute()
     return
   }
-  for (const part of chunks(rows.bundles, ROW_CHUNK)) await trx.insertInto('bundles').values(part).execute()
-  for (const part of chunks(rows.events, ROW_CHUNK)) await trx.insertInto('events').values(part).execute()
+  for (const part of chunks(rows.bundles, ROW_CHUNK))
+    await trx.insertInto('bundles').values(part).execute()
+  for (const part of chunks(rows.events, ROW_CHUNK))
+    await trx.insertInto('events').values(part).execute()
 }
 
 const bundleConflict = (id: string): TidingsError =>
-  new TidingsError('conflict', `bundle ${id} is already stored with other content; a bundle id is never reused`, {
-    details: { bundle: id },
-  })
+  new TidingsError(
+    'conflict',
+    `bundle ${id} is already stored with other content; a bundle id is never reused`,
+    {
+      details: { bundle: id },
+    },
+  )
 
 const eventConflict = (id: string): TidingsError =>
-  new TidingsError('conflict', `event ${id} is already stored with other content; an event id is never reused`, {
-    details: { event: id },
-  })
+  new TidingsError(
+    'conflict',
+    `event ${id} is already stored with other content; an event id is never reused`,
+    {
+      details: { event: id },
+    },
+  )

@@ -15,19 +15,28 @@ export interface CliResult {
 /** Runs `tidings ARGS` from source to completion. */
 export const runCli = (args: string[], env: Record<string, string> = {}): Promise<CliResult> =>
   new Promise((resolve) => {
-    execFile(process.execPath, [...NODE_ARGS, ...args], { cwd: ROOT, env: { ...process.env, ...env } }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0
-      resolve({ code, stdout, stderr })
-    })
+    execFile(
+      process.execPath,
+      [...NODE_ARGS, ...args],
+      { cwd: ROOT, env: { ...process.env, ...env } },
+      (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0
+        resolve({ code, stdout, stderr })
+      },
+    )
   })
 
 /** Starts `tidings serve ARGS` and resolves once it prints its listening line. */
 export const startCliServer = (args: string[]): Promise<{ child: ChildProcess; url: string }> =>
   new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...NODE_ARGS, 'serve', '--port', '0', '--quiet', ...args], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
+    const child = spawn(
+      process.execPath,
+      [...NODE_ARGS, 'serve', '--port', '0', '--quiet', ...args],
+      {
+        cwd: ROOT,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    )
     let out = ''
     let err = ''
     child.stdout?.on('data', (chunk: Buffer) => {
@@ -38,7 +47,9 @@ export const startCliServer = (args: string[]): Promise<{ child: ChildProcess; u
     child.stderr?.on('data', (chunk: Buffer) => {
       err += chunk.toString()
     })
-    child.on('exit', (code) => reject(new Error(`tidings serve exited with ${code} before listening: ${err}`)))
+    child.on('exit', (code) =>
+      reject(new Error(`tidings serve exited with ${code} before listening: ${err}`)),
+    )
   })
 
 /** Resolves when the child has exited. */

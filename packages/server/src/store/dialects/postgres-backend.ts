@@ -6,6 +6,9 @@ import type { Backend } from './family.js'
 /** Postgres through a `pg` pool: the production backend, shared by any number of nodes. */
 export const openPostgres = (url: string, options: { poolSize?: number } = {}): Backend => {
   const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 20 })
+  // An idle connection that dies (Postgres restarted, database dropped) must not crash the
+  // server: the pool replaces it on next use. Without a listener, Node would throw.
+  pool.on('error', (err) => process.emitWarning(`idle Postgres connection failed: ${err.message}`))
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) })
   return { family: 'postgres', db, description: redactPassword(url) }
 }

@@ -1,0 +1,229 @@
+/**
+ * Live sync across two server nodes (issue 7), for the bench engineer: call
+ * `runPropagation({ writes, pollIntervalMs, idleConnections, log })` from the `live` bench and
+ * `ctx.report` each returned row. It measures, in one run:
+ * - propagation latency, write on client A (through node 1) → visible on client B (through
+ *   node 2), median and p99, with pokes (B keeps a live stream, never polls) beside the
+ *   poll-only path (client C, no live stream, syncing every `pollIntervalMs`) on the same writes;
+ * - node 2's RSS with `idleConnections` idle live streams open.
+ * Both nodes are `tidings serve` processes sharing one fresh Postgres database (pokes cross
+ * them through LISTEN/NOTIFY); without Postgres it falls back to one SQLite node and says so.
+ * Standalone: `node --import tsx --conditions=@tidings/source bench/src/propagation.ts`.
+ */
+import http from 'node:http'
+import { performance } from 'node:perf_hooks'
+import { ROUTES } from '@tidings/protocol'
+import { rssOf, type ServerHandle, startServerProcess } from './child.js'
+import { makeRow } from './context.js'
+import { tempDatabase } from './pg.js'
+import { percentile } from './stats.js'
+import { type Cell, cell, fmt, missing, type Row } from './table.js'
+import { type BenchClient, loadTidings } from './tidings.js'
+import { docFields } from './workload.js'
+
+export interface PropagationOptions {
+  /** Writes on A, each awaited until both B and C hold it; default 200. */
+  writes?: number
+  /** C's sync period, the poll-only path; default 500 ms. */
+  pollIntervalMs?: number
+  /** Idle live streams held open on node 2 for the memory figure; default 1,000. */
+  idleConnections?: number
+  log?: (message: string) => void
+}
+
+const NO_POLLING_MS = 3_600_000
+const BENCH = 'live'
+
+/** Two nodes on one Postgres (or one SQLite node), always stopped and dropped afterwards. */
+const withNodes = async <T>(
+  log: (message: string) => void,
+  fn: (nodes: { one: ServerHandle; two: ServerHandle; token: string; setup: string }) => Promise<T>,
+): Promise<T> => {
+  let db: { url: string; drop: () => Promise<void> } | null = null
+  try {
+    db = await tempDatabase()
+  } catch (error) {
+    log(`propagation: ${String(error)}; measuring one SQLite node instead`)
+  }
+  const started: ServerHandle[] = []
+  try {
+    if (!db) {
+      const only = await startServerProcess({ kind: 'tidings', db: 'memory', users: 1 })
+      started.push(only)
+      return await fn({
+        one: only,
+        two: only,
+        token: only.tokens[0] as string,
+        setup: '1 node, SQLite',
+      })
+    }
+    // One after the other: the first migrates the fresh database.
+    const one = await startServerProcess({ kind: 'tidings', db: db.url, users: 1 })
+    started.push(one)
+    const two = await startServerProcess({ kind: 'tidings', db: db.url, users: 0 })
+    started.push(two)
+    return await fn({ one, two, token: one.tokens[0] as string, setup: '2 nodes, Postgres' })
+  } finally {
+    await Promise.all(started.map((s) => s.stop()))
+    await db?.drop()
+  }
+}
+
+/** Resolves with the time `title` shows up in `client`, via its observer (no extra reads). */
+const seen = (client: BenchClient, title: string, timeoutMs = 30_000): Promise<number> =>
+  new Promise((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`"${title}" not visible after ${timeoutMs} ms`)),
+      timeoutMs,
+    )
+    const off = client.observe('document', { where: { title } }, (rows) => {
+      if (rows.length === 0) return
+      clearTimeout(timer)
+      queueMicrotask(() => off())
+      resolve(performance.now())
+    })
+  })
+
+const latencyCell = (samples: number[]): Cell => {
+  const p50 = percentile(samples, 50)
+  const p99 = percentile(samples, 99)
+  const c = cell(p50, 'ms', { samples, text: `p50 ${fmt(p50)} ms, p99 ${fmt(p99)} ms` })
+  c.extra = { p50, p99 }
+  return c
+}
+
+const propagation = async (
+  nodes: { one: ServerHandle; two: ServerHandle; token: string },
+  options: Required<Omit<PropagationOptions, 'log'>>,
+): Promise<{ live: Cell; poll: Cell }> => {
+  const tidings = await loadTidings()
+  const a = await tidings.open(':memory:', { url: nodes.one.url, token: nodes.token, live: false })
+  const b = await tidings.open(':memory:', {
+    url: nodes.two.url,
+    token: nodes.token,
+    intervalMs: NO_POLLING_MS,
+  })
+  const c = await tidings.open(':memory:', {
+    url: nodes.two.url,
+    token: nodes.token,
+    intervalMs: options.pollIntervalMs,
+    live: false,
+  })
+  try {
+    b.startSync()
+    c.startSync()
+    await new Promise((resolve) => setTimeout(resolve, 500)) // B's live stream opens
+    const live: number[] = []
+    const poll: number[] = []
+    for (let i = 0; i < options.writes; i++) {
+      const title = `probe ${i} ${Date.now()}`
+      const onB = seen(b, title)
+      const onC = seen(c, title)
+      const start = performance.now()
+      await a.create('document', { ...docFields(i), title })
+      await a.sync()
+      const [atB, atC] = await Promise.all([onB, onC])
+      live.push(atB - start)
+      poll.push(atC - start)
+    }
+    return { live: latencyCell(live), poll: latencyCell(poll) }
+  } finally {
+    await Promise.all([a.close(), b.close(), c.close()])
+  }
+}
+
+/** Opens one idle live stream with a raw socket (no client), resolving once it answered. */
+const openIdle = (url: string, token: string): Promise<http.ClientRequest> =>
+  new Promise((resolve, reject) => {
+    const req = http.get(
+      `${url}${ROUTES.live}`,
+      { agent: false, headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' } },
+      (res) => {
+        res.resume()
+        if (res.statusCode === 200) resolve(req)
+        else reject(new Error(`live answered ${res.statusCode}`))
+      },
+    )
+    req.on('error', reject)
+  })
+
+const idleMemory = async (
+  node: ServerHandle,
+  token: string,
+  count: number,
+): Promise<{ before: Cell; during: Cell }> => {
+  const before = rssOf(node.pid).rss
+  const open: http.ClientRequest[] = []
+  try {
+    for (let i = 0; i < count; i += 100)
+      open.push(
+        ...(await Promise.all(
+          Array.from({ length: Math.min(100, count - i) }, () => openIdle(node.url, token)),
+        )),
+      )
+    await new Promise((resolve) => setTimeout(resolve, 1_000))
+    const during = rssOf(node.pid).rss
+    const perConnectionKiB = ((during - before) * 1024) / count
+    const c = cell(during, 'MiB', {
+      text: `${fmt(during)} MiB (+${fmt(perConnectionKiB)} KiB per stream)`,
+    })
+    c.extra = { perConnectionKiB, connections: count }
+    return { before: cell(before, 'MiB'), during: c }
+  } finally {
+    for (const req of open) req.destroy()
+  }
+}
+
+/** The rows described at the top of this file. */
+export const runPropagation = async (options: PropagationOptions = {}): Promise<Row[]> => {
+  const settings = {
+    writes: options.writes ?? 200,
+    pollIntervalMs: options.pollIntervalMs ?? 500,
+    idleConnections: options.idleConnections ?? 1_000,
+  }
+  const log = options.log ?? ((message: string) => console.error(message))
+  return withNodes(log, async (nodes) => {
+    const rows: Row[] = []
+    const latency = `propagation, write on A → visible on B (${nodes.setup}, ${settings.writes} writes), ms`
+    log(
+      `propagation: ${settings.writes} writes, live vs poll every ${settings.pollIntervalMs} ms (${nodes.setup})`,
+    )
+    try {
+      const { live, poll } = await propagation(nodes, settings)
+      rows.push(
+        makeRow({
+          bench: BENCH,
+          measure: latency,
+          ours: live,
+          baseline: poll,
+          baselineName: `poll-only, every ${settings.pollIntervalMs} ms`,
+        }),
+      )
+    } catch (error) {
+      rows.push(makeRow({ bench: BENCH, measure: latency, ours: missing(error), baseline: null }))
+    }
+    const memory = `server RSS with ${fmt(settings.idleConnections)} idle live streams (${nodes.setup}), MiB`
+    log(`propagation: ${settings.idleConnections} idle live streams on node 2`)
+    try {
+      const { before, during } = await idleMemory(nodes.two, nodes.token, settings.idleConnections)
+      rows.push(
+        makeRow({
+          bench: BENCH,
+          measure: memory,
+          ours: during,
+          baseline: before,
+          baselineName: 'same node, no stream',
+        }),
+      )
+    } catch (error) {
+      rows.push(makeRow({ bench: BENCH, measure: memory, ours: missing(error), baseline: null }))
+    }
+    return rows
+  })
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const rows = await runPropagation()
+  for (const row of rows)
+    console.log(JSON.stringify(row, (key, value) => (key === 'samples' ? undefined : value)))
+}

@@ -1,0 +1,196 @@
+import { type Bundle, type Event, newId, ROUTES } from '@tidings/protocol'
+import { type TempDatabase, tempPostgres, tempSqlite } from '../support/databases.js'
+import { DEFAULT_FAULTS, type FaultCounts, NO_FAULTS, startFaultProxy } from '../support/fault-proxy.js'
+import { Prng } from '../support/prng.js'
+import { canonical, duplicates, eventsOf, registerWinners } from '../support/reference-model.js'
+import { addUser, spawnServer } from '../support/server-process.js'
+import { pullAll } from '../support/wire.js'
+import { type ChaosClient, fullDump, localEvents, modelDiff, openReplica, publicDump, randomWrite } from './replicas.js'
+
+export interface ScheduleOptions {
+  seed: number
+  backend: 'sqlite' | 'postgres'
+  clients: number
+  /** Random steps (a write or a sync) per client. */
+  steps: number
+  /** How many times the server is SIGKILLed (and restarted) at random moments. */
+  kills: number
+}
+
+export interface ScheduleReport {
+  seed: number
+  backend: string
+  clients: number
+  writes: number
+  events: number
+  bundles: number
+  syncs: number
+  failedSyncs: number
+  restarts: number
+  quiescenceRounds: number
+  faults: FaultCounts
+  /** Everything that is wrong; empty when the schedule passed. */
+  problems: string[]
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+/**
+ * One Jepsen-style schedule: N replicas write on overlapping entities and sync through a
+ * fault-injecting proxy while the server process is SIGKILLed and restarted; then everyone
+ * syncs to quiescence through a clean path and the end state is checked against the
+ * reference model. Everything random comes from `seed`.
+ */
+export const runSchedule = async (options: ScheduleOptions): Promise<ScheduleReport> => {
+  const prng = new Prng(options.seed)
+  const db: TempDatabase = options.backend === 'postgres' ? await tempPostgres('chaos') : tempSqlite()
+  const user = await addUser(db.url, 'chaos')
+  const server = await spawnServer({ db: db.url, env: { LOG_LEVEL: 'warn' } })
+  /** Bundles seen on the wire in push requests, before any fault: what the replicas sent. */
+  const sent = new Map<string, Bundle>()
+  const proxy = await startFaultProxy({
+    target: server.url,
+    seed: prng.fork().seed,
+    weights: DEFAULT_FAULTS,
+    maxDelayMs: 150,
+    maxHoldMs: 200,
+    onRequest: ({ path, body }) => {
+      if (path !== ROUTES.sync) return
+      try {
+        for (const b of (JSON.parse(body.toString()) as { bundles: Bundle[] }).bundles) sent.set(b.id, b)
+      } catch {
+        // not a sync body: nothing to record
+      }
+    },
+  })
+  const report: ScheduleReport = {
+    seed: options.seed,
+    backend: db.kind,
+    clients: options.clients,
+    writes: 0,
+    events: 0,
+    bundles: 0,
+    syncs: 0,
+    failedSyncs: 0,
+    restarts: 0,
+    quiescenceRounds: 0,
+    faults: proxy.counts,
+    problems: [],
+  }
+  const clients: ChaosClient[] = []
+  try {
+    for (let i = 0; i < options.clients; i++) clients.push(await openReplica({ url: proxy.url, token: user.token }))
+    const pool = Array.from({ length: Math.max(3, options.clients) }, () => newId())
+    let killing = options.kills > 0
+
+    const restart = async (downMs: number) => {
+      await server.kill()
+      await sleep(downMs)
+      await server.restart()
+      proxy.setTarget(server.url)
+      report.restarts++
+    }
+
+    const worker = async (client: ChaosClient, own: Prng) => {
+      const inflight: Array<Promise<unknown>> = []
+      // Keep writing while the killer is still at work, so writes land on every incarnation.
+      for (let step = 0; step < options.steps || killing; step++) {
+        if (own.chance(0.35)) {
+          report.syncs++
+          const sync = client.sync().catch(() => {
+            report.failedSyncs++
+          })
+          // Sometimes wait for it, sometimes keep writing while it runs.
+          if (own.chance(0.5)) await sync
+          else inflight.push(sync)
+        } else {
+          await randomWrite(client, own, pool)
+          report.writes++
+        }
+        await sleep(own.int(10, 120))
+      }
+      await Promise.all(inflight)
+    }
+
+    const killer = async (own: Prng) => {
+      try {
+        for (let k = 0; k < options.kills; k++) {
+          await sleep(own.int(100, 1_500))
+          await restart(own.int(0, 300))
+        }
+      } finally {
+        killing = false
+      }
+    }
+
+    const killed = killer(prng.fork())
+    const writers = Promise.all(clients.map((c) => worker(c, prng.fork())))
+    // Both must end before teardown, or a late restart would leave a server process behind.
+    const [written, kills] = await Promise.allSettled([writers, killed])
+    if (written.status === 'rejected') throw written.reason
+    if (kills.status === 'rejected') throw kills.reason
+
+    // Quiescence through a clean path: sync everyone until a whole round changes nothing.
+    proxy.setWeights(NO_FAULTS)
+    if (!server.alive()) await restart(0)
+    for (let round = 1; round <= 12; round++) {
+      report.quiescenceRounds = round
+      let moved = 0
+      for (const client of clients) {
+        const r = await client.sync()
+        moved += r.pulled + r.pushed
+      }
+      if (moved === 0 && clients.every((c) => c.status.pending === 0)) break
+    }
+
+    await check(report, clients, await pullAll(server.url, user.token), sent)
+  } catch (err) {
+    report.problems.push(`schedule threw: ${err instanceof Error ? err.stack : String(err)}`)
+  } finally {
+    for (const client of clients) await client.close().catch(() => undefined)
+    await proxy.close()
+    await server.stop()
+    await db.drop()
+  }
+  return report
+}
+
+const check = async (report: ScheduleReport, clients: ChaosClient[], onServer: Bundle[], sent: Map<string, Bundle>) => {
+  const problems = report.problems
+  const serverEvents = eventsOf(onServer)
+  report.bundles = onServer.length
+  report.events = serverEvents.length
+  for (const dup of duplicates(onServer)) problems.push(`server holds ${dup} more than once`)
+  const byId = new Map<string, Event>(serverEvents.map((e) => [e.id, e]))
+
+  // Nothing lost: every event any replica wrote is on the server, with the same content.
+  for (const client of clients) {
+    if (client.status.pending !== 0) problems.push(`client ${client.clientId} still has ${client.status.pending} pending`)
+    for (const own of localEvents(client, true)) {
+      const stored = byId.get(own.id)
+      if (!stored) problems.push(`event ${own.id} written by ${client.clientId} is missing on the server`)
+      else if (canonical(stored) !== canonical(own)) problems.push(`event ${own.id} differs on the server`)
+    }
+  }
+  // Nothing invented: every event on the server was sent by a replica.
+  const sentEvents = new Set(eventsOf(sent.values()).map((e) => e.id))
+  for (const e of serverEvents) if (!sentEvents.has(e.id)) problems.push(`server event ${e.id} was never sent`)
+
+  // Convergence: identical dumps, equal to the reference model.
+  const winners = registerWinners(serverEvents)
+  const dumps = clients.map(fullDump)
+  const views = await Promise.all(clients.map(publicDump))
+  clients.forEach((client, i) => {
+    if (localEvents(client).length !== serverEvents.length)
+      problems.push(`client ${i} holds ${localEvents(client).length} events, the server ${serverEvents.length}`)
+    if (dumps[i] !== dumps[0]) problems.push(`client ${i} state differs from client 0`)
+    if (views[i] !== views[0]) problems.push(`client ${i} objects differ from client 0`)
+    for (const diff of modelDiff(client, winners).slice(0, 5)) problems.push(`client ${i} vs model: ${diff}`)
+  })
+}
+
+/** One line for the log. */
+export const describeReport = (r: ScheduleReport): string =>
+  `seed ${r.seed} ${r.backend}: ${r.clients} clients, ${r.writes} writes, ${r.events} events in ${r.bundles} bundles, ` +
+  `${r.syncs} syncs (${r.failedSyncs} failed), ${r.restarts} server kills, quiescent after ${r.quiescenceRounds} rounds; ` +
+  `faults ${JSON.stringify(r.faults)}`
