@@ -8,7 +8,9 @@ export default defineConfig({
   resolve,
   // Vitest hands ssr.resolve.conditions to Node as --conditions, where `import`/`module` would
   // make CommonJS require() load ESM builds (pg's `require('pg-pool')` then breaks).
-  ssr: { resolve: { conditions: ['@tidings/source', 'node'], externalConditions: ['@tidings/source'] } },
+  ssr: {
+    resolve: { conditions: ['@tidings/source', 'node'], externalConditions: ['@tidings/source'] },
+  },
   test: {
     projects: [
       {

@@ -62,19 +62,25 @@ export const startServerProcess = async (spec: ServerSpec): Promise<ServerHandle
     },
   )
   const pid = child.pid as number
+  let stopping = false
+  const exited = new Promise<void>((resolve) => {
+    child.once('exit', (code, signal) => {
+      if (!stopping) console.error(`server process ${pid} (${spec.kind} ${spec.db ?? ''}) died: ${signal ?? `exit ${code}`}`)
+      resolve()
+    })
+  })
   return {
     ...ready,
     pid,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve()
-        const force = setTimeout(() => child.kill('SIGKILL'), 10_000)
-        child.once('exit', () => {
-          clearTimeout(force)
-          resolve()
-        })
+    stop: async () => {
+      stopping = true
+      if (child.exitCode === null && child.signalCode === null) {
         child.stdin?.end()
-      }),
+        const force = setTimeout(() => child.kill('SIGKILL'), 10_000)
+        await exited
+        clearTimeout(force)
+      }
+    },
   }
 }
 

@@ -1,4 +1,11 @@
-import { DEFAULT_LIMITS, formatHlc, isTidingsError, newId, parseHlc, ROUTES } from '@tidings/protocol'
+import {
+  DEFAULT_LIMITS,
+  formatHlc,
+  isTidingsError,
+  newId,
+  parseHlc,
+  ROUTES,
+} from '@tidings/protocol'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { validBundle, validSync } from '../fuzz/generators.js'
 import { type TempDatabase, tempSqlite } from '../support/databases.js'
@@ -6,7 +13,14 @@ import { Prng, seedFrom } from '../support/prng.js'
 import { eventsOf, registerWinners } from '../support/reference-model.js'
 import { addUser, type ServerProcess, spawnServer, type User } from '../support/server-process.js'
 import { bundleIds, call, pullAll } from '../support/wire.js'
-import { type ChaosClient, fullDump, localEvents, modelDiff, openReplica, randomWrite } from './replicas.js'
+import {
+  type ChaosClient,
+  fullDump,
+  localEvents,
+  modelDiff,
+  openReplica,
+  randomWrite,
+} from './replicas.js'
 
 const HOUR = 3_600_000
 const SEED = seedFrom(process.env.TIDINGS_SEED)
@@ -32,7 +46,8 @@ describe(`clock abuse (seed ${SEED})`, () => {
       slow: () => Date.now() - 3 * HOUR,
       jumper: () => Date.now() + jump,
     }
-    for (const [name, now] of Object.entries(clocks)) clients[name] = await openReplica({ url: server.url, token: user.token, now })
+    for (const [name, now] of Object.entries(clocks))
+      clients[name] = await openReplica({ url: server.url, token: user.token, now })
   })
 
   afterAll(async () => {
@@ -44,19 +59,31 @@ describe(`clock abuse (seed ${SEED})`, () => {
   it('holds the drift limit on the wire: an HLC beyond maxDrift is refused, one within it stored', async () => {
     const client = newId()
     const limit = DEFAULT_LIMITS.maxDriftMs
-    const ahead = { ...validSync(client), bundles: [validBundle(client, Date.now() + limit + 60_000)] }
+    const ahead = {
+      ...validSync(client),
+      bundles: [validBundle(client, Date.now() + limit + 60_000)],
+    }
     const refused = await call(server.url, ROUTES.sync, { token: user.token, json: ahead })
     expect(refused.status).toBe(422)
     expect((refused.body as { error: { code: string } }).error.code).toBe('clock_drift')
-    const within = { ...validSync(client), bundles: [validBundle(client, Date.now() + limit - 60_000)] }
-    expect((await call(server.url, ROUTES.sync, { token: user.token, json: within })).status).toBe(200)
+    const within = {
+      ...validSync(client),
+      bundles: [validBundle(client, Date.now() + limit - 60_000)],
+    }
+    expect((await call(server.url, ROUTES.sync, { token: user.token, json: within })).status).toBe(
+      200,
+    )
     const ids = await bundleIds(server.url, user.token)
     expect(ids).toContain(within.bundles[0]?.id)
     expect(ids).not.toContain(ahead.bundles[0]?.id)
   })
 
   it('refuses the bundles a fast device stamped before it ever synced, and still lets it pull', async () => {
-    const early = await openReplica({ url: server.url, token: user.token, now: () => Date.now() + 3 * HOUR })
+    const early = await openReplica({
+      url: server.url,
+      token: user.token,
+      now: () => Date.now() + 3 * HOUR,
+    })
     try {
       await early.create('note', { title: 'from the future' })
       const own = localEvents(early, true)
@@ -105,7 +132,10 @@ describe(`clock abuse (seed ${SEED})`, () => {
     const { normal, slow, jumper } = clients as Record<string, ChaosClient>
     const note = await normal!.create('note', { title: 'first' })
     await normal!.sync()
-    for (const [writer, title] of [[slow!, 'slow wins'], [jumper!, 'jumper wins']] as const) {
+    for (const [writer, title] of [
+      [slow!, 'slow wins'],
+      [jumper!, 'jumper wins'],
+    ] as const) {
       await writer.sync()
       await writer.update('note', note.id, { title })
       await writer.sync()
@@ -114,6 +144,9 @@ describe(`clock abuse (seed ${SEED})`, () => {
     }
     // Sanity: the jumper's clock really is behind the normal one now.
     expect(jump).toBe(-2 * HOUR)
-    expect(formatHlc({ ms: Date.now() + jump, counter: 0, node: jumper!.clientId }) < formatHlc({ ms: Date.now(), counter: 0, node: jumper!.clientId })).toBe(true)
+    expect(
+      formatHlc({ ms: Date.now() + jump, counter: 0, node: jumper!.clientId }) <
+        formatHlc({ ms: Date.now(), counter: 0, node: jumper!.clientId }),
+    ).toBe(true)
   })
 })

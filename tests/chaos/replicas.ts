@@ -1,8 +1,8 @@
 import { type Client, defineSchema, openClient, t } from '@tidings/client'
 import { openNodeDatabase } from '@tidings/client/node'
-import type { Event, JsonValue } from '@tidings/protocol'
-import { canonical, type Winners } from '../support/reference-model.js'
+import { type Event, isTidingsError, type JsonValue } from '@tidings/protocol'
 import type { Prng } from '../support/prng.js'
+import { canonical, type Winners } from '../support/reference-model.js'
 
 /** A deliberately small schema so that writes collide on the same registers often. */
 export const chaosSchema = defineSchema({
@@ -20,12 +20,16 @@ export type ChaosClient = Client<(typeof chaosSchema)['types']>
 /** The client's internal store, reached for state dumps and its own event log (test only). */
 interface StoreInternals {
   store: {
-    dump(): { attributes: Array<Record<string, unknown>>; tables: Record<string, Array<Record<string, unknown>>> }
+    dump(): {
+      attributes: Array<Record<string, unknown>>
+      tables: Record<string, Array<Record<string, unknown>>>
+    }
     sql: { all<R>(sql: string, params?: unknown[]): R[] }
   }
 }
 
-const internals = (client: ChaosClient): StoreInternals['store'] => (client as unknown as StoreInternals).store
+const internals = (client: ChaosClient): StoreInternals['store'] =>
+  (client as unknown as StoreInternals).store
 
 export interface OpenOptions {
   url: string
@@ -43,16 +47,27 @@ export const openReplica = (options: OpenOptions): Promise<ChaosClient> =>
   }) as Promise<ChaosClient>
 
 /** A random write on an entity from a shared pool, so replicas fight over the same registers. */
-export const randomWrite = async (client: ChaosClient, prng: Prng, pool: readonly string[]): Promise<string> => {
+export const randomWrite = async (
+  client: ChaosClient,
+  prng: Prng,
+  pool: readonly string[],
+): Promise<string> => {
   const id = prng.pick(pool)
   const patch = randomPatch(prng)
   const existing = await client.get('note', id)
   if (existing === null) {
-    await client.create('note', { id, title: `t${prng.int(0, 99)}`, ...patch })
-    return 'create'
+    try {
+      await client.create('note', { id, title: `t${prng.int(0, 99)}`, ...patch })
+      return 'create'
+    } catch (err) {
+      // A deleted id stays deleted (create refuses it): write a fresh entity instead.
+      if (!isTidingsError(err, 'conflict')) throw err
+      await client.create('note', { title: `t${prng.int(0, 99)}`, ...patch })
+      return 'create'
+    }
   }
   const roll = prng.next()
-  if (roll < 0.1) {
+  if (roll < 0.05) {
     await client.delete('note', id)
     return 'delete'
   }
@@ -74,15 +89,21 @@ const randomPatch = (prng: Prng): Record<string, JsonValue> => {
   if (prng.chance(0.4)) patch.body = prng.pick(['', 'é', '🙂', 'x'.repeat(prng.int(1, 50)), 'a\nb'])
   if (prng.chance(0.4)) patch.rank = prng.pick([0, -1, 1.5, prng.int(0, 1e6)])
   if (prng.chance(0.3)) patch.done = prng.chance(0.5)
-  if (prng.chance(0.3)) patch.tags = Array.from({ length: prng.int(0, 3) }, () => `g${prng.int(0, 5)}`)
+  if (prng.chance(0.3))
+    patch.tags = Array.from({ length: prng.int(0, 3) }, () => `g${prng.int(0, 5)}`)
   if (Object.keys(patch).length === 0) patch.title = `t${prng.int(0, 99)}`
   return patch
 }
 
 /** Every event in the replica's log, or only those it wrote itself. */
 export const localEvents = (client: ChaosClient, own = false): Event[] => {
-  const sql = 'SELECT id, type, entity, attribute, value, hlc, client FROM events' + (own ? ' WHERE client = ?' : '')
-  const rows = internals(client).sql.all<Event & { value: string }>(sql, own ? [client.clientId] : [])
+  const sql =
+    'SELECT id, type, entity, attribute, value, hlc, client FROM events' +
+    (own ? ' WHERE client = ?' : '')
+  const rows = internals(client).sql.all<Event & { value: string }>(
+    sql,
+    own ? [client.clientId] : [],
+  )
   return rows.map((r) => ({ ...r, value: JSON.parse(r.value) as JsonValue }))
 }
 
@@ -97,7 +118,13 @@ export const publicDump = async (client: ChaosClient): Promise<string> => {
 
 /** Differences between the replica's registers and the reference model's winners. */
 export const modelDiff = (client: ChaosClient, winners: Winners): string[] => {
-  const rows = internals(client).dump().attributes as Array<{ type: string; entity: string; attribute: string; value: string; event: string }>
+  const rows = internals(client).dump().attributes as Array<{
+    type: string
+    entity: string
+    attribute: string
+    value: string
+    event: string
+  }>
   const diffs: string[] = []
   const seen = new Set<string>()
   for (const row of rows) {
@@ -105,9 +132,15 @@ export const modelDiff = (client: ChaosClient, winners: Winners): string[] => {
     seen.add(key)
     const winner = winners.get(key)
     if (!winner) diffs.push(`${key}: replica has a register the model lacks`)
-    else if (winner.id !== row.event || canonical(winner.value) !== canonical(JSON.parse(row.value)))
-      diffs.push(`${key}: replica ${row.event}=${row.value}, model ${winner.id}=${canonical(winner.value)}`)
+    else if (
+      winner.id !== row.event ||
+      canonical(winner.value) !== canonical(JSON.parse(row.value))
+    )
+      diffs.push(
+        `${key}: replica ${row.event}=${row.value}, model ${winner.id}=${canonical(winner.value)}`,
+      )
   }
-  for (const key of winners.keys()) if (!seen.has(key)) diffs.push(`${key}: replica lacks the register`)
+  for (const key of winners.keys())
+    if (!seen.has(key)) diffs.push(`${key}: replica lacks the register`)
   return diffs
 }

@@ -1,11 +1,24 @@
 import { type Bundle, type Event, newId, ROUTES } from '@tidings/protocol'
 import { type TempDatabase, tempPostgres, tempSqlite } from '../support/databases.js'
-import { DEFAULT_FAULTS, type FaultCounts, NO_FAULTS, startFaultProxy } from '../support/fault-proxy.js'
+import {
+  DEFAULT_FAULTS,
+  type FaultCounts,
+  NO_FAULTS,
+  startFaultProxy,
+} from '../support/fault-proxy.js'
 import { Prng } from '../support/prng.js'
 import { canonical, duplicates, eventsOf, registerWinners } from '../support/reference-model.js'
 import { addUser, spawnServer } from '../support/server-process.js'
 import { pullAll } from '../support/wire.js'
-import { type ChaosClient, fullDump, localEvents, modelDiff, openReplica, publicDump, randomWrite } from './replicas.js'
+import {
+  type ChaosClient,
+  fullDump,
+  localEvents,
+  modelDiff,
+  openReplica,
+  publicDump,
+  randomWrite,
+} from './replicas.js'
 
 export interface ScheduleOptions {
   seed: number
@@ -43,7 +56,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
  */
 export const runSchedule = async (options: ScheduleOptions): Promise<ScheduleReport> => {
   const prng = new Prng(options.seed)
-  const db: TempDatabase = options.backend === 'postgres' ? await tempPostgres('chaos') : tempSqlite()
+  const db: TempDatabase =
+    options.backend === 'postgres' ? await tempPostgres('chaos') : tempSqlite()
   const user = await addUser(db.url, 'chaos')
   const server = await spawnServer({ db: db.url, env: { LOG_LEVEL: 'warn' } })
   /** Bundles seen on the wire in push requests, before any fault: what the replicas sent. */
@@ -57,7 +71,8 @@ export const runSchedule = async (options: ScheduleOptions): Promise<ScheduleRep
     onRequest: ({ path, body }) => {
       if (path !== ROUTES.sync) return
       try {
-        for (const b of (JSON.parse(body.toString()) as { bundles: Bundle[] }).bundles) sent.set(b.id, b)
+        for (const b of (JSON.parse(body.toString()) as { bundles: Bundle[] }).bundles)
+          sent.set(b.id, b)
       } catch {
         // not a sync body: nothing to record
       }
@@ -79,8 +94,9 @@ export const runSchedule = async (options: ScheduleOptions): Promise<ScheduleRep
   }
   const clients: ChaosClient[] = []
   try {
-    for (let i = 0; i < options.clients; i++) clients.push(await openReplica({ url: proxy.url, token: user.token }))
-    const pool = Array.from({ length: Math.max(3, options.clients) }, () => newId())
+    for (let i = 0; i < options.clients; i++)
+      clients.push(await openReplica({ url: proxy.url, token: user.token }))
+    const pool = Array.from({ length: 2 * options.clients }, () => newId())
     let killing = options.kills > 0
 
     const restart = async (downMs: number) => {
@@ -93,8 +109,11 @@ export const runSchedule = async (options: ScheduleOptions): Promise<ScheduleRep
 
     const worker = async (client: ChaosClient, own: Prng) => {
       const inflight: Array<Promise<unknown>> = []
-      // Keep writing while the killer is still at work, so writes land on every incarnation.
-      for (let step = 0; step < options.steps || killing; step++) {
+      // Keep writing while the killer is at work (offline writes) and a few steps after the
+      // last restart, so writes land on every incarnation of the server.
+      let after = 0
+      for (let step = 0; step < options.steps || killing || after < 5; step++) {
+        if (!killing) after++
         if (own.chance(0.35)) {
           report.syncs++
           const sync = client.sync().catch(() => {
@@ -115,7 +134,7 @@ export const runSchedule = async (options: ScheduleOptions): Promise<ScheduleRep
     const killer = async (own: Prng) => {
       try {
         for (let k = 0; k < options.kills; k++) {
-          await sleep(own.int(100, 1_500))
+          await sleep(own.int(200, 2_000))
           await restart(own.int(0, 300))
         }
       } finally {
@@ -155,7 +174,12 @@ export const runSchedule = async (options: ScheduleOptions): Promise<ScheduleRep
   return report
 }
 
-const check = async (report: ScheduleReport, clients: ChaosClient[], onServer: Bundle[], sent: Map<string, Bundle>) => {
+const check = async (
+  report: ScheduleReport,
+  clients: ChaosClient[],
+  onServer: Bundle[],
+  sent: Map<string, Bundle>,
+) => {
   const problems = report.problems
   const serverEvents = eventsOf(onServer)
   report.bundles = onServer.length
@@ -165,16 +189,20 @@ const check = async (report: ScheduleReport, clients: ChaosClient[], onServer: B
 
   // Nothing lost: every event any replica wrote is on the server, with the same content.
   for (const client of clients) {
-    if (client.status.pending !== 0) problems.push(`client ${client.clientId} still has ${client.status.pending} pending`)
+    if (client.status.pending !== 0)
+      problems.push(`client ${client.clientId} still has ${client.status.pending} pending`)
     for (const own of localEvents(client, true)) {
       const stored = byId.get(own.id)
-      if (!stored) problems.push(`event ${own.id} written by ${client.clientId} is missing on the server`)
-      else if (canonical(stored) !== canonical(own)) problems.push(`event ${own.id} differs on the server`)
+      if (!stored)
+        problems.push(`event ${own.id} written by ${client.clientId} is missing on the server`)
+      else if (canonical(stored) !== canonical(own))
+        problems.push(`event ${own.id} differs on the server`)
     }
   }
   // Nothing invented: every event on the server was sent by a replica.
   const sentEvents = new Set(eventsOf(sent.values()).map((e) => e.id))
-  for (const e of serverEvents) if (!sentEvents.has(e.id)) problems.push(`server event ${e.id} was never sent`)
+  for (const e of serverEvents)
+    if (!sentEvents.has(e.id)) problems.push(`server event ${e.id} was never sent`)
 
   // Convergence: identical dumps, equal to the reference model.
   const winners = registerWinners(serverEvents)
@@ -182,10 +210,13 @@ const check = async (report: ScheduleReport, clients: ChaosClient[], onServer: B
   const views = await Promise.all(clients.map(publicDump))
   clients.forEach((client, i) => {
     if (localEvents(client).length !== serverEvents.length)
-      problems.push(`client ${i} holds ${localEvents(client).length} events, the server ${serverEvents.length}`)
+      problems.push(
+        `client ${i} holds ${localEvents(client).length} events, the server ${serverEvents.length}`,
+      )
     if (dumps[i] !== dumps[0]) problems.push(`client ${i} state differs from client 0`)
     if (views[i] !== views[0]) problems.push(`client ${i} objects differ from client 0`)
-    for (const diff of modelDiff(client, winners).slice(0, 5)) problems.push(`client ${i} vs model: ${diff}`)
+    for (const diff of modelDiff(client, winners).slice(0, 5))
+      problems.push(`client ${i} vs model: ${diff}`)
   })
 }
 

@@ -1,7 +1,9 @@
+import { copyFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { Device, describeBrowser, startApp } from './harness.js'
+import { Device, describeBrowser, ROOT, startApp } from './harness.js'
 
-const LONG = { timeout: 30_000 }
+const LONG = { timeout: 60_000 }
 
 // Two devices of the demo user (two Chromium profiles) against one real server, through the
 // example app's UI only: what a user sees is what is asserted.
@@ -30,8 +32,8 @@ describeBrowser('Document Library in Chromium', () => {
     })
     await laptop.add({ title: 'The Pragmatic Programmer', author: 'Hunt & Thomas' })
     // Automatic sync: no button pressed on either device.
-    await phone.item('Sapiens').waitFor({ timeout: 30_000 })
-    await phone.item('The Pragmatic Programmer').waitFor({ timeout: 30_000 })
+    await phone.item('Sapiens').waitFor({ timeout: 60_000 })
+    await phone.item('The Pragmatic Programmer').waitFor({ timeout: 60_000 })
     expect(await phone.item('Sapiens').textContent()).toContain('Yuval Noah Harari')
     await expect.poll(() => laptop.status().textContent(), LONG).toContain('All changes synced')
     await laptop.screenshot('added')
@@ -40,7 +42,7 @@ describeBrowser('Document Library in Chromium', () => {
 
   it('concurrent edits while one device is offline converge on the same winner', async () => {
     await laptop.add({ title: 'Draft', author: 'Ada Lovelace' })
-    await phone.item('Draft').waitFor({ timeout: 30_000 })
+    await phone.item('Draft').waitFor({ timeout: 60_000 })
 
     await phone.context.setOffline(true)
     await laptop.editTitle('Draft', 'Title from the laptop')
@@ -55,18 +57,21 @@ describeBrowser('Document Library in Chromium', () => {
     await phone.context.setOffline(false)
     await phone.syncNow()
     await expect.poll(() => phone.status().textContent(), LONG).toContain('All changes synced')
-    await laptop.item('Title from the phone').waitFor({ timeout: 30_000 })
+    await laptop.item('Title from the phone').waitFor({ timeout: 60_000 })
     await expect.poll(() => phone.titles(), LONG).toEqual(await laptop.titles())
     expect(await phone.titles()).toContain('Title from the phone')
     expect(await phone.titles()).not.toContain('Title from the laptop')
-    await laptop.screenshot('converged')
+    const shot = await laptop.screenshot('converged')
     await phone.screenshot('converged')
+    // The README's picture of the app: refreshed on request only, as it is committed.
+    if (process.env.UPDATE_SCREENSHOT)
+      await copyFile(shot, join(ROOT, 'examples/library/screenshot.png'))
   })
 
   it('a document deleted on one device disappears from the other', async () => {
     await phone.item('The Pragmatic Programmer').getByRole('button', { name: 'Delete' }).click()
     await phone.item('The Pragmatic Programmer').waitFor({ state: 'detached' })
-    await laptop.item('The Pragmatic Programmer').waitFor({ state: 'detached', timeout: 30_000 })
+    await laptop.item('The Pragmatic Programmer').waitFor({ state: 'detached', timeout: 60_000 })
     await expect.poll(() => laptop.titles(), LONG).toEqual(await phone.titles())
   })
 

@@ -3,7 +3,7 @@ import { Device, describeBrowser, startApp } from './harness.js'
 
 // Where OPFS is missing (private windows of some browsers) the worker keeps the database in
 // IndexedDB instead; `?storage=indexeddb` makes the app take that path in Chromium too.
-describeBrowser('IndexedDB fallback in Chromium', () => {
+describeBrowser('browser storage in Chromium', () => {
   let server: Awaited<ReturnType<typeof startApp>>
   let device: Device
 
@@ -26,5 +26,20 @@ describeBrowser('IndexedDB fallback in Chromium', () => {
     expect(await device.titles()).toEqual(['Still kept in IndexedDB'])
     expect(await device.page.evaluate(() => window.tidings?.clientId)).toBe(clientId)
     await device.screenshot('indexeddb')
+  })
+
+  it('a second tab of the same profile waits for the first to close, then opens the data', async () => {
+    const first = await Device.open('tabs', server.url)
+    try {
+      await first.add({ title: 'Open in one tab', author: 'Barbara Liskov' })
+      const second = await first.context.newPage()
+      await second.goto(server.url)
+      // The first tab's worker holds the database (a Web Lock): the second one waits.
+      await second.getByText('Still opening').waitFor()
+      await first.page.close()
+      await second.getByRole('listitem', { name: 'Open in one tab' }).waitFor()
+    } finally {
+      await first.close()
+    }
   })
 })

@@ -75,10 +75,16 @@ describe.each(backends)('API fuzzing on %s', (_name, makeDb) => {
           )
         // Every refusal is machine-readable, { error: { code, message } }, except those that
         // Node's HTTP parser answers itself before the app sees the request (431, or a bare 400).
-        if (sent.status >= 400 && request.method !== 'HEAD' && !(sent.status === 431 || sent.text === '')) {
+        if (
+          sent.status >= 400 &&
+          request.method !== 'HEAD' &&
+          !(sent.status === 431 || sent.text === '')
+        ) {
           const body = JSON.parse(sent.text) as { error?: { code?: unknown } }
           if (typeof body.error?.code !== 'string')
-            throw new Error(`${request.label}: ${sent.status} without an error code: ${sent.text.slice(0, 200)}`)
+            throw new Error(
+              `${request.label}: ${sent.status} without an error code: ${sent.text.slice(0, 200)}`,
+            )
         }
       }),
       { seed: SEED, numRuns: REQUESTS, endOnFailure: true },

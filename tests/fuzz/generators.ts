@@ -181,12 +181,10 @@ const postBody = (target: Target) =>
     })),
     fc.jsonValue().map((v) => ({ label: 'random json', body: JSON.stringify(v) ?? 'null' })),
     weirdValue.map((v) => ({ label: 'anything', body: looseJson(v) })),
-    fc
-      .constantFrom(...HUGE_NUMBERS)
-      .map((n) => ({
-        label: 'huge number',
-        body: `{"client":"${target.client}","hlc":${n},"cursor":${n},"bundles":[]}`,
-      })),
+    fc.constantFrom(...HUGE_NUMBERS).map((n) => ({
+      label: 'huge number',
+      body: `{"client":"${target.client}","hlc":${n},"cursor":${n},"bundles":[]}`,
+    })),
     fc
       .integer({ min: 1_000, max: 200_000 })
       .map((d) => ({ label: 'deep nesting', body: deep(d, '[', ']') })),
@@ -211,15 +209,13 @@ const postBody = (target: Target) =>
       ;(b.events[0] as { value: unknown }).value = s
       return { label: 'unicode value', body: JSON.stringify(sync) }
     }),
-    fc
-      .constantFrom(...EVIL_STRINGS)
-      .map((s) => ({
-        label: 'unicode entity',
-        body: JSON.stringify(validSync(target.client)).replace(
-          /"entity":"[^"]+"/,
-          `"entity":${JSON.stringify(s)}`,
-        ),
-      })),
+    fc.constantFrom(...EVIL_STRINGS).map((s) => ({
+      label: 'unicode entity',
+      body: JSON.stringify(validSync(target.client)).replace(
+        /"entity":"[^"]+"/,
+        `"entity":${JSON.stringify(s)}`,
+      ),
+    })),
     fc
       .constantFrom(
         '',
@@ -270,17 +266,23 @@ const CONTENT_TYPES = [
   'application/json ; charset=latin1',
 ]
 
-const clip = (text: string, max = 300): string => (text.length > max ? `${text.slice(0, max)}…(${text.length} chars)` : text)
+const clip = (text: string, max = 300): string =>
+  text.length > max ? `${text.slice(0, max)}…(${text.length} chars)` : text
 
 /** Makes fast-check print a request briefly: a counterexample can hold megabytes. */
 const printable = (request: FuzzRequest): FuzzRequest =>
   Object.assign(request, {
     [fc.toStringMethod]: () =>
-      JSON.stringify({ ...request, path: clip(request.path), body: request.body === undefined ? undefined : clip(request.body) }),
+      JSON.stringify({
+        ...request,
+        path: clip(request.path),
+        body: request.body === undefined ? undefined : clip(request.body),
+      }),
   })
 
 /** The arbitrary of all adversarial requests against `target`'s user. */
-export const fuzzRequest = (target: Target): fc.Arbitrary<FuzzRequest> => requests(target).map(printable)
+export const fuzzRequest = (target: Target): fc.Arbitrary<FuzzRequest> =>
+  requests(target).map(printable)
 
 const requests = (target: Target): fc.Arbitrary<FuzzRequest> =>
   fc.oneof(
@@ -304,16 +306,14 @@ const requests = (target: Target): fc.Arbitrary<FuzzRequest> =>
     },
     {
       weight: 2,
-      arbitrary: fc
-        .record({ auth: authHeaders(target), query: pullQuery })
-        .map(
-          ({ auth, query }): FuzzRequest => ({
-            label: 'pull query',
-            method: 'GET',
-            path: `${ROUTES.bundles}${query}`,
-            headers: auth,
-          }),
-        ),
+      arbitrary: fc.record({ auth: authHeaders(target), query: pullQuery }).map(
+        ({ auth, query }): FuzzRequest => ({
+          label: 'pull query',
+          method: 'GET',
+          path: `${ROUTES.bundles}${query}`,
+          headers: auth,
+        }),
+      ),
     },
     fc
       .record({
@@ -355,16 +355,14 @@ const requests = (target: Target): fc.Arbitrary<FuzzRequest> =>
           ...(method === 'GET' || method === 'HEAD' ? {} : { body: '{}' }),
         }),
       ),
-    fc
-      .uint8Array({ minLength: 1, maxLength: 200 })
-      .map(
-        (bytes): FuzzRequest => ({
-          label: 'binary body',
-          method: 'POST',
-          path: ROUTES.sync,
-          headers: { authorization: `Bearer ${target.token}`, 'content-type': JSON_TYPE },
-          body: Buffer.from(bytes).toString('latin1'),
-          binary: true,
-        }),
-      ),
+    fc.uint8Array({ minLength: 1, maxLength: 200 }).map(
+      (bytes): FuzzRequest => ({
+        label: 'binary body',
+        method: 'POST',
+        path: ROUTES.sync,
+        headers: { authorization: `Bearer ${target.token}`, 'content-type': JSON_TYPE },
+        body: Buffer.from(bytes).toString('latin1'),
+        binary: true,
+      }),
+    ),
   )

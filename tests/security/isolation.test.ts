@@ -2,7 +2,13 @@ import { type Bundle, newId, ROUTES } from '@tidings/protocol'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { validBundle, validSync } from '../fuzz/generators.js'
 import { type TempDatabase, tempSqlite } from '../support/databases.js'
-import { addUser, type ServerProcess, spawnServer, tidingsCli, type User } from '../support/server-process.js'
+import {
+  addUser,
+  type ServerProcess,
+  spawnServer,
+  tidingsCli,
+  type User,
+} from '../support/server-process.js'
 import { bundleIds, call, pullAll } from '../support/wire.js'
 
 /**
@@ -21,7 +27,10 @@ describe('isolation and auth between two users', () => {
   let aliceIds: string[] = []
 
   /** What Alice's account holds, read with Alice's token: nothing Bob does may change it. */
-  const aliceView = async () => ({ ids: await bundleIds(server.url, alice.token), bundles: await pullAll(server.url, alice.token) })
+  const aliceView = async () => ({
+    ids: await bundleIds(server.url, alice.token),
+    bundles: await pullAll(server.url, alice.token),
+  })
 
   beforeAll(async () => {
     db = tempSqlite()
@@ -33,7 +42,10 @@ describe('isolation and auth between two users', () => {
     const first = await call(server.url, ROUTES.sync, { token: alice.token, json: a })
     expect(first.status).toBe(200)
     // A second client of Alice's, so Alice's own pull has something from "another" client.
-    const second = await call(server.url, ROUTES.sync, { token: alice.token, json: validSync(newId()) })
+    const second = await call(server.url, ROUTES.sync, {
+      token: alice.token,
+      json: validSync(newId()),
+    })
     aliceCursor = (second.body as { cursor: string }).cursor
     const b = await call(server.url, ROUTES.sync, { token: bob.token, json: validSync(bobClient) })
     expect(b.status).toBe(200)
@@ -49,7 +61,10 @@ describe('isolation and auth between two users', () => {
   it("refuses Bob syncing as Alice's client, or pushing bundles of Alice's client (403, nothing stored)", async () => {
     const before = await aliceView()
     const bobBefore = await bundleIds(server.url, bob.token)
-    const asAlice = await call(server.url, ROUTES.sync, { token: bob.token, json: { ...validSync(aliceClient), bundles: [] } })
+    const asAlice = await call(server.url, ROUTES.sync, {
+      token: bob.token,
+      json: { ...validSync(aliceClient), bundles: [] },
+    })
     expect(asAlice.status).toBe(403)
     const push = { ...validSync(bobClient), bundles: [validBundle(aliceClient, Date.now())] }
     const pushed = await call(server.url, ROUTES.sync, { token: bob.token, json: push })
@@ -60,11 +75,16 @@ describe('isolation and auth between two users', () => {
   })
 
   it("never shows Bob Alice's bundles: not by id, not by bundle-ids, not through Alice's cursor", async () => {
-    const got = await call(server.url, ROUTES.getBundles, { token: bob.token, json: { ids: aliceIds } })
+    const got = await call(server.url, ROUTES.getBundles, {
+      token: bob.token,
+      json: { ids: aliceIds },
+    })
     expect(got.status).toBeLessThan(500)
     const shown = got.status === 200 ? (got.body as { bundles: Bundle[] }).bundles : []
     expect(shown.filter((b) => aliceIds.includes(b.id))).toEqual([])
-    expect((await bundleIds(server.url, bob.token)).filter((id) => aliceIds.includes(id))).toEqual([])
+    expect((await bundleIds(server.url, bob.token)).filter((id) => aliceIds.includes(id))).toEqual(
+      [],
+    )
     for (const after of ['', '0', aliceCursor]) {
       const page = await call(server.url, `${ROUTES.bundles}?after=${after}`, { token: bob.token })
       expect(page.status).toBeLessThan(500)
@@ -83,9 +103,16 @@ describe('isolation and auth between two users', () => {
   it("cannot overwrite Alice's bundle or events by reusing their ids", async () => {
     const before = await aliceView()
     const forged = validBundle(bobClient, Date.now(), 'forged')
-    const reused = { ...forged, id: aliceBundle.id, events: forged.events.map((e) => ({ ...e, id: aliceBundle.events[0]?.id as string })) }
+    const reused = {
+      ...forged,
+      id: aliceBundle.id,
+      events: forged.events.map((e) => ({ ...e, id: aliceBundle.events[0]?.id as string })),
+    }
     for (const bundle of [reused, { ...forged, id: aliceBundle.id }, { ...reused, id: newId() }]) {
-      const answer = await call(server.url, ROUTES.sync, { token: bob.token, json: { ...validSync(bobClient), bundles: [bundle] } })
+      const answer = await call(server.url, ROUTES.sync, {
+        token: bob.token,
+        json: { ...validSync(bobClient), bundles: [bundle] },
+      })
       expect(answer.status).toBeLessThan(500)
     }
     expect(await aliceView()).toEqual(before)
@@ -100,8 +127,18 @@ describe('isolation and auth between two users', () => {
       [ROUTES.live, undefined],
     ]
     for (const [route, json] of routes) {
-      for (const token of [undefined, '', 'x', `${alice.token}x`, alice.token.slice(0, -1), alice.token.toUpperCase()]) {
-        const answer = await call(server.url, route, { ...(token !== undefined && { token }), ...(json !== undefined && { json }) })
+      for (const token of [
+        undefined,
+        '',
+        'x',
+        `${alice.token}x`,
+        alice.token.slice(0, -1),
+        alice.token.toUpperCase(),
+      ]) {
+        const answer = await call(server.url, route, {
+          ...(token !== undefined && { token }),
+          ...(json !== undefined && { json }),
+        })
         expect([route, token, answer.status]).toEqual([route, token, 401])
       }
     }
@@ -120,7 +157,10 @@ describe('isolation and auth between two users', () => {
       [ROUTES.live, undefined],
     ]
     for (const [route, json] of routes) {
-      const answer = await call(server.url, route, { token: bob.token, ...(json !== undefined && { json }) })
+      const answer = await call(server.url, route, {
+        token: bob.token,
+        ...(json !== undefined && { json }),
+      })
       expect([route, answer.status]).toEqual([route, 401])
     }
     expect(await bundleIds(server.url, alice.token)).toEqual(aliceIds)
@@ -128,14 +168,21 @@ describe('isolation and auth between two users', () => {
 
   it('never writes a token to the server log', async () => {
     // Tokens in places a careless logger would print: bad schemes, bodies of refused requests.
-    await call(server.url, ROUTES.sync, { headers: { authorization: `Token ${alice.token}` }, json: {} })
-    await call(server.url, ROUTES.sync, { token: alice.token, json: { token: alice.token, client: alice.token } })
+    await call(server.url, ROUTES.sync, {
+      headers: { authorization: `Token ${alice.token}` },
+      json: {},
+    })
+    await call(server.url, ROUTES.sync, {
+      token: alice.token,
+      json: { token: alice.token, client: alice.token },
+    })
     await call(server.url, ROUTES.getBundles, { token: alice.token, json: { ids: [alice.token] } })
     const logs = server.logs()
     expect(logs.length).toBeGreaterThan(0)
     for (const user of [alice, bob]) {
       // Any 12-character window of a token counts as a leak, not only the whole token.
-      for (let i = 0; i + 12 <= user.token.length; i++) expect(logs).not.toContain(user.token.slice(i, i + 12))
+      for (let i = 0; i + 12 <= user.token.length; i++)
+        expect(logs).not.toContain(user.token.slice(i, i + 12))
     }
     console.log(`[security] ${logs.split('\n').length} log lines checked for 2 tokens`)
   })

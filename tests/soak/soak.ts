@@ -21,7 +21,9 @@ const SEED = seedFrom(process.env.TIDINGS_SEED)
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
 const percentile = (sorted: number[], p: number): number =>
-  sorted.length === 0 ? 0 : (sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number)
+  sorted.length === 0
+    ? 0
+    : (sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number)
 
 const main = async (): Promise<number> => {
   const prng = new Prng(SEED)
@@ -35,7 +37,8 @@ const main = async (): Promise<number> => {
   let writes = 0
   const clients: ChaosClient[] = []
   try {
-    for (let i = 0; i < CLIENTS; i++) clients.push(await openReplica({ url: server.url, token: user.token }))
+    for (let i = 0; i < CLIENTS; i++)
+      clients.push(await openReplica({ url: server.url, token: user.token }))
     const pool = Array.from({ length: 50 }, () => newId())
     const deadline = Date.now() + SECONDS * 1_000
     const started = Date.now()

@@ -23,10 +23,10 @@ export const registerWinners = (events: Iterable<Event>): Winners => {
 export const foldEvents = (events: Iterable<Event>): ModelState => {
   const state: ModelState = new Map()
   for (const event of registerWinners(events).values()) {
-    let byEntity = state.get(event.type)
-    if (!byEntity) state.set(event.type, (byEntity = new Map()))
-    let attributes = byEntity.get(event.entity)
-    if (!attributes) byEntity.set(event.entity, (attributes = new Map()))
+    const byEntity = state.get(event.type) ?? new Map<string, Map<string, JsonValue>>()
+    state.set(event.type, byEntity)
+    const attributes = byEntity.get(event.entity) ?? new Map<string, JsonValue>()
+    byEntity.set(event.entity, attributes)
     attributes.set(event.attribute, event.value)
   }
   return state

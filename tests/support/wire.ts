@@ -26,11 +26,11 @@ export const call = async (
     body = JSON.stringify(init.json)
     headers['content-type'] ??= 'application/json'
   }
-  const res = await fetch(`${base}${route}`, {
-    method: init.method ?? (body === undefined ? 'GET' : 'POST'),
-    headers,
-    body,
-  })
+  const method = init.method ?? (body === undefined ? 'GET' : 'POST')
+  const res = await fetch(
+    `${base}${route}`,
+    body === undefined ? { method, headers } : { method, headers, body },
+  )
   const text = await res.text()
   let parsed: unknown = text
   try {

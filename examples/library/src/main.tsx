@@ -19,8 +19,18 @@ declare global {
 
 const root = createRoot(document.getElementById('root')!)
 
+let slow: ReturnType<typeof setTimeout> | undefined
+
 async function start(): Promise<void> {
   root.render(<p className="splash">Opening the library…</p>)
+  // One tab at a time owns the database; another one waits here until that tab closes.
+  slow = setTimeout(() => {
+    root.render(
+      <p className="splash">
+        Still opening… if the library is open in another tab, close it there.
+      </p>,
+    )
+  }, 4_000)
   // The worker starts compiling SQLite while the token is fetched.
   const worker = new Worker(new URL('./tidings.worker.ts', import.meta.url), {
     type: 'module',
@@ -39,6 +49,7 @@ async function start(): Promise<void> {
     storage,
     server: { url: location.origin, token, intervalMs: 5_000 },
   })
+  clearTimeout(slow)
   performance.mark('library:opened')
   client.startSync()
   window.tidings = client
@@ -52,6 +63,7 @@ async function start(): Promise<void> {
 }
 
 start().catch((error: unknown) => {
+  clearTimeout(slow)
   console.error(error)
   root.render(
     <p className="splash error" role="alert">

@@ -27,6 +27,8 @@ export function liveQuery(client: ObservableClient, type: string, query: object)
     getSnapshot: () => rows,
     subscribe(listener) {
       listeners.add(listener)
+      // Back in the cache if it was forgotten (React may unsubscribe and subscribe again).
+      byKey.set(key, store)
       off ??= client.observe(type, query, (next) => {
         rows = next
         for (const notify of listeners) notify()

@@ -6,6 +6,10 @@ const outcome = await runTidings(process.argv.slice(2), {
   out: (text) => console.log(text),
   err: (text) => console.error(text),
   env: process.env,
+}).catch((err: unknown) => {
+  // Not bad input but a failure (database unreachable, port taken): say what, not a stack.
+  console.error(`tidings: ${err instanceof Error ? err.message : String(err)}`)
+  return { code: 1, server: undefined }
 })
 process.exitCode = outcome.code
 const { server } = outcome

@@ -1,4 +1,5 @@
 import type { Limits } from '@tidings/protocol'
+import type { FastifyInstance } from 'fastify'
 import { addUser, ensureUserWithToken, type NewUser } from './auth/users.js'
 import { DEFAULT_DB, DEFAULT_PORT } from './defaults.js'
 import { buildApp } from './http/app.js'
@@ -39,12 +40,13 @@ export const startServer = async (options: ServerOptions = {}): Promise<RunningS
   const stored = await openStore(db)
   const now = options.now ?? Date.now
   let live: LiveHub | undefined
+  let app: FastifyInstance | undefined
   try {
     // Pokes after every commit that added bundles: in memory, or across nodes via Postgres.
     live = await openHub(db)
     const store = withPokes(stored, live)
     if (options.demo) await ensureUserWithToken(store, DEMO_USER, DEMO_TOKEN, now())
-    const app = await buildApp({
+    app = await buildApp({
       store,
       live,
       now,
@@ -53,6 +55,9 @@ export const startServer = async (options: ServerOptions = {}): Promise<RunningS
       ...(options.static !== undefined && { static: options.static }),
       ...(options.demo !== undefined && { demo: options.demo }),
     })
+    live.log = app.log // the hub's rare failures go to the server's structured log
+    const started = app
+    const hub = live
     const host = options.host ?? '127.0.0.1'
     await app.listen({ port: options.port ?? DEFAULT_PORT, host })
     const address = app.server.address()
@@ -66,8 +71,8 @@ export const startServer = async (options: ServerOptions = {}): Promise<RunningS
       close: () => {
         closing ??= (async () => {
           try {
-            await app.close()
-            await live?.close()
+            await started.close()
+            await hub.close()
           } finally {
             await store.close()
           }
@@ -76,6 +81,7 @@ export const startServer = async (options: ServerOptions = {}): Promise<RunningS
       },
     }
   } catch (err) {
+    await app?.close()
     await live?.close()
     await stored.close()
     throw err

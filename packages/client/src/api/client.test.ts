@@ -53,10 +53,9 @@ describe('documents (the prototype client tests, over the typed API)', () => {
     deliver(a, b)
     clock.advance(1_000)
     await b.update('document', doc.id, { title: 'newer' })
-    // `a` is behind: its later edit carries an older HLC only if it never heard of b's; here
-    // we make the older one explicitly by editing on `a` before b's edit reaches it.
-    const olderOnA = internals(a).store
-    olderOnA.clock.setOffset(-500_000)
+    // `a`'s wall clock runs 500 s slow and it has not heard of b's edit yet: its edit, made
+    // later in real time, carries the older HLC. Delivered after the newer one, it must lose.
+    internals(a).store.clock.setOffset(-500_000)
     await a.update('document', doc.id, { title: 'older' })
     deliver(b, a)
     deliver(a, b)

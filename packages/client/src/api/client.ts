@@ -40,7 +40,32 @@ export const openClient = async <S extends Shapes>(
     ...(options.now ? { now: options.now } : {}),
     ...(options.hooks ? { hooks: options.hooks } : {}),
   })
+  if (options.server) rememberServer(store, options.server)
   return new LocalClient(store, options) as unknown as Client<S>
+}
+
+/**
+ * Records which server and account this database syncs with. A cursor is a position in one
+ * account's stream on one server: when the account (token) changes, the cursor starts over
+ * (pulls are idempotent, so re-reading is safe; skipping would not be).
+ */
+const rememberServer = (store: Store, server: ServerOptions): void => {
+  const account = fnv1a(server.token)
+  const urls = JSON.stringify(typeof server.url === 'string' ? [server.url] : server.url)
+  store.sql.transaction(() => {
+    if (store.getState('account') !== account) {
+      store.sql.run('DELETE FROM sync_state WHERE key = ?', ['cursor'])
+      store.setState('account', account)
+    }
+    store.setState('server_urls', urls)
+  })
+}
+
+/** A short non-cryptographic fingerprint: tells tokens apart without storing one. */
+const fnv1a = (text: string): string => {
+  let hash = 0x811c9dc5
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193)
+  return (hash >>> 0).toString(16).padStart(8, '0')
 }
 
 type Obj = Record<string, unknown>
@@ -143,6 +168,7 @@ export class LocalClient {
     this.open()
     const tx = new Transaction(this.schema, {
       get: (type, id) => this.read(type, id),
+      exists: (type, id) => this.store.row(type, id) !== undefined,
       fetch: (type, query) => this.query(type, query as RawQuery | undefined),
     })
     let result: R

@@ -61,6 +61,17 @@ describe('transaction', () => {
     expect(await client.get('document', doc.id)).toBeNull()
   })
 
+  it('creates with a chosen id once; the id of an existing or deleted entity is a conflict', async () => {
+    const client = await memoryClient()
+    await client.create('document', { id: 'doc-1', author: 'a', title: 'b' })
+    expect(await client.get('document', 'doc-1')).toEqual({ id: 'doc-1', author: 'a', title: 'b' })
+    const again = client.create('document', { id: 'doc-1', author: 'a', title: 'b' })
+    await expect(again).rejects.toSatisfy((e) => isTidingsError(e, 'conflict'))
+    await client.delete('document', 'doc-1')
+    const reborn = client.create('document', { id: 'doc-1', author: 'a', title: 'b' })
+    await expect(reborn).rejects.toSatisfy((e) => isTidingsError(e, 'conflict'))
+  })
+
   it('refuses a transaction larger than one bundle may carry', async () => {
     const client = await memoryClient({ limits: { maxEventsPerBundle: 5 } })
     await expect(

@@ -7,6 +7,8 @@ import { applyWrites } from './objects.js'
 /** Reads of committed state a transaction builds on. */
 export interface Reader {
   get(type: string, id: string): Record<string, unknown> | null
+  /** Whether the entity was ever written, deleted or not. */
+  exists(type: string, id: string): boolean
   fetch(type: string, query?: unknown): Record<string, unknown>[]
 }
 
@@ -32,9 +34,16 @@ export class Transaction {
     const checked = checkCreate(this.schema, type, fields)
     const id = checked.id ?? newId()
     const writes = checked.writes
-    // A fresh UUIDv7 cannot collide; only a caller-chosen id needs the existence check.
-    if (checked.id !== undefined && this.read(type, id) !== null)
-      throw new TidingsError('conflict', `${type} ${id} already exists`)
+    // A fresh UUIDv7 cannot collide; only a caller-chosen id needs the existence check. A
+    // tombstoned id is taken too: re-creating it would write fields to an invisible entity.
+    if (checked.id !== undefined) {
+      const k = key(type, id)
+      if (this.seen.has(k) || this.reader.exists(type, id))
+        throw new TidingsError(
+          'conflict',
+          `${type} ${id} already exists (or existed and was deleted)`,
+        )
+    }
     // An entity with no attribute set still needs one event to exist on other replicas.
     const all: Array<[string, JsonValue]> = writes.length > 0 ? writes : [['deleted', false]]
     this.push(type, id, all)

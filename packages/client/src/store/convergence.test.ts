@@ -84,7 +84,7 @@ describe('convergence (property)', () => {
       ),
       { numRuns: 500 },
     )
-  }, 120_000)
+  }, 300_000)
 })
 
 /** A deterministic permutation from a seed (fast-check controls the seed, so failures shrink). */

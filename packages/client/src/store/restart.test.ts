@@ -43,4 +43,23 @@ describe('restart', () => {
     expect(newest > lastBefore).toBe(true)
     await second.close()
   })
+
+  it('starts the pull cursor over when the database is opened for another account', async () => {
+    const path = join(dir, 'account.db')
+    const open = (token: string) =>
+      openClient({
+        schema: librarySchema,
+        database: openNodeDatabase(path),
+        server: { url: 'http://127.0.0.1:1', token },
+      })
+    const first = await open('token-of-ada')
+    internals(first).store.setState('cursor', '42')
+    await first.close()
+    const same = await open('token-of-ada')
+    expect(internals(same).store.getState('cursor')).toBe('42')
+    await same.close()
+    const other = await open('token-of-bea')
+    expect(internals(other).store.getState('cursor')).toBeUndefined()
+    await other.close()
+  })
 })

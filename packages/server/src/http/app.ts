@@ -26,6 +26,8 @@ export interface AppDeps {
   live?: LiveHub
   /** A built single-page app to serve at `/` (unknown non-API paths answer its index.html). */
   static?: string
+  /** A pull page stops growing past about this many events; default 10,000. */
+  pageEvents?: number
   /** Serve `GET /config.json` with the demo token (insecure demo mode). */
   demo?: boolean
 }
@@ -44,7 +46,13 @@ const loggerOption = (logger: AppDeps['logger']): false | Record<string, unknown
 export const buildApp = async (deps: AppDeps): Promise<FastifyInstance> => {
   const limits: Limits = { ...DEFAULT_LIMITS, ...deps.limits }
   const app = Fastify({ logger: loggerOption(deps.logger), bodyLimit: limits.maxBodyBytes })
-  const ctx = new RouteContext(deps.store, limits, messageSchemas(limits), deps.now ?? Date.now)
+  const ctx = new RouteContext(
+    deps.store,
+    limits,
+    messageSchemas(limits),
+    deps.now ?? Date.now,
+    deps.pageEvents,
+  )
   // JSON only: any other body (Fastify also parses text/plain by default) answers 415.
   app.removeAllContentTypeParsers()
   app.addContentTypeParser(

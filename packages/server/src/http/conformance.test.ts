@@ -22,7 +22,7 @@ describe.each(TEST_BACKENDS)('conformance on $name', (backend) => {
   beforeAll(async () => {
     database = await backend.create()
     store = await openStore(database.url)
-    app = await buildApp({ store })
+    app = await buildApp({ store, pageEvents: 100 })
     small = await buildApp({
       store,
       limits: {
@@ -107,12 +107,13 @@ describe.each(TEST_BACKENDS)('conformance on $name', (backend) => {
     expect(mores).toEqual([true, true, false])
   })
 
-  it('cuts pages at about 10,000 events, always returning at least one bundle', async () => {
+  it('cuts pages at the page event budget, always returning at least one bundle', async () => {
     const { api } = await newUser()
     const device = new TestClient()
+    // The app under test has a budget of 100 events per page.
     const bundles = [
-      device.bundle({ count: 6_000 }),
-      device.bundle({ count: 6_000 }),
+      device.bundle({ count: 60 }),
+      device.bundle({ count: 60 }),
       device.bundle({ count: 10 }),
     ]
     for (const bundle of bundles)

@@ -21,6 +21,8 @@ export class RouteContext {
     readonly limits: Limits,
     readonly schemas: MessageSchemas,
     readonly now: () => number,
+    /** Events per page, roughly (see MAX_PAGE_EVENTS). */
+    readonly pageEvents: number = MAX_PAGE_EVENTS,
   ) {
     this.clients = new ClientRegistry(store)
     this.clock = new HybridClock({ node: 'server', now })

@@ -10,12 +10,14 @@ import { LocalHub } from './local-hub.js'
 const startApp = async (
   hub: LiveHub,
   heartbeatMs = 60_000,
+  maxStreamMs = 3_600_000,
 ): Promise<{ app: FastifyInstance; url: string }> => {
   const app = Fastify()
   app.setErrorHandler(handleError)
   registerLiveRoute(app, {
     hub,
     heartbeatMs,
+    maxStreamMs,
     authenticate: async (request) => {
       const token = request.headers.authorization?.replace(/^Bearer /, '')
       if (!token) throw new TidingsError('unauthorized', 'no token')
@@ -86,6 +88,16 @@ describe(`GET ${ROUTES.live}`, () => {
     apps.push(app)
     const alice = await openLive(url, 'alice')
     await vi.waitFor(() => expect(alice.text()).toContain(': heartbeat\n\n'))
+  })
+
+  it('ends a stream at its maximum age, so the client authenticates again', async () => {
+    const hub = new LocalHub()
+    const { app, url } = await startApp(hub, 10, 20)
+    apps.push(app)
+    const alice = await openLive(url, 'alice')
+    await alice.reading
+    expect(alice.ended()).toBe(true)
+    await vi.waitFor(() => expect(hub.listeners).toBe(0))
   })
 
   it('ends the stream and unsubscribes when the hub loses its pokes', async () => {

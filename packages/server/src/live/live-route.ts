@@ -10,9 +10,16 @@ export interface LiveRouteOptions {
   authenticate: (request: FastifyRequest) => Promise<{ stream: string }>
   /** Comment frames this often keep idle streams alive through proxies; default 15 s. */
   heartbeatMs?: number
+  /**
+   * A stream ends after 75–100 % of this (checked at heartbeats; default 1 hour), so clients
+   * authenticate again (a revoked token stops getting pokes) and spread over new nodes.
+   */
+  maxStreamMs?: number
+  random?: () => number
 }
 
 export const DEFAULT_HEARTBEAT_MS = 15_000
+export const DEFAULT_MAX_STREAM_MS = 3_600_000
 
 /**
  * `GET /v1/live`: a `text/event-stream` of `{cursor}` pokes for the caller's stream. The stream
@@ -24,8 +31,14 @@ export const registerLiveRoute = (app: FastifyInstance, options: LiveRouteOption
   // Hub failures (a lost LISTEN connection) go to the server's log unless the hub has one.
   options.hub.log ??= app.log
   const open = new Set<LiveStream>()
+  const maxStreamMs = options.maxStreamMs ?? DEFAULT_MAX_STREAM_MS
+  const random = options.random ?? Math.random
   const heartbeat = setInterval(() => {
-    for (const stream of open) stream.write(commentFrame('heartbeat'))
+    const now = Date.now()
+    for (const stream of open) {
+      if (now >= stream.endsAt) stream.end()
+      else stream.write(commentFrame('heartbeat'))
+    }
   }, options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS)
   heartbeat.unref()
 
@@ -42,16 +55,19 @@ export const registerLiveRoute = (app: FastifyInstance, options: LiveRouteOption
         'live pokes are unavailable on this node right now; retry or use another node',
       )
     reply.hijack()
-    const stream = new LiveStream(reply.raw)
+    const stream = new LiveStream(reply.raw, Date.now() + maxStreamMs * (0.75 + random() / 4))
     open.add(stream)
     const unsubscribe = options.hub.subscribe(key, {
       poke: (cursor) => stream.poke(cursor),
       lost: () => stream.end(),
     })
-    reply.raw.on('close', () => {
+    const forget = () => {
       unsubscribe()
       open.delete(stream)
-    })
+    }
+    reply.raw.on('close', forget)
+    // A client gone while we authenticated has already had its 'close'.
+    if (request.raw.socket.destroyed) return forget()
     request.raw.socket.setNoDelay(true)
     reply.raw.writeHead(200, SSE_HEADERS)
     stream.write(commentFrame('live'))
@@ -66,7 +82,11 @@ class LiveStream {
   #waiting: string | null = null
   #draining = false
 
-  constructor(readonly res: ServerResponse) {}
+  constructor(
+    readonly res: ServerResponse,
+    /** Epoch ms after which the next heartbeat ends the stream instead. */
+    readonly endsAt: number,
+  ) {}
 
   poke(cursor: string): void {
     if (this.#draining) {

@@ -42,10 +42,11 @@ const migrate = async (backend: Backend): Promise<void> => {
   const migrator = new Migrator({ db: backend.db, provider: migrationProvider(backend.family) })
   const { error, results } = await migrator.migrateToLatest()
   if (error) {
-    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown'
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName
+    const reason = error instanceof Error ? error.message || String(error) : String(error)
     throw new TidingsError(
-      'internal',
-      `database migration ${failed} failed on ${backend.description}`,
+      'unavailable',
+      `cannot ${failed ? `run migration ${failed} on` : 'open'} ${backend.description}: ${reason}`,
       {
         cause: error,
       },

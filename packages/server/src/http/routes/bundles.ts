@@ -1,11 +1,6 @@
 import { type PullResponse, parseWire, ROUTES } from '@tidings/protocol'
 import type { FastifyInstance } from 'fastify'
-import {
-  DEFAULT_PAGE_BUNDLES,
-  MAX_PAGE_EVENTS,
-  parseCursor,
-  type RouteContext,
-} from '../context.js'
+import { DEFAULT_PAGE_BUNDLES, parseCursor, type RouteContext } from '../context.js'
 
 /** `GET /v1/bundles?after=&limit=`: all of the user's bundles (every client), paged. */
 export const bundlesRoute = (app: FastifyInstance, ctx: RouteContext): void => {
@@ -19,7 +14,7 @@ export const bundlesRoute = (app: FastifyInstance, ctx: RouteContext): void => {
         stream: caller.stream,
         after: parseCursor(query.after),
         limit: query.limit ?? Math.min(DEFAULT_PAGE_BUNDLES, ctx.limits.maxPageBundles),
-        maxEvents: MAX_PAGE_EVENTS,
+        maxEvents: ctx.pageEvents,
       })
       return { bundles: page.bundles, cursor: String(page.cursor), more: page.more }
     },

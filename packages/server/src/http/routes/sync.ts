@@ -1,11 +1,6 @@
 import { assertWithinDrift, parseWire, ROUTES, type SyncResponse } from '@tidings/protocol'
 import type { FastifyInstance } from 'fastify'
-import {
-  DEFAULT_PAGE_BUNDLES,
-  MAX_PAGE_EVENTS,
-  parseCursor,
-  type RouteContext,
-} from '../context.js'
+import { DEFAULT_PAGE_BUNDLES, parseCursor, type RouteContext } from '../context.js'
 
 /**
  * `POST /v1/sync`: push and pull in one round trip. Everything is validated before anything
@@ -29,8 +24,8 @@ export const syncRoute = (app: FastifyInstance, ctx: RouteContext): void => {
       const page = await ctx.store.pull({
         stream: caller.stream,
         after,
-        limit: DEFAULT_PAGE_BUNDLES,
-        maxEvents: MAX_PAGE_EVENTS,
+        limit: Math.min(DEFAULT_PAGE_BUNDLES, ctx.limits.maxPageBundles),
+        maxEvents: ctx.pageEvents,
         excludeClient: body.client,
       })
       // send(), not receive(): the answer is the server's own time, which clients use to
