@@ -116,6 +116,9 @@ const propagation = async (
     const live: number[] = []
     const poll: number[] = []
     for (let i = 0; i < options.writes; i++) {
+      // A random pause first: writing right after C's last sync would phase-lock the writes to
+      // C's timer, and every poll-only sample would wait a full interval.
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * options.pollIntervalMs))
       const title = `probe ${i} ${Date.now()}`
       const onB = seen(b, title)
       const onC = seen(c, title)

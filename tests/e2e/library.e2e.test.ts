@@ -41,14 +41,14 @@ describeBrowser('Document Library in Chromium', () => {
   })
 
   it('concurrent edits while one device is offline converge on the same winner', async () => {
-    await laptop.add({ title: 'Draft', author: 'Ada Lovelace' })
-    await phone.item('Draft').waitFor({ timeout: 60_000 })
+    await laptop.add({ title: 'Analytical Engine notes', author: 'Ada Lovelace' })
+    await phone.item('Analytical Engine notes').waitFor({ timeout: 60_000 })
 
     await phone.context.setOffline(true)
-    await laptop.editTitle('Draft', 'Title from the laptop')
+    await laptop.editTitle('Analytical Engine notes', 'Notes on the Analytical Engine')
     await expect.poll(() => laptop.status().textContent(), LONG).toContain('All changes synced')
     // The phone edits later (a greater HLC), without having seen the laptop's edit.
-    await phone.editTitle('Draft', 'Title from the phone')
+    await phone.editTitle('Analytical Engine notes', 'Sketch of the Analytical Engine')
     await phone.syncNow()
     await expect.poll(() => phone.status().textContent(), LONG).toContain('Offline')
     expect(await phone.status().textContent()).toContain('1 change pending')
@@ -57,10 +57,10 @@ describeBrowser('Document Library in Chromium', () => {
     await phone.context.setOffline(false)
     await phone.syncNow()
     await expect.poll(() => phone.status().textContent(), LONG).toContain('All changes synced')
-    await laptop.item('Title from the phone').waitFor({ timeout: 60_000 })
+    await laptop.item('Sketch of the Analytical Engine').waitFor({ timeout: 60_000 })
     await expect.poll(() => phone.titles(), LONG).toEqual(await laptop.titles())
-    expect(await phone.titles()).toContain('Title from the phone')
-    expect(await phone.titles()).not.toContain('Title from the laptop')
+    expect(await phone.titles()).toContain('Sketch of the Analytical Engine')
+    expect(await phone.titles()).not.toContain('Notes on the Analytical Engine')
     const shot = await laptop.screenshot('converged')
     await phone.screenshot('converged')
     // The README's picture of the app: refreshed on request only, as it is committed.

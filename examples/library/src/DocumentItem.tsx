@@ -88,7 +88,23 @@ export const DocumentItem = memo(function DocumentItem(props: {
       )}
     </li>
   )
-})
+}, same)
+
+/** Every sync re-sends all rows as new objects; only a changed document re-renders. */
+function same(
+  a: { client: LibraryClient; document: Doc },
+  b: { client: LibraryClient; document: Doc },
+) {
+  const x = a.document
+  const y = b.document
+  return (
+    a.client === b.client &&
+    x.id === y.id &&
+    x.title === y.title &&
+    x.author === y.author &&
+    x.url === y.url
+  )
+}
 
 const host = (url: string): string => {
   try {

@@ -43,12 +43,20 @@ async function start(): Promise<void> {
   performance.mark('library:config')
   const storage = (new URLSearchParams(location.search).get('storage') ??
     'auto') as StoragePreference
-  const client = await openBrowserClient<Library>({
-    worker,
-    name: 'library',
-    storage,
-    server: { url: location.origin, token, intervalMs: 5_000 },
+  // A worker that fails to load says so once, maybe before the proxy listens.
+  const failed = new Promise<never>((_, reject) => {
+    worker.addEventListener('error', (event) => reject(new Error(`worker: ${event.message}`)))
   })
+  failed.catch(() => {})
+  const client = await Promise.race([
+    openBrowserClient<Library>({
+      worker,
+      name: 'library',
+      storage,
+      server: { url: location.origin, token, intervalMs: 5_000 },
+    }),
+    failed,
+  ])
   clearTimeout(slow)
   performance.mark('library:opened')
   client.startSync()

@@ -54,6 +54,8 @@ export class Store {
     private readonly hooks: StoreHooks,
   ) {}
 
+  private pendingCount: number | null = null
+
   static async open(options: StoreOptions): Promise<Store> {
     const kysely = new Kysely<unknown>({
       dialect: new SqliteDialect({ database: options.database }),
@@ -116,6 +118,7 @@ export class Store {
       this.sql.run(Q.QUEUE_OUTBOX, [bundle.id])
       this.sql.run(Q.SET_STATE, ['last_hlc', this.clock.last ?? bundle.hlc])
     })
+    if (this.pendingCount !== null) this.pendingCount += 1
     return { bundle, changes }
   }
 
@@ -126,6 +129,8 @@ export class Store {
    */
   applyRemote(bundles: readonly Bundle[], alsoInTx?: () => void): Changes {
     const changes: Changes = { types: new Set(), applied: 0 }
+    // Acknowledgements inside `alsoInTx` change the outbox: count it again next time it's asked.
+    this.pendingCount = null
     this.sql.transaction(() => {
       for (const bundle of bundles) {
         this.clock.receive(bundle.hlc)
@@ -199,8 +204,13 @@ export class Store {
     return this.sql.all(Q.OUTBOX_PAGE, [after, limit])
   }
 
+  /**
+   * Bundles waiting for the server. Counted once and then kept up to date by local commits, so
+   * asking after every write stays O(1) however large an offline outbox grows.
+   */
   pending(): number {
-    return Number(this.sql.one<{ n: number }>(Q.OUTBOX_COUNT)?.n ?? 0)
+    this.pendingCount ??= Number(this.sql.one<{ n: number }>(Q.OUTBOX_COUNT)?.n ?? 0)
+    return this.pendingCount
   }
 
   /** Marks bundles the server holds; call inside a transaction. */
@@ -215,6 +225,7 @@ export class Store {
 
   /** Queues known bundles again (verify found the server lacks them). */
   requeue(ids: readonly string[]): void {
+    this.pendingCount = null
     this.sql.transaction(() => {
       for (const id of ids) this.sql.run(Q.QUEUE_OUTBOX, [id])
     })
