@@ -13,30 +13,43 @@ export const spawnScript = (file: string, args: string[]): ChildProcess =>
     },
   )
 
-/** The first stdout line of `child`, parsed as JSON; rejects if the child dies first. */
+/**
+ * The first stdout line of `child`, parsed as JSON; rejects if the child dies first. Later
+ * output is drained (and ignored) so the child never blocks on a full pipe.
+ */
 export const firstLine = <T>(child: ChildProcess, what: string, timeoutMs = 120_000): Promise<T> =>
   new Promise<T>((resolve, reject) => {
     let buffer = ''
-    const timer = setTimeout(
-      () => reject(new Error(`${what}: no answer after ${timeoutMs} ms`)),
-      timeoutMs,
-    )
-    const fail = (message: string): void => {
+    const done = (): void => {
       clearTimeout(timer)
-      reject(new Error(`${what}: ${message}`))
+      child.off('exit', onExit)
+      child.stdout?.off('data', onData)
+      child.stdout?.resume()
     }
-    child.once('exit', (code) => fail(`exited with ${code} before answering`))
-    child.stdout?.on('data', (chunk: Buffer) => {
+    const onExit = (code: number | null, signal: string | null): void => {
+      done()
+      reject(new Error(`${what}: ${signal ?? `exit ${code}`} before answering`))
+    }
+    const onData = (chunk: Buffer): void => {
       buffer += chunk.toString()
       const end = buffer.indexOf('\n')
       if (end < 0) return
-      clearTimeout(timer)
-      child.removeAllListeners('exit')
-      const line = JSON.parse(buffer.slice(0, end)) as T | { error: string }
-      if (line && typeof line === 'object' && 'error' in line)
-        reject(new Error(`${what}: ${line.error}`))
-      else resolve(line as T)
-    })
+      done()
+      try {
+        const line = JSON.parse(buffer.slice(0, end)) as T | { error: string }
+        if (line && typeof line === 'object' && 'error' in line)
+          reject(new Error(`${what}: ${line.error}`))
+        else resolve(line as T)
+      } catch (error) {
+        reject(new Error(`${what}: unreadable answer ${buffer.slice(0, 200)}`, { cause: error }))
+      }
+    }
+    const timer = setTimeout(() => {
+      done()
+      reject(new Error(`${what}: no answer after ${timeoutMs} ms`))
+    }, timeoutMs)
+    child.on('exit', onExit)
+    child.stdout?.on('data', onData)
   })
 
 /** Current and peak resident set of a process, MiB (Linux `/proc`). */
@@ -65,7 +78,10 @@ export const startServerProcess = async (spec: ServerSpec): Promise<ServerHandle
   let stopping = false
   const exited = new Promise<void>((resolve) => {
     child.once('exit', (code, signal) => {
-      if (!stopping) console.error(`server process ${pid} (${spec.kind} ${spec.db ?? ''}) died: ${signal ?? `exit ${code}`}`)
+      if (!stopping)
+        console.error(
+          `server process ${pid} (${spec.kind} ${spec.db ?? ''}) died: ${signal ?? `exit ${code}`}`,
+        )
       resolve()
     })
   })

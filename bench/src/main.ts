@@ -15,6 +15,7 @@ import { localWrite } from './local-write.js'
 import { describeMachine } from './machine.js'
 import { memory } from './memory.js'
 import { peers } from './peers.js'
+import { dropTempDatabases } from './pg.js'
 import { remoteApply } from './remote-apply.js'
 import { renderResults } from './results.js'
 import { stopServers } from './seed.js'
@@ -66,6 +67,19 @@ const ctx: BenchContext = {
     rows.push(row)
   },
   log: (message) => console.error(`[${((Date.now() - started) / 1000).toFixed(1)} s] ${message}`),
+}
+
+// Ctrl-C: stop the server processes and drop the temporary databases before leaving.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    ctx.log(`${signal}: cleaning up`)
+    stopServers()
+      .then(dropTempDatabases)
+      .finally(() => {
+        rmSync(tmp, { recursive: true, force: true })
+        process.exit(130)
+      })
+  })
 }
 
 try {

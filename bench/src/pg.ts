@@ -31,12 +31,19 @@ export const tempDatabase = async (): Promise<{ url: string; drop: () => Promise
   }
   const url = new URL(PG_URL)
   url.pathname = `/${name}`
-  return {
-    url: url.toString(),
-    drop: async () => {
-      await withAdmin((client) => client.query(`drop database if exists ${name} with (force)`))
-    },
+  const drop = async (): Promise<void> => {
+    live.delete(drop)
+    await withAdmin((client) => client.query(`drop database if exists ${name} with (force)`))
   }
+  live.add(drop)
+  return { url: url.toString(), drop }
+}
+
+const live = new Set<() => Promise<void>>()
+
+/** Drops every temporary database still there (an interrupted run). */
+export const dropTempDatabases = async (): Promise<void> => {
+  for (const drop of [...live]) await drop()
 }
 
 /** Runs `fn` against a fresh, empty database that is dropped afterwards, so runs never mix. */

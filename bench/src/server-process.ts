@@ -43,7 +43,8 @@ const main = async (): Promise<void> => {
       db: spec.db ?? 'memory',
       port: 0,
       // TIDINGS_BENCH_LOG=1 shows the server's error logs (stderr) while debugging a failure.
-      logger: process.env.TIDINGS_BENCH_LOG === '1' ? { level: 'error' } : false,
+      logger:
+        process.env.TIDINGS_BENCH_LOG === '1' ? { level: 'error', stream: process.stderr } : false,
       limits: { maxBodyBytes: BODY_LIMIT },
     })
     ready.url = server.url

@@ -162,6 +162,11 @@ export const runSchedule = async (options: ScheduleOptions): Promise<ScheduleRep
       if (moved === 0 && clients.every((c) => c.status.pending === 0)) break
     }
 
+    // verify() compares bundle id sets with the server: after quiescence nothing may differ.
+    for (const [i, client] of clients.entries()) {
+      const v = await client.verify()
+      if (v.missingLocally + v.missingOnServer > 0) report.problems.push(`client ${i} verify found ${JSON.stringify(v)}`)
+    }
     await check(report, clients, await pullAll(server.url, user.token), sent)
   } catch (err) {
     report.problems.push(`schedule threw: ${err instanceof Error ? err.stack : String(err)}`)

@@ -40,7 +40,11 @@ export interface FaultProxyOptions {
   onRequest?: (request: { method: string; path: string; body: Buffer }) => void
 }
 
-/** One count per fault kind, plus requests seen and upstream failures. */
+/**
+ * One count per fault kind applied, plus requests seen and upstream failures (a request that
+ * found the server down counts there, not under its fault): the kinds and `upstreamErrors`
+ * add up to `requests`.
+ */
 export type FaultCounts = Record<Fault | 'requests' | 'upstreamErrors', number>
 
 export interface FaultProxy {
@@ -180,6 +184,8 @@ export const startFaultProxy = async (options: FaultProxyOptions): Promise<Fault
       if (fault !== 'reorder') releaseOneHeld()
       reply(res, up, fault === 'cut')
     } catch {
+      // The server was down: this request met no fault of ours, so it counts as that alone.
+      counts[fault]--
       counts.upstreamErrors++
       req.socket.destroy()
     }

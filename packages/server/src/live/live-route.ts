@@ -54,6 +54,9 @@ export const registerLiveRoute = (app: FastifyInstance, options: LiveRouteOption
         'unavailable',
         'live pokes are unavailable on this node right now; retry or use another node',
       )
+    // A HEAD answer has no body, so a held-open stream would never flush its headers and the
+    // request would hang (found by tests/fuzz): answer it at once.
+    if (request.method === 'HEAD') return reply.code(200).headers(SSE_HEADERS).send()
     reply.hijack()
     const stream = new LiveStream(reply.raw, Date.now() + maxStreamMs * (0.75 + random() / 4))
     open.add(stream)
