@@ -109,10 +109,10 @@ export const runSchedule = async (options: ScheduleOptions): Promise<ScheduleRep
 
     const worker = async (client: ChaosClient, own: Prng) => {
       const inflight: Array<Promise<unknown>> = []
-      // Keep writing while the killer is at work (offline writes) and a few steps after the
-      // last restart, so writes land on every incarnation of the server.
+      // Keep writing while the killer is at work (offline writes), then half as many steps
+      // again against the last incarnation, so faults also hit a server that is up.
       let after = 0
-      for (let step = 0; step < options.steps || killing || after < 5; step++) {
+      for (let step = 0; step < options.steps || killing || after < options.steps / 2; step++) {
         if (!killing) after++
         if (own.chance(0.35)) {
           report.syncs++
@@ -165,7 +165,8 @@ export const runSchedule = async (options: ScheduleOptions): Promise<ScheduleRep
     // verify() compares bundle id sets with the server: after quiescence nothing may differ.
     for (const [i, client] of clients.entries()) {
       const v = await client.verify()
-      if (v.missingLocally + v.missingOnServer > 0) report.problems.push(`client ${i} verify found ${JSON.stringify(v)}`)
+      if (v.missingLocally + v.missingOnServer > 0)
+        report.problems.push(`client ${i} verify found ${JSON.stringify(v)}`)
     }
     await check(report, clients, await pullAll(server.url, user.token), sent)
   } catch (err) {

@@ -1,4 +1,5 @@
 import { addUser, openStore, type Store } from '@tidings/server'
+import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
   PG_ADMIN_URL,
@@ -8,7 +9,21 @@ import {
 } from '../support/databases.js'
 import { type ServerProcess, spawnServer } from '../support/server-process.js'
 import { manyConnections, pokeReachesIdleClient } from './scenarios.js'
-import { noteTexts, openTestClient, settled, until } from './support.js'
+import { holds, noteTexts, openTestClient, settled, until } from './support.js'
+
+/** Kills every node's LISTEN connection to `url`'s database, as a network blip would. */
+const terminateListeners = async (url: string): Promise<number> => {
+  const admin = new pg.Client({ connectionString: url })
+  await admin.connect()
+  try {
+    const { rowCount } = await admin.query(
+      "select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'tidings-live' and datname = current_database()",
+    )
+    return rowCount ?? 0
+  } finally {
+    await admin.end()
+  }
+}
 
 const hasPostgres = await postgresReachable()
 if (!hasPostgres)
@@ -53,6 +68,25 @@ describe.skipIf(!hasPostgres)('two server nodes on one Postgres', () => {
       perUser: 50,
       writes: 10,
     })
+  })
+
+  it('ends live streams when a node loses its LISTEN connection; clients reconnect and get pokes', async () => {
+    const user = await addUser(store, 'gus')
+    const a = await openTestClient({ urls: [node1.url], token: user.token })
+    const b = await openTestClient({ urls: [node2.url], token: user.token })
+    try {
+      b.client.startSync()
+      await until('B to open its live stream', async () => b.count('live') >= 1)
+      await settled(b.client, 'B to settle')
+      const killed = await terminateListeners(db.url)
+      expect(killed).toBe(2) // one LISTEN connection per node
+      await until('B to open a new live stream', async () => b.count('live') >= 2)
+      await a.client.create('note', { text: 'after the LISTEN drop', by: 'A' })
+      await a.client.sync()
+      await until('the note on B', () => holds(b.client, ['after the LISTEN drop']))
+    } finally {
+      await Promise.all([a.client.close(), b.client.close()])
+    }
   })
 
   it('fails A over to node 2 when node 1 is killed, losing nothing in either direction', async () => {

@@ -31,6 +31,8 @@ export interface ServeOptions {
   db: string
   port?: number
   extraArgs?: string[]
+  /** Flags for node itself, e.g. `--cpu-prof` to profile the server under load. */
+  nodeArgs?: string[]
   env?: Record<string, string>
 }
 
@@ -46,6 +48,7 @@ export const spawnServer = async (options: ServeOptions): Promise<ServerProcess>
 
   const start = async (wantedPort: number): Promise<void> => {
     const args = [
+      ...(options.nodeArgs ?? []),
       ...NODE_ARGS,
       'serve',
       '--port',

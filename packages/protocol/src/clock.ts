@@ -88,10 +88,12 @@ export class HybridClock {
    * value (past year 9999) leaves the clock as it was.
    */
   private advance(ms: number, counter: number): Hlc {
-    const next = counter > MAX_COUNTER ? { ms: ms + 1, counter: 0 } : { ms, counter }
-    const hlc = formatHlc({ ...next, node: this.node })
-    this.ms = next.ms
-    this.counter = next.counter
+    const overflow = counter > MAX_COUNTER
+    const nextMs = overflow ? ms + 1 : ms
+    const nextCounter = overflow ? 0 : counter
+    const hlc = formatHlc({ ms: nextMs, counter: nextCounter, node: this.node })
+    this.ms = nextMs
+    this.counter = nextCounter
     return hlc
   }
 

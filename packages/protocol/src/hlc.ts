@@ -22,13 +22,28 @@ const NODE_PATTERN = /^[0-9A-Za-z_-]{1,64}$/
 const HLC_PATTERN =
   /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})\.(\d{3})Z-([0-9A-F]{4})-([0-9A-Za-z_-]{1,64})$/
 
+/**
+ * The last node id that passed its check and the last millisecond formatted: a clock stamping
+ * thousands of events in one millisecond (a large local transaction) formats the date once.
+ */
+let checkedNode = ''
+let isoMs = -1
+let isoText = ''
+
 export const formatHlc = ({ ms, counter, node }: HlcParts): Hlc => {
   if (!Number.isInteger(ms) || ms < 0 || ms > MAX_MS) throw invalid(`physical time ${ms}`)
   if (!Number.isInteger(counter) || counter < 0 || counter > MAX_COUNTER)
     throw invalid(`counter ${counter}`)
-  if (!NODE_PATTERN.test(node)) throw invalid(`node id ${JSON.stringify(node)}`)
+  if (node !== checkedNode) {
+    if (!NODE_PATTERN.test(node)) throw invalid(`node id ${JSON.stringify(node)}`)
+    checkedNode = node
+  }
+  if (ms !== isoMs) {
+    isoText = new Date(ms).toISOString()
+    isoMs = ms
+  }
   const hex = counter.toString(16).toUpperCase().padStart(4, '0')
-  return `${new Date(ms).toISOString()}-${hex}-${node}`
+  return `${isoText}-${hex}-${node}`
 }
 
 /** Parses the canonical text form only, so every accepted HLC sorts correctly as a string. */

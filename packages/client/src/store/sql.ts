@@ -18,6 +18,27 @@ export const UPSERT_ATTRIBUTE = `INSERT INTO attributes (type, entity, attribute
 ON CONFLICT (type, entity, attribute) DO UPDATE SET value = excluded.value, hlc = excluded.hlc, event = excluded.event
 WHERE excluded.hlc > attributes.hlc OR (excluded.hlc = attributes.hlc AND excluded.event > attributes.event)`
 
+/** Events per multi-row statement on the hot paths (8 parameters each, well under SQLite's 32,766). */
+export const BLOCK = 64
+
+const rows = (count: number, width: number): string =>
+  Array.from({ length: count }, () => `(${Array(width).fill('?').join(', ')})`).join(', ')
+
+/** `INSERT_EVENT` for `BLOCK` events in one statement. */
+export const INSERT_EVENTS = `INSERT INTO events (id, bundle, type, entity, attribute, value, hlc, client) VALUES ${rows(BLOCK, 8)} ON CONFLICT (id) DO NOTHING`
+
+/**
+ * `UPSERT_ATTRIBUTE` for `BLOCK` events in one statement. Rows are applied in order, so two
+ * events of one register in a block end as they would one statement at a time.
+ */
+export const UPSERT_ATTRIBUTES = `INSERT INTO attributes (type, entity, attribute, value, hlc, event) VALUES ${rows(BLOCK, 6)}
+ON CONFLICT (type, entity, attribute) DO UPDATE SET value = excluded.value, hlc = excluded.hlc, event = excluded.event
+WHERE excluded.hlc > attributes.hlc OR (excluded.hlc = attributes.hlc AND excluded.event > attributes.event)`
+
+export const SAVEPOINT = 'SAVEPOINT tidings_block'
+export const ROLLBACK_TO_SAVEPOINT = 'ROLLBACK TO tidings_block'
+export const RELEASE_SAVEPOINT = 'RELEASE tidings_block'
+
 export const QUEUE_OUTBOX = 'INSERT INTO outbox (bundle) VALUES (?) ON CONFLICT (bundle) DO NOTHING'
 export const OUTBOX_PAGE = 'SELECT seq, bundle FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?'
 export const OUTBOX_COUNT = 'SELECT count(*) AS n FROM outbox'

@@ -106,7 +106,10 @@ export class Store {
     const client = this.clientId
     const events: Event[] = ops.map((op) => ({
       id: newId(),
-      ...op,
+      type: op.type,
+      entity: op.entity,
+      attribute: op.attribute,
+      value: op.value,
       hlc: this.clock.send(),
       client,
     }))
@@ -150,40 +153,58 @@ export class Store {
   /**
    * Appends a bundle's events to the log (dedupe by id), moves each register the event wins
    * (LWW in SQL), then writes each touched entity's typed row once with its new winners.
+   *
+   * Events go in blocks of `Q.BLOCK` per multi-row statement (one statement call per block, not
+   * two per event). A block's statements report how many rows they changed: when every event
+   * was new and moved its register (a created entity, a first pull) that is the answer for each
+   * row. Otherwise (a duplicate, an event that lost) the block is rolled back to its savepoint
+   * and applied event by event, which says exactly which rows changed.
    */
   private applyEvents(bundle: string, events: readonly Event[], types: Set<string>): void {
     const rows = new Map<string, { type: string; entity: string; values: Map<string, JsonValue> }>()
-    for (const e of events) {
-      const value = JSON.stringify(e.value)
-      if (
-        this.sql.run(Q.INSERT_EVENT, [
-          e.id,
-          bundle,
-          e.type,
-          e.entity,
-          e.attribute,
-          value,
-          e.hlc,
-          e.client,
-        ]) === 0
-      )
-        continue
-      if (
-        this.sql.run(Q.UPSERT_ATTRIBUTE, [e.type, e.entity, e.attribute, value, e.hlc, e.id]) === 0
-      )
-        continue
+    const moved = (e: Event) => {
       const key = `${e.type}\u0000${e.entity}`
-      const row = rows.get(key) ?? {
-        type: e.type,
-        entity: e.entity,
-        values: new Map<string, JsonValue>(),
+      let row = rows.get(key)
+      if (!row) {
+        row = { type: e.type, entity: e.entity, values: new Map<string, JsonValue>() }
+        rows.set(key, row)
       }
-      rows.set(key, row)
       row.values.set(e.attribute, e.value)
     }
-    for (const row of rows.values()) {
-      if (this.typed.materializeRow(row.type, row.entity, row.values)) types.add(row.type)
+    const block = Q.BLOCK
+    let i = 0
+    for (; i + block <= events.length; i += block) {
+      const eventParams: unknown[] = []
+      const attributeParams: unknown[] = []
+      for (let j = i; j < i + block; j++) {
+        const e = events[j]!
+        const value = JSON.stringify(e.value)
+        eventParams.push(e.id, bundle, e.type, e.entity, e.attribute, value, e.hlc, e.client)
+        attributeParams.push(e.type, e.entity, e.attribute, value, e.hlc, e.id)
+      }
+      this.sql.run(Q.SAVEPOINT)
+      if (
+        this.sql.run(Q.INSERT_EVENTS, eventParams) === block &&
+        this.sql.run(Q.UPSERT_ATTRIBUTES, attributeParams) === block
+      ) {
+        for (let j = i; j < i + block; j++) moved(events[j]!)
+      } else {
+        this.sql.run(Q.ROLLBACK_TO_SAVEPOINT)
+        for (let j = i; j < i + block; j++) this.applyEvent(bundle, events[j]!, moved)
+      }
+      this.sql.run(Q.RELEASE_SAVEPOINT)
     }
+    for (; i < events.length; i++) this.applyEvent(bundle, events[i]!, moved)
+    this.typed.materializeRows(rows.values(), types)
+  }
+
+  /** One event through the single-row statements; calls `moved` when it won its register. */
+  private applyEvent(bundle: string, e: Event, moved: (e: Event) => void): void {
+    const value = JSON.stringify(e.value)
+    const params = [e.id, bundle, e.type, e.entity, e.attribute, value, e.hlc, e.client]
+    if (this.sql.run(Q.INSERT_EVENT, params) === 0) return
+    if (this.sql.run(Q.UPSERT_ATTRIBUTE, [e.type, e.entity, e.attribute, value, e.hlc, e.id]) > 0)
+      moved(e)
   }
 
   /** The typed row of an entity, deleted or not; undefined when it has never been written. */

@@ -10,6 +10,8 @@ import { GET_STATE, SET_STATE } from './sql.js'
 export const tableName = (type: string): string => `t_${type}`
 
 const MATERIALIZED = 'materialized'
+/** Typed rows per multi-row upsert (a created document of 4 attributes: 5 parameters each). */
+const ROW_BLOCK = 64
 
 /**
  * Keeps one table per schema type in step with the LWW registers, so `fetch` is indexed SQL.
@@ -94,29 +96,62 @@ export class TypedTables {
   }
 
   /**
-   * Writes several new winning values of one entity in ONE statement (a created entity is one
-   * insert, not one upsert per attribute). `values` holds each attribute's latest winner.
-   * False when the schema knows none of them.
+   * Writes the new winning values of each entity into its typed row (`values`: each
+   * attribute's latest winner), adding each type that moved to `types`. One row is one upsert,
+   * and rows of one type with the same columns (every entity a transaction created) share
+   * multi-row statements of `ROW_BLOCK` entities. Entity ids are unique among `rows`, so their
+   * order does not matter. Attributes the schema lacks stay in the registers only.
    */
-  materializeRow(type: string, entity: string, values: ReadonlyMap<string, JsonValue>): boolean {
-    const cols: string[] = []
-    const params: unknown[] = [entity]
-    for (const [attribute, value] of values) {
-      const upsert = this.upserts.get(`${type}.${attribute}`)
-      if (!upsert) continue
-      cols.push(attribute)
-      params.push(column(attribute, upsert.kind, value))
+  materializeRows(
+    rows: Iterable<{ type: string; entity: string; values: ReadonlyMap<string, JsonValue> }>,
+    types: Set<string>,
+  ): void {
+    const groups = new Map<string, { type: string; cols: string[]; params: unknown[][] }>()
+    for (const { type, entity, values } of rows) {
+      const cols: string[] = []
+      const params: unknown[] = [entity]
+      for (const [attribute, value] of values) {
+        const upsert = this.upserts.get(`${type}.${attribute}`)
+        if (!upsert) continue
+        cols.push(attribute)
+        params.push(column(attribute, upsert.kind, value))
+      }
+      if (cols.length === 0) continue
+      const key = `${type}(${cols.join(',')})`
+      let group = groups.get(key)
+      if (!group) {
+        group = { type, cols, params: [] }
+        groups.set(key, group)
+      }
+      group.params.push(params)
     }
-    if (cols.length === 0) return false
-    const key = `${type}(${cols.join(',')})`
+    for (const group of groups.values()) {
+      types.add(group.type)
+      const { params } = group
+      let i = 0
+      if (params.length >= ROW_BLOCK) {
+        const sql = this.rowUpsert(group.type, group.cols, ROW_BLOCK)
+        for (; i + ROW_BLOCK <= params.length; i += ROW_BLOCK)
+          this.sql.run(sql, params.slice(i, i + ROW_BLOCK).flat())
+      }
+      if (i < params.length) {
+        const sql = this.rowUpsert(group.type, group.cols, 1)
+        for (; i < params.length; i++) this.sql.run(sql, params[i]!)
+      }
+    }
+  }
+
+  /** The upsert of `count` typed rows setting `cols`, built once per shape. */
+  private rowUpsert(type: string, cols: readonly string[], count: number): string {
+    const key = `${type}(${cols.join(',')})*${count}`
     let sql = this.rowUpserts.get(key)
     if (!sql) {
       const quoted = cols.map(quote)
-      sql = `INSERT INTO ${quote(tableName(type))} (id, ${quoted.join(', ')}) VALUES (?${', ?'.repeat(cols.length)}) ON CONFLICT (id) DO UPDATE SET ${quoted.map((c) => `${c} = excluded.${c}`).join(', ')}`
+      const row = `(?${', ?'.repeat(cols.length)})`
+      sql = `INSERT INTO ${quote(tableName(type))} (id, ${quoted.join(', ')}) VALUES ${Array(count).fill(row).join(', ')} ON CONFLICT (id) DO UPDATE SET ${quoted.map((c) => `${c} = excluded.${c}`).join(', ')}`
       this.rowUpserts.set(key, sql)
     }
-    this.sql.run(sql, params)
-    return true
+    return sql
   }
 
   /** Empties every typed table (for `rebuild`). */

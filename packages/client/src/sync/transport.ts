@@ -1,6 +1,7 @@
 import {
   AUTH_HEADER,
   BEARER,
+  type Bundle,
   type BundleIdsResponse,
   type GetBundlesResponse,
   type Limits,
@@ -11,6 +12,7 @@ import {
   type SyncResponse,
   TidingsError,
 } from '@tidings/protocol'
+import { FastWire } from './fast-wire.js'
 import type { ServerOptions } from './types.js'
 
 /** An answer with the device-clock instants it was sent and received at (for the clock offset). */
@@ -42,6 +44,7 @@ export class Transport {
   private readonly fetchFn: typeof globalThis.fetch
   private readonly attempts: number
   private readonly backoffMs: number
+  private readonly fast = new FastWire()
 
   constructor(
     private readonly options: ServerOptions,
@@ -104,19 +107,32 @@ export class Transport {
       }
       const receivedAt = this.now()
       const payload = await readJson(response)
-      if (response.ok) {
-        const parsed = parseWire(
-          this.schemas[answer],
-          payload,
-          `${answer} from ${route}`,
-        ) as Answers[K]
-        return { body: parsed, sentAt, receivedAt }
-      }
+      if (response.ok) return { body: this.parse(answer, payload, route), sentAt, receivedAt }
       const error = TidingsError.fromBody(payload, response.status)
       if (response.status < 500 && response.status !== 429) throw error
       last = error
     }
     throw last ?? new TidingsError('unavailable', `${method} ${route} failed`)
+  }
+
+  /**
+   * Validates an answer against its wire schema. The bundles of a pulled page, the bulk of any
+   * answer, first meet a fast check of the same rules (see `FastWire`); only the envelope then
+   * goes through zod. Whatever the fast check does not accept is parsed whole by the schema.
+   */
+  private parse<K extends Key>(answer: K, payload: unknown, route: string): Answers[K] {
+    const what = `${answer} from ${route}`
+    if (
+      answer !== 'bundleIdsResponse' &&
+      typeof payload === 'object' &&
+      payload !== null &&
+      this.fast.bundles((payload as { bundles?: unknown }).bundles)
+    ) {
+      const bundles = (payload as { bundles: Bundle[] }).bundles
+      const envelope = parseWire(this.schemas[answer], { ...payload, bundles: [] }, what) as object
+      return { ...envelope, bundles } as Answers[K]
+    }
+    return parseWire(this.schemas[answer], payload, what) as Answers[K]
   }
 
   /** Exponential backoff with full jitter, capped at 30 s. */

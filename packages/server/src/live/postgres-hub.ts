@@ -9,12 +9,13 @@ export interface PostgresHubOptions {
   channel?: string
   /** Reconnect delays of the LISTEN connection: doubling from `initialMs` up to `maxMs`, jittered. */
   retry?: { initialMs: number; maxMs: number }
-  /** Shown in `pg_stat_activity`; lets operators (and tests) find the LISTEN connection. */
+  /** Shown in `pg_stat_activity` (default `tidings-live`): operators and tests find the LISTEN connection by it. */
   applicationName?: string
   random?: () => number
 }
 
 export const DEFAULT_CHANNEL = 'tidings_live'
+export const DEFAULT_APPLICATION_NAME = 'tidings-live'
 const CHANNEL_PATTERN = /^[a-z_][a-z0-9_]{0,62}$/
 
 /**
@@ -28,8 +29,7 @@ export class PostgresHub implements LiveHub {
   readonly kind = 'postgres'
   readonly #subscribers = new Subscribers()
   log: LiveLog | undefined
-  readonly #options: Required<Omit<PostgresHubOptions, 'applicationName'>> &
-    Pick<PostgresHubOptions, 'applicationName'>
+  readonly #options: Required<PostgresHubOptions>
   readonly #pool: pg.Pool
   #listener: pg.Client | null = null
   #closed = false
@@ -46,6 +46,7 @@ export class PostgresHub implements LiveHub {
     this.#options = {
       retry: { initialMs: 250, maxMs: 10_000 },
       random: Math.random,
+      applicationName: DEFAULT_APPLICATION_NAME,
       ...options,
       channel,
     }
@@ -99,7 +100,7 @@ export class PostgresHub implements LiveHub {
   async #listen(): Promise<void> {
     const client = new pg.Client({
       connectionString: this.#options.url,
-      ...(this.#options.applicationName ? { application_name: this.#options.applicationName } : {}),
+      application_name: this.#options.applicationName,
     })
     client.on('error', (err) => this.#onLost(client, err))
     client.on('end', () => this.#onLost(client, new Error('connection ended')))

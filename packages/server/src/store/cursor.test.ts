@@ -138,4 +138,17 @@ describe.skipIf(!hasPostgres)('cursor never skips under concurrent pushes (real 
     expect(new Set(seen)).toEqual(new Set(pushed))
     expect((await drain(store, stream, 0, 1_000)).ids).toEqual(seen)
   })
+
+  it('accepts the same bundle pushed by many connections at once, storing it once', async () => {
+    const stream = newId()
+    const device = new TestClient()
+    const bundle = device.bundle({ count: 3 })
+    const results = await Promise.all(
+      Array.from({ length: 12 }, () => store.push({ stream, bundles: [bundle], now: Date.now() })),
+    )
+    expect(results.map((r) => r.accepted)).toEqual(Array(12).fill([bundle.id]))
+    expect(results.filter((r) => r.added === 1)).toHaveLength(1)
+    expect(await store.bundleIds(stream)).toEqual([bundle.id])
+    expect((await drain(store, stream, 0, 10)).cursor).toBe(1)
+  })
 })

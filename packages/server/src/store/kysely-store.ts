@@ -2,6 +2,7 @@ import { TidingsError } from '@tidings/protocol'
 import { chunks, ID_CHUNK } from './chunks.js'
 import { type Backend, isUniqueViolation } from './dialects/family.js'
 import { openBackend } from './open.js'
+import { pipelinedPush } from './postgres-push.js'
 import { getBundlesById, listBundleIds, pullPage } from './pull.js'
 import { pushBundles } from './push.js'
 import type { Store, UserAuthRow, UserInfo } from './store.js'
@@ -13,11 +14,13 @@ export class KyselyStore implements Store {
   readonly family: Backend['family']
   readonly description: string
   private readonly db: Backend['db']
+  private readonly pipelined: Backend['pipelined']
 
   constructor(backend: Backend) {
     this.family = backend.family
     this.description = backend.description
     this.db = backend.db
+    this.pipelined = backend.pipelined
   }
 
   async createUser(user: {
@@ -131,7 +134,9 @@ export class KyselyStore implements Store {
     return owners
   }
 
-  push: Store['push'] = (input) => pushBundles(this.db, this.family, input)
+  push: Store['push'] = async (input) =>
+    (this.pipelined && (await pipelinedPush(this.pipelined, this.db, input))) ??
+    pushBundles(this.db, this.family, input)
   pull: Store['pull'] = (options) => pullPage(this.db, options)
   bundleIds: Store['bundleIds'] = (stream) => listBundleIds(this.db, stream)
   getBundles: Store['getBundles'] = (stream, ids) => getBundlesById(this.db, stream, ids)

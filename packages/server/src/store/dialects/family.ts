@@ -10,6 +10,21 @@ export interface Backend {
   db: Kysely<Database>
   /** Where the data lives, safe to log (no password). */
   description: string
+  /** Real Postgres only: connections that pipeline queries, for the hot push path. */
+  pipelined?: PipelinedPool
+}
+
+/** The part of a `pg.Pool` in pipeline mode that the pipelined push uses. */
+export interface PipelinedPool {
+  connect(): Promise<PipelinedClient>
+}
+
+export interface PipelinedClient {
+  /** Sent at once, even while earlier queries are still running. */
+  query(sql: string, parameters: unknown[]): Promise<{ rows: unknown[]; command: string }>
+  release(destroy?: Error | boolean): void
+  /** pg's protocol connection; its socket is corked so a batch leaves in one write. */
+  readonly connection?: { stream?: { cork?: () => void; uncork?: () => void } }
 }
 
 /** A primary-key or unique violation, whatever the driver. */
