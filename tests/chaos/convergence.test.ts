@@ -41,7 +41,7 @@ describe('chaos: replicas converge through faults and server kills', () => {
       for (const [k, v] of Object.entries(r.faults)) faults[k] = (faults[k] ?? 0) + v
     console.log(
       `[chaos] ${reports.length} schedules, ${total((r) => r.clients)} clients, ${total((r) => r.events)} events, ` +
-        `${total((r) => r.restarts)} server kills, faults ${JSON.stringify(faults)}`,
+        `${total((r) => r.restarts)} server kills, ${total((r) => r.reopens)} client reopens, faults ${JSON.stringify(faults)}`,
     )
     const failed = reports
       .filter((r) => r.problems.length > 0)

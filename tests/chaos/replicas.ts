@@ -35,12 +35,14 @@ export interface OpenOptions {
   url: string
   token: string
   now?: () => number
+  /** A SQLite file, so the replica can be closed and reopened; in memory when absent. */
+  file?: string
 }
 
 export const openReplica = (options: OpenOptions): Promise<ChaosClient> =>
   openClient({
     schema: chaosSchema,
-    database: openNodeDatabase(':memory:'),
+    database: openNodeDatabase(options.file ?? ':memory:'),
     server: { url: options.url, token: options.token, attempts: 1, backoffMs: 5, live: false },
     ...(options.now && { now: options.now }),
     onError: () => undefined,

@@ -1,5 +1,6 @@
+import path from 'node:path'
 import { type Bundle, type Event, newId, ROUTES } from '@tidings/protocol'
-import { type TempDatabase, tempPostgres, tempSqlite } from '../support/databases.js'
+import { type TempDatabase, tempDir, tempPostgres, tempSqlite } from '../support/databases.js'
 import {
   DEFAULT_FAULTS,
   type FaultCounts,
@@ -40,6 +41,8 @@ export interface ScheduleReport {
   syncs: number
   failedSyncs: number
   restarts: number
+  /** Replicas closed and reopened from their file mid-schedule. */
+  reopens: number
   quiescenceRounds: number
   faults: FaultCounts
   /** Everything that is wrong; empty when the schedule passed. */
@@ -88,14 +91,17 @@ export const runSchedule = async (options: ScheduleOptions): Promise<ScheduleRep
     syncs: 0,
     failedSyncs: 0,
     restarts: 0,
+    reopens: 0,
     quiescenceRounds: 0,
     faults: proxy.counts,
     problems: [],
   }
   const clients: ChaosClient[] = []
+  const files = tempDir('replicas')
+  const replica = (i: number) =>
+    openReplica({ url: proxy.url, token: user.token, file: path.join(files.dir, `client-${i}.db`) })
   try {
-    for (let i = 0; i < options.clients; i++)
-      clients.push(await openReplica({ url: proxy.url, token: user.token }))
+    for (let i = 0; i < options.clients; i++) clients.push(await replica(i))
     const pool = Array.from({ length: 2 * options.clients }, () => newId())
     let killing = options.kills > 0
 
@@ -107,13 +113,24 @@ export const runSchedule = async (options: ScheduleOptions): Promise<ScheduleRep
       report.restarts++
     }
 
-    const worker = async (client: ChaosClient, own: Prng) => {
+    const worker = async (i: number, own: Prng) => {
+      let client = clients[i] as ChaosClient
       const inflight: Array<Promise<unknown>> = []
       // Keep writing while the killer is at work (offline writes), then half as many steps
       // again against the last incarnation, so faults also hit a server that is up.
       let after = 0
       for (let step = 0; step < options.steps || killing || after < options.steps / 2; step++) {
         if (!killing) after++
+        if (own.chance(0.03)) {
+          // An app restart: close (waits for in-flight syncs) and reopen the same file.
+          const id = client.clientId
+          await client.close()
+          client = await replica(i)
+          clients[i] = client
+          report.reopens++
+          if (client.clientId !== id) report.problems.push(`client ${i} changed id on reopen`)
+          inflight.length = 0
+        }
         if (own.chance(0.35)) {
           report.syncs++
           const sync = client.sync().catch(() => {
@@ -143,7 +160,7 @@ export const runSchedule = async (options: ScheduleOptions): Promise<ScheduleRep
     }
 
     const killed = killer(prng.fork())
-    const writers = Promise.all(clients.map((c) => worker(c, prng.fork())))
+    const writers = Promise.all(clients.map((_, i) => worker(i, prng.fork())))
     // Both must end before teardown, or a late restart would leave a server process behind.
     const [written, kills] = await Promise.allSettled([writers, killed])
     if (written.status === 'rejected') throw written.reason
@@ -176,6 +193,7 @@ export const runSchedule = async (options: ScheduleOptions): Promise<ScheduleRep
     await proxy.close()
     await server.stop()
     await db.drop()
+    files.remove()
   }
   return report
 }
@@ -229,5 +247,5 @@ const check = async (
 /** One line for the log. */
 export const describeReport = (r: ScheduleReport): string =>
   `seed ${r.seed} ${r.backend}: ${r.clients} clients, ${r.writes} writes, ${r.events} events in ${r.bundles} bundles, ` +
-  `${r.syncs} syncs (${r.failedSyncs} failed), ${r.restarts} server kills, quiescent after ${r.quiescenceRounds} rounds; ` +
+  `${r.syncs} syncs (${r.failedSyncs} failed), ${r.restarts} server kills, ${r.reopens} client reopens, quiescent after ${r.quiescenceRounds} rounds; ` +
   `faults ${JSON.stringify(r.faults)}`

@@ -216,6 +216,20 @@ const postBody = (target: Target) =>
         `"entity":${JSON.stringify(s)}`,
       ),
     })),
+    // A good bundle next to a refused one: the request must be refused whole (nothing partial).
+    fc.constantFrom('event reused', 'future', 'hlc mismatch').map((kind) => {
+      const sync = validSync(target.client)
+      const good = sync.bundles[0] as ReturnType<typeof validBundle>
+      const bad = validBundle(
+        target.client,
+        kind === 'future' ? Date.now() + 3_600_000 : Date.now(),
+      )
+      if (kind === 'event reused')
+        (bad.events[0] as { id: string }).id = (good.events[0] as { id: string }).id
+      if (kind === 'hlc mismatch')
+        bad.hlc = formatHlc({ ms: Date.now() - 1, counter: 0, node: target.client })
+      return { label: `partial ${kind}`, body: JSON.stringify({ ...sync, bundles: [good, bad] }) }
+    }),
     fc
       .constantFrom(
         '',

@@ -78,12 +78,18 @@ describe.skipIf(!hasPostgres)('two server nodes on one Postgres', () => {
       b.client.startSync()
       await until('B to open its live stream', async () => b.count('live') >= 1)
       await settled(b.client, 'B to settle')
+      const syncsBefore = b.count('sync')
       const killed = await terminateListeners(db.url)
       expect(killed).toBe(2) // one LISTEN connection per node
-      await until('B to open a new live stream', async () => b.count('live') >= 2)
+      // Nothing was written, so B's next sync is the catch-up of a live stream opened anew.
+      await until('B to sync on a new live stream', async () => b.count('sync') > syncsBefore)
+      await settled(b.client, 'B to settle again')
+      const syncsAfter = b.count('sync')
+      expect(b.count('live')).toBeGreaterThanOrEqual(2)
       await a.client.create('note', { text: 'after the LISTEN drop', by: 'A' })
       await a.client.sync()
       await until('the note on B', () => holds(b.client, ['after the LISTEN drop']))
+      expect(b.count('sync')).toBeGreaterThan(syncsAfter) // a poke on the new stream
     } finally {
       await Promise.all([a.client.close(), b.client.close()])
     }

@@ -1,5 +1,5 @@
 import type { JsonValue } from '@tidings/protocol'
-import type { Kysely } from 'kysely'
+import { type Kysely, sql } from 'kysely'
 import { quote, type StatementCache } from '../driver/sqlite.js'
 import type { Kind } from '../schema/attr.js'
 import { toColumn } from '../schema/codec.js'
@@ -54,8 +54,12 @@ export class TypedTables {
       )
       if (existing.size === 0) {
         // A new table gets every column at once: one DDL statement instead of one per column.
+        // WITHOUT ROWID: the rows live in the id index itself, so a write touches one b-tree
+        // less and a fetch in id order (every fetch ends with it) is a plain scan, not an index
+        // walk with a lookup per row. (Tables made before stay as they are; both work.)
         let create = kysely.schema
           .createTable(table)
+          .modifyEnd(sql`without rowid`)
           .addColumn('id', 'text', (c) => c.primaryKey())
           .addColumn('deleted', 'integer', (c) => c.notNull().defaultTo(0))
         for (const [attribute, kind] of this.columns(type)) {

@@ -99,6 +99,27 @@ export const openapiDocument = (schemas: MessageSchemas): JsonSchema => {
           },
         },
       },
+      // Issue 7 (src/live/): the stream of pokes.
+      [ROUTES.live]: {
+        get: {
+          ...authed,
+          summary: 'Pokes: a server-sent event {cursor} whenever the user’s stream advances',
+          responses: {
+            '200': {
+              description:
+                'text/event-stream: `data: {"cursor":"…"}` messages (a hint to sync), `:` heartbeat comments',
+              content: {
+                'text/event-stream': {
+                  schema: { type: 'string' },
+                  'x-event-data': schemaOf(schemas.poke, 'output'),
+                },
+              },
+            },
+            ...refusals('unavailable'),
+            ...common,
+          },
+        },
+      },
       [ROUTES.health]: {
         get: { summary: 'Liveness, no auth', responses: ok(schemas.health, 'healthy') },
       },
