@@ -7,7 +7,7 @@ import {
   ROUTES,
 } from '@tidings/protocol'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { validBundle, validSync } from '../fuzz/generators.js'
+import { validBundle, validSync } from '../fuzz/samples.js'
 import { type TempDatabase, tempSqlite } from '../support/databases.js'
 import { Prng, seedFrom } from '../support/prng.js'
 import { eventsOf, registerWinners } from '../support/reference-model.js'

@@ -11,44 +11,49 @@ const KILLS = Number(process.env.TIDINGS_CHAOS_KILLS ?? 1)
 const SEED = seedFrom(process.env.TIDINGS_SEED)
 
 describe('chaos: replicas converge through faults and server kills', () => {
-  it(`${SCHEDULES} schedules of ${CLIENTS} clients (base seed ${SEED})`, async () => {
-    const pg = await postgresReachable()
-    if (!pg) console.warn('[chaos] no Postgres reachable: the postgres schedules run on PGlite')
-    const seeds = new Prng(SEED)
-    const reports: ScheduleReport[] = []
-    for (let i = 0; i < SCHEDULES; i++) {
-      // Every third schedule runs on Postgres (or PGlite), the others on a SQLite file.
-      const backend = i % 3 === 2 ? 'postgres' : 'sqlite'
-      const seed = seeds.int(1, 2 ** 31 - 1)
-      const report = await runSchedule({
-        seed,
-        backend,
-        clients: CLIENTS,
-        steps: STEPS,
-        kills: KILLS,
-      })
-      reports.push(report)
-      console.log(`[chaos ${i + 1}/${SCHEDULES}] ${describeReport(report)}`)
-      if (report.problems.length > 0) {
-        console.error(
-          `[chaos] FAILED with seed ${seed} (replay: TIDINGS_SEED=${SEED}):\n${report.problems.slice(0, 20).join('\n')}`,
-        )
+  it(
+    `${SCHEDULES} schedules of ${CLIENTS} clients (base seed ${SEED})`,
+    async () => {
+      const pg = await postgresReachable()
+      if (!pg) console.warn('[chaos] no Postgres reachable: the postgres schedules run on PGlite')
+      const seeds = new Prng(SEED)
+      const reports: ScheduleReport[] = []
+      for (let i = 0; i < SCHEDULES; i++) {
+        // Every third schedule runs on Postgres (or PGlite), the others on a SQLite file.
+        const backend = i % 3 === 2 ? 'postgres' : 'sqlite'
+        const seed = seeds.int(1, 2 ** 31 - 1)
+        const report = await runSchedule({
+          seed,
+          backend,
+          clients: CLIENTS,
+          steps: STEPS,
+          kills: KILLS,
+        })
+        reports.push(report)
+        console.log(`[chaos ${i + 1}/${SCHEDULES}] ${describeReport(report)}`)
+        if (report.problems.length > 0) {
+          console.error(
+            `[chaos] FAILED with seed ${seed} (replay: TIDINGS_SEED=${SEED}):\n${report.problems.slice(0, 20).join('\n')}`,
+          )
+        }
       }
-    }
-    const total = (pick: (r: ScheduleReport) => number) => reports.reduce((s, r) => s + pick(r), 0)
-    const faults: Record<string, number> = {}
-    for (const r of reports)
-      for (const [k, v] of Object.entries(r.faults)) faults[k] = (faults[k] ?? 0) + v
-    console.log(
-      `[chaos] ${reports.length} schedules, ${total((r) => r.clients)} clients, ${total((r) => r.events)} events, ` +
-        `${total((r) => r.restarts)} server kills, ${total((r) => r.reopens)} client reopens, faults ${JSON.stringify(faults)}`,
-    )
-    const failed = reports
-      .filter((r) => r.problems.length > 0)
-      .map((r) => ({ seed: r.seed, problems: r.problems.slice(0, 5) }))
-    expect(failed).toEqual([])
-    // The run really did break things: otherwise it proves nothing.
-    expect(faults.drop ?? 0).toBeGreaterThan(0)
-    expect(total((r) => r.events)).toBeGreaterThan(0)
-  })
+      const total = (pick: (r: ScheduleReport) => number) =>
+        reports.reduce((s, r) => s + pick(r), 0)
+      const faults: Record<string, number> = {}
+      for (const r of reports)
+        for (const [k, v] of Object.entries(r.faults)) faults[k] = (faults[k] ?? 0) + v
+      console.log(
+        `[chaos] ${reports.length} schedules, ${total((r) => r.clients)} clients, ${total((r) => r.events)} events, ` +
+          `${total((r) => r.restarts)} server kills, ${total((r) => r.reopens)} client reopens, faults ${JSON.stringify(faults)}`,
+      )
+      const failed = reports
+        .filter((r) => r.problems.length > 0)
+        .map((r) => ({ seed: r.seed, problems: r.problems.slice(0, 5) }))
+      expect(failed).toEqual([])
+      // The run really did break things: otherwise it proves nothing.
+      expect(faults.drop ?? 0).toBeGreaterThan(0)
+      expect(total((r) => r.events)).toBeGreaterThan(0)
+    },
+    120_000 + SCHEDULES * 90_000,
+  )
 })

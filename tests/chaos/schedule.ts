@@ -105,10 +105,13 @@ export const runSchedule = async (options: ScheduleOptions): Promise<ScheduleRep
     const pool = Array.from({ length: 2 * options.clients }, () => newId())
     let killing = options.kills > 0
 
+    let down = false
     const restart = async (downMs: number) => {
+      down = true
       await server.kill()
       await sleep(downMs)
       await server.restart()
+      down = false
       proxy.setTarget(server.url)
       report.restarts++
     }
@@ -143,7 +146,8 @@ export const runSchedule = async (options: ScheduleOptions): Promise<ScheduleRep
           await randomWrite(client, own, pool)
           report.writes++
         }
-        await sleep(own.int(10, 120))
+        // Offline (server restarting, which takes seconds): write and retry at a slower pace.
+        await sleep(down ? own.int(200, 600) : own.int(10, 120))
       }
       await Promise.all(inflight)
     }
@@ -194,6 +198,11 @@ export const runSchedule = async (options: ScheduleOptions): Promise<ScheduleRep
     await server.stop()
     await db.drop()
     files.remove()
+  }
+  if (report.problems.length > 0) {
+    // The server's own account of what went wrong (errors are logged at level 50).
+    const errors = server.logs().split('\n').filter((line) => line.includes('"level":50'))
+    for (const line of errors.slice(0, 3)) report.problems.push(`server log: ${line.slice(0, 1500)}`)
   }
   return report
 }

@@ -5,7 +5,8 @@ import { type TempDatabase, tempPostgres, tempSqlite } from '../support/database
 import { seedFrom } from '../support/prng.js'
 import { addUser, type ServerProcess, spawnServer, type User } from '../support/server-process.js'
 import { bundleIds, call } from '../support/wire.js'
-import { type FuzzRequest, fuzzRequest, validSync } from './generators.js'
+import { type FuzzRequest, fuzzRequest } from './generators.js'
+import { validSync } from './samples.js'
 import { send, trickle } from './send.js'
 
 const REQUESTS = Number(process.env.TIDINGS_FUZZ_REQUESTS ?? 1000)
@@ -63,47 +64,53 @@ describe.each(backends)('API fuzzing on %s', (_name, makeDb) => {
     }
   }
 
-  it(`answers ${REQUESTS} adversarial requests without a 5xx, a crash or unbounded memory (seed ${SEED})`, async () => {
-    const rssBefore = server.rssBytes()
-    await fc.assert(
-      fc.asyncProperty(fuzzRequest({ token: user.token, client }), async (request) => {
-        const sent = await send(server.url, request)
-        record(request, sent.status, sent.text)
-        if (sent.status >= 500 || sent.status === 0)
-          throw new Error(
-            `${request.label}: ${sent.status} ${sent.error ?? sent.text.slice(0, 300)}`,
-          )
-        // A good bundle beside a bad one authenticates fine, so only the bad one can refuse it.
-        if (
-          request.label.includes('partial') &&
-          request.headers.authorization === `Bearer ${user.token}` &&
-          sent.status < 400
-        )
-          throw new Error(`${request.label}: accepted (${sent.status}) a request with a bad bundle`)
-        // Every refusal is machine-readable, { error: { code, message } }, except those that
-        // Node's HTTP parser answers itself before the app sees the request (431, or a bare 400).
-        if (
-          sent.status >= 400 &&
-          request.method !== 'HEAD' &&
-          !(sent.status === 431 || sent.text === '')
-        ) {
-          const body = JSON.parse(sent.text) as { error?: { code?: unknown } }
-          if (typeof body.error?.code !== 'string')
+  it(
+    `answers ${REQUESTS} adversarial requests without a 5xx, a crash or unbounded memory (seed ${SEED})`,
+    async () => {
+      const rssBefore = server.rssBytes()
+      await fc.assert(
+        fc.asyncProperty(fuzzRequest({ token: user.token, client }), async (request) => {
+          const sent = await send(server.url, request)
+          record(request, sent.status, sent.text)
+          if (sent.status >= 500 || sent.status === 0)
             throw new Error(
-              `${request.label}: ${sent.status} without an error code: ${sent.text.slice(0, 200)}`,
+              `${request.label}: ${sent.status} ${sent.error ?? sent.text.slice(0, 300)}`,
             )
-        }
-      }),
-      { seed: SEED, numRuns: REQUESTS, endOnFailure: true },
-    )
-    const rssAfter = server.rssBytes()
-    console.log(
-      `[fuzz ${_name}] seed ${SEED}: ${REQUESTS} requests; statuses ${JSON.stringify(Object.fromEntries(statuses))}; ` +
-        `RSS ${(rssBefore / 2 ** 20).toFixed(0)} MB -> ${(rssAfter / 2 ** 20).toFixed(0)} MB (limit +${RSS_GROWTH_LIMIT / 2 ** 20} MB)`,
-    )
-    expect(server.alive()).toBe(true)
-    expect(rssAfter - rssBefore).toBeLessThan(RSS_GROWTH_LIMIT)
-  })
+          // A good bundle beside a bad one authenticates fine, so only the bad one can refuse it.
+          if (
+            request.label.includes('partial') &&
+            request.headers.authorization === `Bearer ${user.token}` &&
+            sent.status < 400
+          )
+            throw new Error(
+              `${request.label}: accepted (${sent.status}) a request with a bad bundle`,
+            )
+          // Every refusal is machine-readable, { error: { code, message } }, except those that
+          // Node's HTTP parser answers itself before the app sees the request (431, or a bare 400).
+          if (
+            sent.status >= 400 &&
+            request.method !== 'HEAD' &&
+            !(sent.status === 431 || sent.text === '')
+          ) {
+            const body = JSON.parse(sent.text) as { error?: { code?: unknown } }
+            if (typeof body.error?.code !== 'string')
+              throw new Error(
+                `${request.label}: ${sent.status} without an error code: ${sent.text.slice(0, 200)}`,
+              )
+          }
+        }),
+        { seed: SEED, numRuns: REQUESTS, endOnFailure: true },
+      )
+      const rssAfter = server.rssBytes()
+      console.log(
+        `[fuzz ${_name}] seed ${SEED}: ${REQUESTS} requests; statuses ${JSON.stringify(Object.fromEntries(statuses))}; ` +
+          `RSS ${(rssBefore / 2 ** 20).toFixed(0)} MB -> ${(rssAfter / 2 ** 20).toFixed(0)} MB (limit +${RSS_GROWTH_LIMIT / 2 ** 20} MB)`,
+      )
+      expect(server.alive()).toBe(true)
+      expect(rssAfter - rssBefore).toBeLessThan(RSS_GROWTH_LIMIT)
+    },
+    120_000 + REQUESTS * 50,
+  )
 
   it('refuses bodies over the limit, 0-byte bodies and slow trickled bodies without a 5xx', async () => {
     const auth = { authorization: `Bearer ${user.token}`, 'content-type': 'application/json' }

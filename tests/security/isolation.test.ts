@@ -1,6 +1,6 @@
 import { type Bundle, newId, ROUTES } from '@tidings/protocol'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { validBundle, validSync } from '../fuzz/generators.js'
+import { validBundle, validSync } from '../fuzz/samples.js'
 import { type TempDatabase, tempSqlite } from '../support/databases.js'
 import {
   addUser,

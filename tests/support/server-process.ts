@@ -9,6 +9,12 @@ const CLI = path.join(ROOT, 'packages/server/src/cli.ts')
 const NODE_ARGS = ['--import', 'tsx', '--conditions=@tidings/source', CLI]
 const READY = /Tidings listening on (http:\/\/\S+)/
 
+/** Servers still running: killed when this process exits, so a timed-out test leaves none. */
+const running = new Set<ChildProcess>()
+process.once('exit', () => {
+  for (const proc of running) proc.kill('SIGKILL')
+})
+
 export interface ServerProcess {
   readonly url: string
   readonly port: number
@@ -63,6 +69,8 @@ export const spawnServer = async (options: ServeOptions): Promise<ServerProcess>
       stdio: ['ignore', 'pipe', 'pipe'],
     })
     const proc = child
+    running.add(proc)
+    proc.once('exit', () => running.delete(proc))
     url = await new Promise<string>((resolve, reject) => {
       let seen = ''
       const timer = setTimeout(

@@ -165,11 +165,17 @@ const main = async () => {
   const fetchRaw: number[] = []
   const fetchPage: number[] = []
   const rate = (t: number) => Math.round((events.length * 1000) / t)
+  // Each measurement is paired with a raw baseline taken just before it: the machine's load
+  // changes by the minute, so only per-pair ratios compare.
+  const writeRatios: number[] = []
+  const applyRatios: number[] = []
   for (let run = 0; run < runs; run++) {
-    rawRates.push(rate(await raw(events)))
     if (!only || only === 'write' || only === 'fetch') {
+      const base = rate(await raw(events))
+      rawRates.push(base)
       const { time, client, file } = await write(only === 'fetch' || (!only && run === 0))
       writeRates.push(rate(time))
+      writeRatios.push(rate(time) / base)
       if (only === 'fetch' || (!only && run === 0)) {
         const rawDb = new Database(file, { readonly: true })
         const select = rawDb.prepare('select * from t_document')
@@ -190,18 +196,24 @@ const main = async () => {
         await client.close()
       }
     }
-    if (!only || only === 'apply') applyRates.push(rate(await apply(fetch)))
+    if (!only || only === 'apply') {
+      const base = rate(await raw(events))
+      rawRates.push(base)
+      const time = await apply(fetch)
+      applyRates.push(rate(time))
+      applyRatios.push(rate(time) / base)
+    }
   }
   const base = median(rawRates)
-  const show = (name: string, xs: number[]) =>
+  const show = (name: string, xs: number[], ratios: number[]) =>
     xs.length > 0 &&
     console.log(
-      `${name.padEnd(6)} ${String(median(xs)).padStart(7)} events/s  ratio ${(median(xs) / base).toFixed(2)}  samples ${xs.join(' ')}`,
+      `${name.padEnd(6)} ${String(median(xs)).padStart(7)} events/s  median ratio to its paired raw run ${median(ratios).toFixed(2)}  (ratios ${ratios.map((r) => r.toFixed(2)).join(' ')})`,
     )
   console.log(`${events.length} events, ${runs} runs, raw samples ${rawRates.join(' ')}`)
   console.log(`raw    ${String(base).padStart(7)} events/s`)
-  show('write', writeRates)
-  show('apply', applyRates)
+  show('write', writeRates, writeRatios)
+  show('apply', applyRates, applyRatios)
   if (fetchAll.length > 0)
     console.log(
       `fetch all of ${docs}: ${median(fetchAll).toFixed(1)} ms (raw select * of the same table ${median(fetchRaw).toFixed(1)} ms), page of 50: ${median(fetchPage).toFixed(2)} ms`,

@@ -27,6 +27,18 @@ const driftOf = (error: unknown, hlc: string): number | null => {
   return details?.hlc === hlc && typeof details.aheadMs === 'number' ? details.aheadMs : null
 }
 
+/** A `POST /v1/sync` in flight, with the timestamp it carries (to recognise a drift refusal). */
+interface Sent {
+  answer: Promise<Answer<SyncResponse>>
+  hlc: string
+}
+
+/** What a round learnt: whether the server has more, and the next pull if already sent. */
+interface Round {
+  more: boolean
+  ahead: Sent | null
+}
+
 /** Room kept under `maxBodyBytes` for the request envelope. */
 const ENVELOPE_BYTES = 4_096
 /** A clock offset estimate within this of zero (plus half the round trip) is treated as zero. */
@@ -75,20 +87,41 @@ export class SyncEngine {
   private async rounds(): Promise<SyncResult> {
     const result: SyncResult = { pushed: 0, pulled: 0 }
     let after = 0
+    let ahead: Sent | null = null
     for (;;) {
+      let pulledAhead = false
+      if (ahead) {
+        // The pull sent while the previous page was applied (sent only when nothing was left
+        // to push); it carries on while the server has more.
+        ahead = (await this.round([], result, ahead)).ahead
+        if (ahead) continue
+        pulledAhead = true
+      }
       const chunk = this.nextChunk(after)
+      // The stream is drained: done, unless a local write came in meanwhile.
+      if (pulledAhead && chunk.bundles.length === 0) return result
       after = chunk.lastSeq
-      let more: boolean
+      let round: Round
       try {
-        more = await this.round(chunk.bundles, result)
+        round = await this.round(chunk.bundles, result, chunk.more ? null : undefined)
       } catch (error) {
         // A refused push (say, bundles stamped by a clock that ran ahead) must not stop this
         // device from receiving: pull what there is, then report the refusal.
-        if (chunk.bundles.length > 0 && refusesBundles(error)) while (await this.round([], result));
+        if (chunk.bundles.length > 0 && refusesBundles(error))
+          while ((await this.round([], result, null)).more);
         throw error
       }
-      if (!chunk.more && !more) return result
+      ahead = round.ahead
+      if (!chunk.more && !round.more) return result
     }
+  }
+
+  /** Sends one `POST /v1/sync` stamped with the corrected physical time (see `round`). */
+  private send(bundles: Bundle[], cursor: string | null): Sent {
+    const clock = this.store.clock
+    const hlc = formatHlc({ ms: clock.physical(), counter: 0, node: clock.node })
+    const request = { client: clock.node, hlc, cursor, bundles }
+    return { answer: this.transport.post(ROUTES.sync, request, 'syncResponse'), hlc }
   }
 
   /**
@@ -97,27 +130,41 @@ export class SyncEngine {
    * more. The request carries the corrected physical time, not a logical HLC, so a device whose
    * clock ran ahead can still be told the time; when the server refuses that very timestamp as
    * drift, the offset is corrected from its answer and the round retried once.
+   *
+   * `sent` is a request already in flight (sent ahead). Unless `sent` is null, when the server
+   * has more, the next pull goes out before this page is applied (returned as `ahead`): the
+   * server reads and the network carries the next page while this client writes the current
+   * one, which halves the time of a long initial sync. Its answer is used only once this page
+   * is committed; if applying fails, it is dropped.
    */
-  private async round(bundles: Bundle[], result: SyncResult, retried = false): Promise<boolean> {
+  private async round(
+    bundles: Bundle[],
+    result: SyncResult,
+    sent?: Sent | null,
+    retried = false,
+  ): Promise<Round> {
     const clock = this.store.clock
-    const hlc = formatHlc({ ms: clock.physical(), counter: 0, node: clock.node })
-    const request = {
-      client: clock.node,
-      hlc,
-      cursor: this.store.getState('cursor') ?? null,
-      bundles,
-    }
+    const request = sent ?? this.send(bundles, this.store.getState('cursor') ?? null)
     let answer: Answer<SyncResponse>
     try {
-      answer = await this.transport.post(ROUTES.sync, request, 'syncResponse')
+      answer = await request.answer
     } catch (error) {
-      const ahead = driftOf(error, hlc)
+      const ahead = driftOf(error, request.hlc)
       if (retried || ahead === null) throw error
       clock.setOffset(clock.offsetMs - ahead - DRIFT_MARGIN_MS)
-      return this.round(bundles, result, true)
+      return this.round(bundles, result, sent === null ? null : undefined, true)
     }
     const res: SyncResponse = answer.body
-    this.learnOffset(res.hlc, answer.sentAt, answer.receivedAt)
+    // An answer that waited while a page was applied has a long apparent round trip: it says
+    // little about the clock offset, so only its time is taken in.
+    if (sent) clock.receive(res.hlc)
+    else this.learnOffset(res.hlc, answer.sentAt, answer.receivedAt)
+    let ahead: Sent | null = null
+    if (sent !== null && res.more) {
+      ahead = this.send([], res.cursor)
+      // Nobody awaits it when applying this page throws; that must not be an unhandled rejection.
+      ahead.answer.catch(() => undefined)
+    }
     const changes = this.store.applyRemote(res.bundles, () => {
       result.pushed += this.store.acknowledge(res.accepted)
       this.store.setState('cursor', res.cursor)
@@ -125,7 +172,7 @@ export class SyncEngine {
     })
     result.pulled += changes.applied
     this.changed(changes)
-    return res.more
+    return { more: res.more, ahead }
   }
 
   /**

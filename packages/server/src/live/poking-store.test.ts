@@ -35,6 +35,15 @@ describe('withPokes', () => {
     expect(pokes).toEqual([String(first.head)])
     // Everything else passes straight through to the real store.
     expect(await store.bundleIds('s1')).toEqual([bundle.id])
+    // The push-and-pull of /v1/sync pokes the same way.
+    const next = { ...bundle, id: newId(), events: [{ ...bundle.events[0], id: newId() }] }
+    const synced = await store.sync(
+      { stream: 's1', bundles: [next as typeof bundle], now: 3 },
+      { stream: 's1', after: 0, limit: 10, maxEvents: 100 },
+    )
+    expect(synced.pushed.added).toBe(1)
+    expect(synced.page.cursor).toBe(synced.pushed.head)
+    expect(pokes).toEqual([String(first.head), String(synced.pushed.head)])
     await store.close()
   })
 })

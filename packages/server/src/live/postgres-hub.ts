@@ -35,6 +35,9 @@ export class PostgresHub implements LiveHub {
   #closed = false
   #attempt = 0
   #retryTimer: ReturnType<typeof setTimeout> | null = null
+  /** Streams' newest heads waiting for the next publish (see `notify`). */
+  readonly #pending = new Map<string, number>()
+  #publishing = false
 
   constructor(options: PostgresHubOptions) {
     const channel = options.channel ?? DEFAULT_CHANNEL
@@ -67,13 +70,37 @@ export class PostgresHub implements LiveHub {
     await this.#listen()
   }
 
+  /**
+   * Coalesced: each NOTIFY is a Postgres transaction of its own, serialised cluster-wide by
+   * the notify lock and waiting for its own WAL flush, so one per push would cap the pokes at
+   * one per fsync and queue without bound. Instead, while one publish is in flight, the newest
+   * head of each stream waits, and the next publish carries them all in one statement.
+   */
   notify(stream: string, head: number): void {
-    this.publish({ stream, cursor: String(head) }).catch((err: unknown) =>
-      this.log?.warn(
-        { err, stream },
-        'live: poke not published; clients catch up on their next sync',
-      ),
-    )
+    if (this.#closed) return
+    const waiting = this.#pending.get(stream)
+    if (waiting === undefined || head > waiting) this.#pending.set(stream, head)
+    if (!this.#publishing) void this.#publishPending()
+  }
+
+  async #publishPending(): Promise<void> {
+    this.#publishing = true
+    while (this.#pending.size > 0 && !this.#closed) {
+      const pokes = [...this.#pending].map(([s, c]) => JSON.stringify({ s, c: String(c) }))
+      this.#pending.clear()
+      try {
+        await this.#pool.query('SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p', [
+          this.#options.channel,
+          pokes,
+        ])
+      } catch (err) {
+        this.log?.warn(
+          { err, pokes: pokes.length },
+          'live: pokes not published; clients catch up on their next sync',
+        )
+      }
+    }
+    this.#publishing = false
   }
 
   /** `notify`, awaitable: resolves once Postgres has queued the notification. */

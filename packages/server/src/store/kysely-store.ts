@@ -1,6 +1,7 @@
 import { TidingsError } from '@tidings/protocol'
 import { chunks, ID_CHUNK } from './chunks.js'
 import { type Backend, isUniqueViolation } from './dialects/family.js'
+import { GroupCommit } from './group-commit.js'
 import { openBackend } from './open.js'
 import { pipelinedPush } from './postgres-push.js'
 import { getBundlesById, listBundleIds, pullPage } from './pull.js'
@@ -15,12 +16,15 @@ export class KyselyStore implements Store {
   readonly description: string
   private readonly db: Backend['db']
   private readonly pipelined: Backend['pipelined']
+  /** SQLite: concurrent pushes share one transaction, so one fsync (see GroupCommit). */
+  private readonly group: GroupCommit | undefined
 
   constructor(backend: Backend) {
     this.family = backend.family
     this.description = backend.description
     this.db = backend.db
     this.pipelined = backend.pipelined
+    this.group = backend.family === 'sqlite' ? new GroupCommit(backend.db, 'sqlite') : undefined
   }
 
   async createUser(user: {
@@ -134,9 +138,20 @@ export class KyselyStore implements Store {
     return owners
   }
 
-  push: Store['push'] = async (input) =>
-    (this.pipelined && (await pipelinedPush(this.pipelined, this.db, input))) ??
-    pushBundles(this.db, this.family, input)
+  push: Store['push'] = async (input) => {
+    if (this.group) return this.group.push(input)
+    const pipelined = this.pipelined && (await pipelinedPush(this.pipelined, this.db, input))
+    return pipelined ? pipelined.pushed : pushBundles(this.db, this.family, input)
+  }
+  sync: Store['sync'] = async (push, pull) => {
+    if (this.pipelined) {
+      const done = await pipelinedPush(this.pipelined, this.db, push, pull)
+      if (done?.page) return { pushed: done.pushed, page: done.page }
+      if (done) return { pushed: done.pushed, page: await this.pull(pull) }
+    }
+    const pushed = await this.push(push)
+    return { pushed, page: await this.pull(pull) }
+  }
   pull: Store['pull'] = (options) => pullPage(this.db, options)
   bundleIds: Store['bundleIds'] = (stream) => listBundleIds(this.db, stream)
   getBundles: Store['getBundles'] = (stream, ids) => getBundlesById(this.db, stream, ids)

@@ -1,6 +1,7 @@
 import type { Bundle } from '@tidings/protocol'
 import type { Compilable, Kysely } from 'kysely'
 import type { PipelinedClient, PipelinedPool } from './dialects/family.js'
+import { type PageRow, pageQuery, readPage } from './pull.js'
 import {
   asConflict,
   decide,
@@ -12,22 +13,33 @@ import {
   storedQueries,
 } from './push-plan.js'
 import type { Database } from './schema.js'
-import type { PushResult } from './store.js'
+import type { Page, PullOptions, PushResult } from './store.js'
+
+/** A pipelined push, and the page pulled on the same connection right after its COMMIT. */
+export interface PipelinedSync {
+  pushed: PushResult
+  /** Absent when no pull was asked for. */
+  page?: Page
+}
 
 /**
  * The generic push (see `pushBundles`), same statements in the same order, but pipelined on
  * one Postgres connection: BEGIN, the counter bump and the stored-id lookup go out together;
- * then the inserts, the give-back and COMMIT. Two round trips instead of five or more.
+ * then the inserts, the give-back, COMMIT and (for `/v1/sync`) the pull of the answer's page.
+ * Two round trips instead of six or more: on a busy machine every round trip costs a wakeup of
+ * a Postgres backend, which is most of a request's price. The page is read after COMMIT, by
+ * the same statement as `pullPage`, so it sees what any later pull would.
  * Answers null when the request is too big for two batches (the caller takes the generic path).
  */
 export const pipelinedPush = async (
   pool: PipelinedPool,
   db: Kysely<Database>,
   input: { stream: string; bundles: readonly Bundle[]; now: number },
-): Promise<PushResult | null> => {
+  pull?: PullOptions,
+): Promise<PipelinedSync | null> => {
   const { stream } = input
   const unique = dedupe(input.bundles)
-  if (unique.length === 0) return { accepted: [], added: 0, head: 0 }
+  if (unique.length === 0) return null
   const lookups = storedQueries(db, stream, unique)
   const [lookup] = lookups
   if (!lookup || lookups.length > 1) return null
@@ -51,8 +63,15 @@ export const pipelinedPush = async (
     })
     const writes = insertQueries(db, 'postgres', decision.rows)
     if (decision.giveBack) writes.push(giveBackQuery(db, stream, decision.head))
-    await batch(client, [...writes.map(compiled), sqlOf('commit')])
-    return { accepted: unique.map((h) => h.bundle.id), added: decision.added, head: decision.head }
+    const after: Statement[] = pull ? [pageQuery(pull).compile(db)] : []
+    const results = await batch(client, [...writes.map(compiled), sqlOf('commit'), ...after])
+    const pushed = {
+      accepted: unique.map((h) => h.bundle.id),
+      added: decision.added,
+      head: decision.head,
+    }
+    if (!pull) return { pushed }
+    return { pushed, page: readPage((results[results.length - 1] ?? []) as PageRow[], pull) }
   } catch (err) {
     // Whatever failed, leave no transaction open on a pooled connection (a no-op after COMMIT).
     await client.query('rollback', []).catch((rollbackErr: unknown) => {
@@ -88,8 +107,7 @@ const batch = async (
   const results = await Promise.allSettled(sent)
   const failed = results.find((r) => r.status === 'rejected')
   if (failed) throw failed.reason
-  const last = results[results.length - 1]
-  if (last?.status === 'fulfilled' && last.value.command === 'ROLLBACK')
+  if (results.some((r) => r.status === 'fulfilled' && r.value.command === 'ROLLBACK'))
     throw new Error('transaction rolled back')
   return results.map((r) => (r.status === 'fulfilled' ? r.value.rows : undefined))
 }

@@ -20,7 +20,7 @@ const toBundle = (row: BundleRow): Bundle => ({
   events: JSON.parse(row.events) as Event[],
 })
 
-interface PageRow extends Omit<BundleRow, 'seq'> {
+export interface PageRow extends Omit<BundleRow, 'seq'> {
   /** Set on the one head row only. */
   head: number | string | null
   seq: number | string | null
@@ -33,10 +33,14 @@ interface PageRow extends Omit<BundleRow, 'seq'> {
  * bundle still in flight. The head arrives as its own row, so it comes even with an empty
  * page, and the page itself is an ordered index range scan that stops at its limit.
  */
-export const pullPage = async (db: Kysely<Database>, options: PullOptions): Promise<Page> => {
+export const pullPage = async (db: Kysely<Database>, options: PullOptions): Promise<Page> =>
+  readPage((await pageQuery(options).execute(db)).rows, options)
+
+/** The one statement of `pullPage`; the pipelined Postgres sync sends it right after COMMIT. */
+export const pageQuery = (options: PullOptions) => {
   const { stream, after, excludeClient } = options
   const others = excludeClient === undefined ? sql`` : sql`and client <> ${excludeClient}`
-  const { rows } = await sql<PageRow>`
+  return sql<PageRow>`
     select last_seq as head, cast(null as bigint) as seq, cast(null as text) as id, cast(null as text) as client,
            cast(null as text) as hlc, cast(null as text) as events, cast(null as integer) as event_count
       from streams where stream = ${stream}
@@ -46,7 +50,11 @@ export const pullPage = async (db: Kysely<Database>, options: PullOptions): Prom
        where stream = ${stream} and seq > ${after}
          and seq <= (select last_seq from streams where stream = ${stream}) ${others}
        order by seq limit ${options.limit + 1}
-    ) page`.execute(db)
+    ) page`
+}
+
+/** The page, its cursor and `more`, from the rows of `pageQuery`. */
+export const readPage = (rows: readonly PageRow[], options: PullOptions): Page => {
   let end = 0
   const page: BundleRow[] = []
   let events = 0

@@ -1,11 +1,12 @@
 import type { Bundle } from '@tidings/protocol'
-import type { Kysely } from 'kysely'
+import type { Kysely, Transaction } from 'kysely'
 import type { Family } from './dialects/family.js'
 import {
   asConflict,
   decide,
   dedupe,
   giveBackQuery,
+  type Hashed,
   insertQueries,
   reserveQuery,
   storedQueries,
@@ -25,28 +26,37 @@ export const pushBundles = async (
   family: Family,
   input: { stream: string; bundles: readonly Bundle[]; now: number },
 ): Promise<PushResult> => {
-  const { stream } = input
   const unique = dedupe(input.bundles)
   if (unique.length === 0) return { accepted: [], added: 0, head: 0 }
   try {
-    return await db.transaction().execute(async (trx) => {
-      const reserved = Number(
-        (await reserveQuery(trx, stream, unique.length).executeTakeFirstOrThrow()).last_seq,
-      )
-      const stored = []
-      for (const query of storedQueries(trx, stream, unique))
-        stored.push(...(await trx.executeQuery(query)).rows)
-      const decision = decide({ stream, unique, stored, reserved, now: input.now })
-      for (const query of insertQueries(trx, family, decision.rows)) await trx.executeQuery(query)
-      // Still under the lock: hand back the positions reserved for already stored bundles.
-      if (decision.giveBack) await giveBackQuery(trx, stream, decision.head).execute()
-      return {
-        accepted: unique.map((h) => h.bundle.id),
-        added: decision.added,
-        head: decision.head,
-      }
-    })
+    return await db
+      .transaction()
+      .execute((trx) => pushHashed(trx, family, { stream: input.stream, unique, now: input.now }))
   } catch (err) {
     throw asConflict(err)
+  }
+}
+
+/** The statements of one push, inside a transaction (or savepoint) the caller opened. */
+export const pushHashed = async (
+  trx: Transaction<Database>,
+  family: Family,
+  input: { stream: string; unique: Hashed[]; now: number },
+): Promise<PushResult> => {
+  const { stream, unique } = input
+  const reserved = Number(
+    (await reserveQuery(trx, stream, unique.length).executeTakeFirstOrThrow()).last_seq,
+  )
+  const stored = []
+  for (const query of storedQueries(trx, stream, unique))
+    stored.push(...(await trx.executeQuery(query)).rows)
+  const decision = decide({ stream, unique, stored, reserved, now: input.now })
+  for (const query of insertQueries(trx, family, decision.rows)) await trx.executeQuery(query)
+  // Still under the lock: hand back the positions reserved for already stored bundles.
+  if (decision.giveBack) await giveBackQuery(trx, stream, decision.head).execute()
+  return {
+    accepted: unique.map((h) => h.bundle.id),
+    added: decision.added,
+    head: decision.head,
   }
 }

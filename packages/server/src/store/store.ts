@@ -22,6 +22,13 @@ export interface PushResult {
   head: number
 }
 
+export interface PushInput {
+  stream: string
+  bundles: readonly Bundle[]
+  /** Epoch ms, stored as the bundles' arrival time. */
+  now: number
+}
+
 export interface Page {
   bundles: Bundle[]
   /** Position to pull after next time. */
@@ -64,8 +71,13 @@ export interface Store {
    * Stores the new bundles of one request atomically, each at its own stream position.
    * Throws `conflict` when a bundle id or event id is already held with other content.
    */
-  push(input: { stream: string; bundles: readonly Bundle[]; now: number }): Promise<PushResult>
+  push(input: PushInput): Promise<PushResult>
   pull(options: PullOptions): Promise<Page>
+  /**
+   * `push` then `pull`, as `POST /v1/sync` needs them; on real Postgres both go out on one
+   * connection (the page is read after the push committed, as a separate `pull` would).
+   */
+  sync(push: PushInput, pull: PullOptions): Promise<{ pushed: PushResult; page: Page }>
   bundleIds(stream: string): Promise<string[]>
   /** The stream's bundles among `ids`, in stream order; ids of other streams are absent. */
   getBundles(stream: string, ids: readonly string[]): Promise<Bundle[]>

@@ -20,14 +20,16 @@ export const syncRoute = (app: FastifyInstance, ctx: RouteContext): void => {
       for (const bundle of body.bundles) assertWithinDrift(bundle.hlc, now, ctx.limits.maxDriftMs)
       const clients = new Set([body.client, ...body.bundles.map((b) => b.client)])
       await ctx.clients.assertOwned(caller.userId, [...clients], now)
-      const pushed = await ctx.store.push({ stream: caller.stream, bundles: body.bundles, now })
-      const page = await ctx.store.pull({
-        stream: caller.stream,
-        after,
-        limit: Math.min(DEFAULT_PAGE_BUNDLES, ctx.limits.maxPageBundles),
-        maxEvents: ctx.pageEvents,
-        excludeClient: body.client,
-      })
+      const { pushed, page } = await ctx.store.sync(
+        { stream: caller.stream, bundles: body.bundles, now },
+        {
+          stream: caller.stream,
+          after,
+          limit: Math.min(DEFAULT_PAGE_BUNDLES, ctx.limits.maxPageBundles),
+          maxEvents: ctx.pageEvents,
+          excludeClient: body.client,
+        },
+      )
       // send(), not receive(): the answer is the server's own time, which clients use to
       // estimate their offset; taking in client clocks would bias that estimate.
       return {
