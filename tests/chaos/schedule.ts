@@ -201,8 +201,12 @@ export const runSchedule = async (options: ScheduleOptions): Promise<ScheduleRep
   }
   if (report.problems.length > 0) {
     // The server's own account of what went wrong (errors are logged at level 50).
-    const errors = server.logs().split('\n').filter((line) => line.includes('"level":50'))
-    for (const line of errors.slice(0, 3)) report.problems.push(`server log: ${line.slice(0, 1500)}`)
+    const errors = server
+      .logs()
+      .split('\n')
+      .filter((line) => line.includes('"level":50'))
+    for (const line of errors.slice(0, 3))
+      report.problems.push(`server log: ${line.slice(0, 1500)}`)
   }
   return report
 }

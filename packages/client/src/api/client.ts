@@ -227,7 +227,7 @@ export class LocalClient {
   async close(): Promise<void> {
     if (this.closed) return
     this.closed = true
-    this.scheduler.stop()
+    this.scheduler.dispose()
     this.live?.stop()
     await this.engine?.idle()
     this.observers.clear()

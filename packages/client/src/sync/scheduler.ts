@@ -20,6 +20,7 @@ export class Scheduler {
   private readonly listeners = new Set<(status: SyncStatus) => void>()
   private timer: ReturnType<typeof setTimeout> | null = null
   private started = false
+  private disposed = false
   private failures = 0
   private readonly intervalMs: number
   private readonly debounceMs: number
@@ -70,6 +71,13 @@ export class Scheduler {
     this.timer = null
   }
 
+  /** Stops for good: a sync still finishing after `close()` must not read the closed store. */
+  dispose(): void {
+    this.stop()
+    this.disposed = true
+    this.listeners.clear()
+  }
+
   /** A local commit happened: sync soon (coalescing bursts) when automatic sync is on. */
   localWrite(): void {
     this.publish()
@@ -102,6 +110,7 @@ export class Scheduler {
   }
 
   private set(patch: { [K in keyof SyncStatus]?: SyncStatus[K] | undefined }): void {
+    if (this.disposed) return
     const next: SyncStatus = { ...this.current, pending: this.options.pending() }
     for (const [key, value] of Object.entries(patch)) {
       if (value === undefined) delete (next as unknown as Record<string, unknown>)[key]
