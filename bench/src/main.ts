@@ -87,6 +87,27 @@ try {
   ctx.log(
     `${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}, SQLite ${machine.sqlite}, Postgres ${machine.postgres}`,
   )
+  const flags = [quick ? '--quick' : '', only.length > 0 ? `--only ${only.join(',')}` : ''].filter(
+    Boolean,
+  )
+  const command = `npm run bench${flags.length > 0 ? ` -- ${flags.join(' ')}` : ''}`
+  const resultsDir = path.join(benchDir, 'results')
+  mkdirSync(resultsDir, { recursive: true })
+  // Written after every benchmark too, so an interrupted run keeps what it measured.
+  const writeJson = (complete: boolean): void => {
+    const seconds = (Date.now() - started) / 1000
+    const json = {
+      command,
+      date: new Date().toISOString(),
+      complete,
+      seconds,
+      quick,
+      runs,
+      machine,
+      rows,
+    }
+    writeFileSync(path.join(resultsDir, 'latest.json'), `${JSON.stringify(json, null, 2)}\n`)
+  }
   for (const bench of selected) {
     try {
       await bench.run(ctx)
@@ -99,14 +120,12 @@ try {
         baseline: null,
       })
     }
+    writeJson(false)
   }
-  const command = `npm run bench${quick ? ' -- --quick' : ''}${only.length > 0 ? ` -- --only ${only.join(',')}` : ''}`
   const seconds = (Date.now() - started) / 1000
   const { table, markdown } = renderResults({ rows, machine, command, seconds, quick, runs })
   console.log(table)
-  mkdirSync(path.join(benchDir, 'results'), { recursive: true })
-  const json = { command, date: new Date().toISOString(), seconds, quick, runs, machine, rows }
-  writeFileSync(path.join(benchDir, 'results', 'latest.json'), `${JSON.stringify(json, null, 2)}\n`)
+  writeJson(true)
   if (!quick && only.length === 0) {
     writeFileSync(path.join(benchDir, 'RESULTS.md'), markdown)
     ctx.log('wrote bench/RESULTS.md and bench/results/latest.json')

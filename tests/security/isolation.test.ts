@@ -34,7 +34,9 @@ describe('isolation and auth between two users', () => {
 
   beforeAll(async () => {
     db = tempSqlite()
-    ;[alice, bob] = await Promise.all([addUser(db.url, 'alice'), addUser(db.url, 'bob')])
+    // One after the other: two CLIs migrating a fresh SQLite file at once race (see README).
+    alice = await addUser(db.url, 'alice')
+    bob = await addUser(db.url, 'bob')
     // Debug level: the most the server ever logs, so a leaked token would show.
     server = await spawnServer({ db: db.url, env: { LOG_LEVEL: 'trace' } })
     const a = validSync(aliceClient)

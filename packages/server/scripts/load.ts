@@ -35,6 +35,7 @@ const VALUE = 'x'.repeat(200)
 interface Row {
   name: string
   rps: number
+  p50: number
   p99: number
   errors: number
 }
@@ -112,7 +113,13 @@ const cannon = async (
     ],
   })
   const errors = result.errors + result.timeouts + result.non2xx
-  return { name, rps: result.requests.average, p99: result.latency.p99, errors }
+  return {
+    name,
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors,
+  }
 }
 
 const measureSync = async (name: string, db: string): Promise<Row> => {
@@ -155,6 +162,7 @@ const measureRawInserts = async (db: string): Promise<Row> => {
   return {
     name: 'raw pg insert 2 KB',
     rps: count / duration,
+    p50: latencies[Math.floor(latencies.length * 0.5)] ?? 0,
     p99: latencies[Math.floor(latencies.length * 0.99)] ?? 0,
     errors: 0,
   }
@@ -184,9 +192,9 @@ const bareRps = rows[0]?.rps ?? 1
 console.log(
   `\n${connections} connections, ${duration} s each, ~${sample().body.length} B bodies, ${userCount} users\n`,
 )
-console.log('| run | req/s | p99 ms | errors | vs bare |')
-console.log('| --- | ---: | ---: | ---: | ---: |')
+console.log('| run | req/s | p50 ms | p99 ms | errors | vs bare |')
+console.log('| --- | ---: | ---: | ---: | ---: | ---: |')
 for (const r of rows)
   console.log(
-    `| ${r.name} | ${Math.round(r.rps)} | ${r.p99.toFixed(1)} | ${r.errors} | ${(r.rps / bareRps).toFixed(2)} |`,
+    `| ${r.name} | ${Math.round(r.rps)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.errors} | ${(r.rps / bareRps).toFixed(2)} |`,
   )

@@ -5,6 +5,7 @@
  *   node --import tsx --conditions=@tidings/source packages/server/scripts/profile.ts --db URL [--duration 8] [--node-flag=--cpu-prof]
  */
 import { spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { ROUTES } from '@tidings/protocol'
@@ -20,6 +21,8 @@ const { values } = parseArgs({
     'node-flag': { type: 'string', multiple: true, default: [] },
     /** Another checkout's root, to measure its server (e.g. the code before a change). */
     root: { type: 'string' },
+    /** Drive the bare Fastify route (scripts/bare-server.ts) instead, for reference. */
+    bare: { type: 'boolean', default: false },
   },
 })
 const ROOT = values.root ?? fileURLToPath(new URL('../../../', import.meta.url))
@@ -62,7 +65,7 @@ const devices = tokens.map((token) => ({
 let n = 0
 const run = () =>
   autocannon({
-    url: `${url}${ROUTES.sync}`,
+    url: `${url}${values.bare ? '/bare' : ROUTES.sync}`,
     method: 'POST',
     connections: 50,
     duration: Number(values.duration),
@@ -86,11 +89,18 @@ const run = () =>
     },
     // biome-ignore lint/suspicious/noExplicitAny: autocannon's types miss setupClient
   } as any)
+/** utime + stime of the server process, ms (Linux). */
+const cpuMs = () => {
+  const fields = readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? []
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100
+}
 n = 0
 await run()
+const cpu0 = cpuMs()
 const r = await run()
+const cpu = (cpuMs() - cpu0) / r.requests.total
 console.log(
-  `${db.split(':')[0]}: ${Math.round(r.requests.average)} req/s p50 ${r.latency.p50} p99 ${r.latency.p99} non2xx ${r.non2xx} errors ${r.errors}`,
+  `${values.bare ? 'bare' : values.root ? 'before' : 'after'} ${db.split(':')[0]}: server CPU ${cpu.toFixed(2)} ms/req, ${Math.round(r.requests.average)} req/s p50 ${r.latency.p50} p99 ${r.latency.p99} non2xx ${r.non2xx} errors ${r.errors}`,
 )
 const exited = new Promise((resolve) => child.once('exit', resolve))
 child.kill('SIGTERM')

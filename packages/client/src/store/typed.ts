@@ -59,7 +59,7 @@ export class TypedTables {
         // walk with a lookup per row. (Tables made before stay as they are; both work.)
         let create = kysely.schema
           .createTable(table)
-          .modifyEnd((globalThis as unknown as {AB_WR?: boolean}).AB_WR ? sql`without rowid` : sql``)
+          .modifyEnd(sql`without rowid`)
           .addColumn('id', 'text', (c) => c.primaryKey())
           .addColumn('deleted', 'integer', (c) => c.notNull().defaultTo(0))
         for (const [attribute, kind] of this.columns(type)) {
