@@ -38,9 +38,21 @@ const connect = async (url: string): Promise<Backend> => {
   throw badUrl(url)
 }
 
+/**
+ * Kysely's SQLite adapter takes no cross-process migration lock, so two processes opening one
+ * new file can race (`table "users" already exists`). Each migration runs in a transaction, so
+ * the loser rolled back cleanly: running again finds the winner's work done.
+ */
+const MIGRATION_ATTEMPTS = 3
+
 const migrate = async (backend: Backend): Promise<void> => {
   const migrator = new Migrator({ db: backend.db, provider: migrationProvider(backend.family) })
-  const { error, results } = await migrator.migrateToLatest()
+  let outcome = await migrator.migrateToLatest()
+  for (let attempt = 1; outcome.error && attempt < MIGRATION_ATTEMPTS; attempt++) {
+    await new Promise((resolve) => setTimeout(resolve, 50 * attempt))
+    outcome = await migrator.migrateToLatest()
+  }
+  const { error, results } = outcome
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName
     const reason = error instanceof Error ? error.message || String(error) : String(error)
