@@ -1,7 +1,7 @@
 /**
  * `npm run bench [-- --quick] [-- --only name[,name]]`: every measurement beside its baseline in
  * one run, one Markdown table on stdout, `bench/results/latest.json`, and (full runs of every
- * benchmark only) `bench/RESULTS.md`.
+ * benchmark only, or with `--results`) `bench/RESULTS.md`.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
@@ -40,6 +40,7 @@ const { values } = parseArgs({
     quick: { type: 'boolean', default: false },
     only: { type: 'string', multiple: true },
     runs: { type: 'string' },
+    results: { type: 'boolean', default: false },
   },
 })
 const only = (values.only ?? []).flatMap((o) => o.split(',')).filter(Boolean)
@@ -70,9 +71,11 @@ const ctx: BenchContext = {
 }
 
 // Ctrl-C: stop the server processes and drop the temporary databases before leaving.
+let interrupted = false
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
     ctx.log(`${signal}: cleaning up`)
+    interrupted = true
     stopServers()
       .then(dropTempDatabases)
       .finally(() => {
@@ -109,6 +112,7 @@ try {
     writeFileSync(path.join(resultsDir, 'latest.json'), `${JSON.stringify(json, null, 2)}\n`)
   }
   for (const bench of selected) {
+    if (interrupted) break
     try {
       await bench.run(ctx)
     } catch (error) {
@@ -126,12 +130,12 @@ try {
   const { table, markdown } = renderResults({ rows, machine, command, seconds, quick, runs })
   console.log(table)
   writeJson(true)
-  if (!quick && only.length === 0) {
+  if ((!quick || values.results) && only.length === 0) {
     writeFileSync(path.join(benchDir, 'RESULTS.md'), markdown)
     ctx.log('wrote bench/RESULTS.md and bench/results/latest.json')
   } else {
     ctx.log(
-      'wrote bench/results/latest.json (RESULTS.md is written by full runs of every benchmark only)',
+      'wrote bench/results/latest.json (RESULTS.md is written by runs of every benchmark, full or with --results)',
     )
   }
 } finally {

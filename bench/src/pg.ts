@@ -5,6 +5,7 @@ export const PG_URL = process.env.TIDINGS_BENCH_PG ?? 'postgres://postgres@127.0
 
 const withAdmin = async <T>(fn: (client: pg.Client) => Promise<T>): Promise<T> => {
   const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 3000 })
+  client.on('error', (error) => console.error(`postgres admin connection: ${error.message}`))
   await client.connect()
   try {
     return await fn(client)

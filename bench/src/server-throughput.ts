@@ -36,6 +36,9 @@ const summarize = (runs: LoadResult[], unit = 'req/s'): Cell => {
  */
 const rawPgInserts = async (url: string, seconds: number): Promise<number> => {
   const pool = new pg.Pool({ connectionString: url, max: PG_CONNECTIONS })
+  // An idle connection ended by the server (the database is dropped with force afterwards)
+  // must not crash the run; a failing query still rejects where it is awaited.
+  pool.on('error', (error) => console.error(`raw pg: idle connection closed: ${error.message}`))
   try {
     await pool.query(
       'create table if not exists bundles (id uuid primary key, stream text not null, body jsonb not null)',
