@@ -90,9 +90,11 @@ try {
   ctx.log(
     `${machine.cores} cores, ${machine.memoryGiB} GiB, Node ${machine.node}, SQLite ${machine.sqlite}, Postgres ${machine.postgres}`,
   )
-  const flags = [quick ? '--quick' : '', only.length > 0 ? `--only ${only.join(',')}` : ''].filter(
-    Boolean,
-  )
+  const flags = [
+    quick ? '--quick' : '',
+    values.results ? '--results' : '',
+    only.length > 0 ? `--only ${only.join(',')}` : '',
+  ].filter(Boolean)
   const command = `npm run bench${flags.length > 0 ? ` -- ${flags.join(' ')}` : ''}`
   const resultsDir = path.join(benchDir, 'results')
   mkdirSync(resultsDir, { recursive: true })
