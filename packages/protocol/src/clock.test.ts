@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { HybridClock } from './clock.js'
 import { isTidingsError } from './errors.js'
 import { formatHlc, type Hlc, MAX_COUNTER, MAX_MS, parseHlc } from './hlc.js'
+import { codeOf } from './wire/testing.js'
 
 const NODE = '0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b'
 const PEER = '0193a1b2-c3d4-7e5f-8a9b-ffffffffffff'
@@ -14,16 +15,6 @@ const manualClock = (start = T, options: { last?: Hlc; offsetMs?: number } = {})
   const wall = { now: start }
   const clock = new HybridClock({ node: NODE, now: () => wall.now, ...options })
   return { clock, wall }
-}
-
-const codeOf = (fn: () => unknown): string => {
-  try {
-    fn()
-  } catch (error) {
-    if (isTidingsError(error)) return error.code
-    throw error
-  }
-  return 'no error'
 }
 
 describe('HybridClock.send', () => {

@@ -12,6 +12,7 @@ import {
   MAX_MS,
   parseHlc,
 } from './hlc.js'
+import { codeOf } from './wire/testing.js'
 
 const NODE = '0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b'
 const T = Date.UTC(2026, 10, 26, 4, 46, 2, 123)
@@ -32,16 +33,6 @@ const logicalOrder = (a: HlcParts, b: HlcParts): number =>
   Math.sign(a.ms - b.ms) ||
   Math.sign(a.counter - b.counter) ||
   (a.node < b.node ? -1 : a.node > b.node ? 1 : 0)
-
-const codeOf = (fn: () => unknown): string => {
-  try {
-    fn()
-  } catch (error) {
-    if (isTidingsError(error)) return error.code
-    throw error
-  }
-  return 'no error'
-}
 
 describe('HLC text form', () => {
   it('is ISO-8601 UTC millis, a 4-digit uppercase hex counter and the node id', () => {

@@ -56,3 +56,14 @@ const withOverrides = <T extends Record<string, unknown>>(
   for (const key of Object.keys(overrides)) if (overrides[key] === undefined) delete out[key]
   return out as T
 }
+
+/** The code of the TidingsError `fn` throws, or 'no error'; anything else is rethrown. */
+export const codeOf = (fn: () => unknown): string => {
+  try {
+    fn()
+  } catch (error) {
+    if (isTidingsError(error)) return error.code
+    throw error
+  }
+  return 'no error'
+}
