@@ -1,5 +1,6 @@
 import { type ErrorCode, TidingsError } from '@tidings/protocol'
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
+import { isUnavailable } from '../store/dialects/family.js'
 
 /** Fastify's own refusals (body parsing, content type, size) in our codes. */
 const FRAMEWORK_ERRORS: Record<string, { status: number; code: ErrorCode; message: string }> = {
@@ -65,6 +66,17 @@ export const handleError = (err: unknown, request: FastifyRequest, reply: Fastif
       fastifyError.message ?? 'request refused',
     )
     void reply.status(status).send(tidings.toBody())
+    return
+  }
+  if (isUnavailable(err)) {
+    // Lost or exhausted database connections are the server's trouble, but retryable: 503
+    // tells clients to back off and try again, where a 500 says the request itself broke.
+    request.log.error({ err }, 'database unavailable')
+    void reply.status(503).send(
+      new TidingsError('unavailable', 'the database is unavailable; retry later', {
+        cause: err,
+      }).toBody(),
+    )
     return
   }
   request.log.error({ err }, 'unexpected error')

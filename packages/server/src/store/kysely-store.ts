@@ -1,12 +1,15 @@
 import { TidingsError } from '@tidings/protocol'
 import { chunks, ID_CHUNK } from './chunks.js'
-import { type Backend, isUniqueViolation } from './dialects/family.js'
+import { type Backend, isRetryable, isUniqueViolation } from './dialects/family.js'
 import { GroupCommit } from './group-commit.js'
 import { openBackend } from './open.js'
 import { pipelinedPush } from './postgres-push.js'
 import { getBundlesById, listBundleIds, pullPage } from './pull.js'
 import { pushBundles } from './push.js'
 import type { Store, UserAuthRow, UserInfo } from './store.js'
+
+/** Tries of idempotent work on Postgres; a few, since every pooled connection may be dead. */
+const ATTEMPTS = 3
 
 const ms = (value: number | string | null): number | null => (value === null ? null : Number(value))
 
@@ -70,7 +73,12 @@ export class KyselyStore implements Store {
     if (Number(updated.numUpdatedRows) === 0) await this.createUser(user)
   }
 
-  async findUserByTokenHash(tokenHash: string): Promise<UserAuthRow | null> {
+  /** Every request's first query: on a pooled connection found dead it runs again too. */
+  findUserByTokenHash(tokenHash: string): Promise<UserAuthRow | null> {
+    return this.again(() => this.findUserOnce(tokenHash))
+  }
+
+  private async findUserOnce(tokenHash: string): Promise<UserAuthRow | null> {
     const row = await this.db
       .selectFrom('users')
       .select(['id', 'name', 'token_hash', 'created_at', 'revoked_at'])
@@ -116,13 +124,24 @@ export class KyselyStore implements Store {
     return exists !== undefined
   }
 
-  async registerClients(
+  /** Idempotent (insert if absent, then read), so safe to run again like a push. */
+  registerClients(
+    userId: string,
+    clientIds: readonly string[],
+    now: number,
+  ): Promise<Map<string, string>> {
+    return this.again(() => this.registerOnce(userId, clientIds, now))
+  }
+
+  private async registerOnce(
     userId: string,
     clientIds: readonly string[],
     now: number,
   ): Promise<Map<string, string>> {
     const owners = new Map<string, string>()
-    for (const ids of chunks([...new Set(clientIds)], ID_CHUNK)) {
+    // Sorted: concurrent requests naming the same new clients lock their rows in one order,
+    // so they cannot deadlock on each other's uncommitted inserts.
+    for (const ids of chunks([...new Set(clientIds)].sort(), ID_CHUNK)) {
       await this.db
         .insertInto('clients')
         .values(ids.map((id) => ({ id, user_id: userId, created_at: now })))
@@ -140,21 +159,44 @@ export class KyselyStore implements Store {
 
   push: Store['push'] = async (input) => {
     if (this.group) return this.group.push(input)
+    return this.again(() => this.pushOnce(input))
+  }
+  private pushOnce: Store['push'] = async (input) => {
     const pipelined = this.pipelined && (await pipelinedPush(this.pipelined, this.db, input))
     return pipelined ? pipelined.pushed : pushBundles(this.db, this.family, input)
   }
-  sync: Store['sync'] = async (push, pull) => {
+  sync: Store['sync'] = (push, pull) => this.again(() => this.syncOnce(push, pull))
+  private syncOnce: Store['sync'] = async (push, pull) => {
     if (this.pipelined) {
       const done = await pipelinedPush(this.pipelined, this.db, push, pull)
       if (done?.page) return { pushed: done.pushed, page: done.page }
-      if (done) return { pushed: done.pushed, page: await this.pull(pull) }
+      if (done) return { pushed: done.pushed, page: await pullPage(this.db, pull) }
     }
-    const pushed = await this.push(push)
-    return { pushed, page: await this.pull(pull) }
+    const pushed = this.group ? await this.group.push(push) : await this.pushOnce(push)
+    return { pushed, page: await pullPage(this.db, pull) }
   }
-  pull: Store['pull'] = (options) => pullPage(this.db, options)
-  bundleIds: Store['bundleIds'] = (stream) => listBundleIds(this.db, stream)
-  getBundles: Store['getBundles'] = (stream, ids) => getBundlesById(this.db, stream, ids)
+
+  /**
+   * Postgres: runs a push (or any idempotent read) again when its connection was lost (a
+   * pooled connection whose backend was terminated is found dead only on use) or it hit a
+   * deadlock or serialization failure. Safe because a push is idempotent: the same bundles
+   * again are stored once and accepted, even when the first attempt did commit before its
+   * connection died (then the retry adds nothing and sends no poke; clients still find the
+   * bundles by cursor).
+   */
+  private async again<T>(attempt: () => Promise<T>): Promise<T> {
+    for (let tries = 1; ; tries++) {
+      try {
+        return await attempt()
+      } catch (err) {
+        if (this.family !== 'postgres' || tries >= ATTEMPTS || !isRetryable(err)) throw err
+      }
+    }
+  }
+  pull: Store['pull'] = (options) => this.again(() => pullPage(this.db, options))
+  bundleIds: Store['bundleIds'] = (stream) => this.again(() => listBundleIds(this.db, stream))
+  getBundles: Store['getBundles'] = (stream, ids) =>
+    this.again(() => getBundlesById(this.db, stream, ids))
 
   async close(): Promise<void> {
     await this.db.destroy()

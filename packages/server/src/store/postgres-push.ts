@@ -40,7 +40,7 @@ export const pipelinedPush = async (
   const { stream } = input
   const unique = dedupe(input.bundles)
   if (unique.length === 0) return null
-  const lookups = storedQueries(db, stream, unique)
+  const lookups = storedQueries(db, 'postgres', stream, unique)
   const [lookup] = lookups
   if (!lookup || lookups.length > 1) return null
   const client = await pool.connect()

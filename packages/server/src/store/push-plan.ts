@@ -1,6 +1,6 @@
 import { type Bundle, TidingsError } from '@tidings/protocol'
 import { type Compilable, type Kysely, sql } from 'kysely'
-import { chunks, ID_CHUNK, ROW_CHUNK } from './chunks.js'
+import { ARRAY_CHUNK, chunks, ID_CHUNK, ROW_CHUNK } from './chunks.js'
 import { bundleHash, eventHash } from './content-hash.js'
 import { type Family, isUniqueViolation } from './dialects/family.js'
 import type { Database } from './schema.js'
@@ -54,9 +54,19 @@ export const reserveQuery = (db: Kysely<Database>, stream: string, count: number
 export const giveBackQuery = (db: Kysely<Database>, stream: string, head: number) =>
   db.updateTable('streams').set({ last_seq: head }).where('stream', '=', stream)
 
-/** Hashes of already stored bundle and event ids among the request's, one query per chunk. */
+/**
+ * Hashes of already stored bundle and event ids among the request's, one query per chunk.
+ * On Postgres each id is its own primary-key probe (`unnest` + `LATERAL`), whatever the
+ * statistics say: with `id IN (…500 ids…)` and stale statistics (a stream growing faster than
+ * autovacuum analyzes it) the planner chose a bitmap scan on `stream` alone, reading every
+ * event of the stream on every push, so pushes cost O(history). (`LIMIT 1` keeps Postgres
+ * from flattening the lateral subquery into a join it could plan as a hash join over the
+ * stream, which it did on a small unanalyzed table; ids are unique per stream.) One array keeps a
+ * request of a few thousand ids in one statement (the pipelined path needs exactly one).
+ */
 export const storedQueries = (
   db: Kysely<Database>,
+  family: Family,
   stream: string,
   unique: Hashed[],
 ): Array<Compilable<StoredRow>> => {
@@ -64,6 +74,20 @@ export const storedQueries = (
     ...unique.map((h) => ({ kind: 'b', id: h.bundle.id })),
     ...unique.flatMap((h) => h.bundle.events.map((e) => ({ kind: 'e', id: e.id }))),
   ]
+  if (family === 'postgres')
+    return chunks(ids, ARRAY_CHUNK).map((part) => {
+      const bundleIds = part.filter((x) => x.kind === 'b').map((x) => x.id)
+      const eventIds = part.filter((x) => x.kind === 'e').map((x) => x.id)
+      const query = sql<StoredRow>`
+        select 'b' as kind, b.id, b.hash from unnest(cast(${bundleIds} as text[])) as wanted(id)
+          cross join lateral (select id, hash from bundles
+             where stream = ${stream} and id = wanted.id collate "C" limit 1) b
+        union all
+        select 'e' as kind, e.id, e.hash from unnest(cast(${eventIds} as text[])) as wanted(id)
+          cross join lateral (select id, hash from events
+             where stream = ${stream} and id = wanted.id collate "C" limit 1) e`
+      return { compile: () => query.compile(db) }
+    })
   return chunks(ids, ID_CHUNK).map((part) => {
     const bundleIds = part.filter((x) => x.kind === 'b').map((x) => x.id)
     const eventIds = part.filter((x) => x.kind === 'e').map((x) => x.id)

@@ -48,7 +48,7 @@ export const pushHashed = async (
     (await reserveQuery(trx, stream, unique.length).executeTakeFirstOrThrow()).last_seq,
   )
   const stored = []
-  for (const query of storedQueries(trx, stream, unique))
+  for (const query of storedQueries(trx, family, stream, unique))
     stored.push(...(await trx.executeQuery(query)).rows)
   const decision = decide({ stream, unique, stored, reserved, now: input.now })
   for (const query of insertQueries(trx, family, decision.rows)) await trx.executeQuery(query)
