@@ -1,17 +1,10 @@
 import type { Bundle, Event } from '@tidings/protocol'
 import { type Kysely, sql } from 'kysely'
 import { chunks, ID_CHUNK } from './chunks.js'
-import type { Database } from './schema.js'
+import type { BundleTable, Database } from './schema.js'
 import type { Page, PullOptions } from './store.js'
 
-interface BundleRow {
-  seq: number | string
-  id: string
-  client: string
-  hlc: string
-  events: string
-  event_count: number
-}
+type BundleRow = Pick<BundleTable, 'seq' | 'id' | 'client' | 'hlc' | 'events' | 'event_count'>
 
 const toBundle = (row: BundleRow): Bundle => ({
   id: row.id,
