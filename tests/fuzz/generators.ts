@@ -146,14 +146,13 @@ const postBody = (target: Target) =>
     fc.constantFrom('event reused', 'future', 'hlc mismatch').map((kind) => {
       const sync = validSync(target.client)
       const good = sync.bundles[0] as ReturnType<typeof validBundle>
-      const bad = validBundle(
-        target.client,
-        kind === 'future' ? Date.now() + 3_600_000 : Date.now(),
-      )
+      // One reading of the clock: a tick between two readings made the "mismatch" match.
+      const now = Date.now()
+      const bad = validBundle(target.client, kind === 'future' ? now + 3_600_000 : now)
       if (kind === 'event reused')
         (bad.events[0] as { id: string }).id = (good.events[0] as { id: string }).id
       if (kind === 'hlc mismatch')
-        bad.hlc = formatHlc({ ms: Date.now() - 1, counter: 0, node: target.client })
+        bad.hlc = formatHlc({ ms: now - 1, counter: 0, node: target.client })
       return { label: `partial ${kind}`, body: JSON.stringify({ ...sync, bundles: [good, bad] }) }
     }),
     fc
