@@ -2,6 +2,7 @@ import type { SyncStatus } from '@tidings/client'
 import { useSyncStatus } from '@tidings/react'
 import { useState } from 'react'
 import type { LibraryClient } from './library-client.ts'
+import { RefusedChanges } from './RefusedChanges.tsx'
 
 const label = (status: SyncStatus): string => {
   switch (status.state) {
@@ -16,7 +17,10 @@ const label = (status: SyncStatus): string => {
   }
 }
 
-/** Online/offline/syncing, the number of unsynced changes, and a button to sync now. */
+/**
+ * Online/offline/syncing, the number of unsynced changes, the number the server refused for
+ * good (they stay on this device; see `client.rejected()`), and a button to sync now.
+ */
 export function SyncBar(props: { client: LibraryClient }) {
   const status = useSyncStatus()
   const [busy, setBusy] = useState(false)
@@ -48,6 +52,7 @@ export function SyncBar(props: { client: LibraryClient }) {
       <button type="button" onClick={syncNow} disabled={busy}>
         Sync now
       </button>
+      <RefusedChanges client={props.client} count={status.rejected} />
     </div>
   )
 }

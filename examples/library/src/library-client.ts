@@ -2,7 +2,10 @@ import type { BrowserClient } from '@tidings/client/browser'
 import type { Library } from './schema.ts'
 
 /** The client the components write through (the hooks read through the provider). */
-export type LibraryClient = Pick<BrowserClient<Library>, 'create' | 'update' | 'delete' | 'sync'>
+export type LibraryClient = Pick<
+  BrowserClient<Library>,
+  'create' | 'update' | 'delete' | 'sync' | 'rejected' | 'discardRejected'
+>
 
 /** A document's editable fields, as the forms hold them (empty URL = none). */
 export interface DocumentFields {

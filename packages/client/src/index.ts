@@ -17,6 +17,7 @@ export type {
   Where,
 } from './schema/types.js'
 export type { StoreHooks } from './store/store.js'
+export type { RejectedBundle } from './sync/rejected.js'
 export type {
   ServerOptions,
   SyncResult,

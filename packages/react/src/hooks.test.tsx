@@ -47,7 +47,7 @@ function Title(props: { id: string }) {
 
 function Status() {
   const status = useSyncStatus()
-  return <p>{`${status.state} ${status.pending}`}</p>
+  return <p>{`${status.state} ${status.pending} pending ${status.rejected} refused`}</p>
 }
 
 const render = (client: ObservableClient, node: React.ReactNode) =>
@@ -98,9 +98,25 @@ describe('@tidings/react', () => {
 
   it('useSyncStatus shows the state and the pending count', async () => {
     const client = await open()
-    expect(render(client, <Status />)).toBe('<p>idle 0</p>')
+    expect(render(client, <Status />)).toBe('<p>idle 0 pending 0 refused</p>')
     await client.create('document', { author: 'Ada', title: 'unsynced' })
-    expect(render(client, <Status />)).toBe('<p>idle 1</p>')
+    expect(render(client, <Status />)).toBe('<p>idle 1 pending 0 refused</p>')
+  })
+
+  it('useSyncStatus counts the changes the server refused, kept across restarts', async () => {
+    const raw = openNodeDatabase(':memory:')
+    // One database across two sessions: closing a client must not close it.
+    const database = { prepare: (sql: string) => raw.prepare(sql), close: () => {} }
+    const first = await openClient({ schema, database })
+    await first.close()
+    // A refusal recorded by an earlier session (the sync tests produce real ones).
+    raw
+      .prepare('INSERT INTO rejected (bundle, code, message, rejected_at) VALUES (?, ?, ?, ?)')
+      .run(['0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b', 'conflict', 'id taken', 1])
+    const client = await openClient({ schema, database })
+    expect(render(client, <Status />)).toBe('<p>idle 0 pending 1 refused</p>')
+    await client.close()
+    raw.close()
   })
 
   it('hooks outside a provider throw a TidingsError', () => {

@@ -31,7 +31,10 @@ export function useEntity<K extends TypeName>(
   return rows === undefined ? undefined : ((rows[0] as EntityOfType<K> | undefined) ?? null)
 }
 
-/** The sync status (state, pending count, last sync), re-rendering on every change. */
+/**
+ * The sync status (state, pending count, refused count, last sync), re-rendering on every
+ * change. `rejected` counts local changes the server refused for good (`client.rejected()`).
+ */
 export function useSyncStatus(): SyncStatus {
   const client = useTidings()
   const subscribe = useCallback((listener: () => void) => client.onStatus(listener), [client])

@@ -1,9 +1,12 @@
+import { readFile, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { authenticate } from './auth/authenticate.js'
 import { type CliIo, runTidings } from './cli/main.js'
 import { openStore } from './store/kysely-store.js'
 import { type TestDatabase, tempSqlite } from './testing/backends.js'
-import { exited, runCli, startCliServer } from './testing/cli.js'
+import { exited, runCli, spawnCli, startCliServer } from './testing/cli.js'
+import { seedStore, streamOf } from './transfer/testing.js'
 
 /** Runs a command line in-process, capturing what it prints. */
 const tidings = async (args: string[], env: Record<string, string> = {}) => {
@@ -121,5 +124,116 @@ describe('tidings CLI', () => {
     child.kill('SIGTERM')
     await exited(child)
     expect(child.exitCode).toBe(0)
+  })
+})
+
+describe('tidings export | tidings import', () => {
+  let source: TestDatabase
+  let target: TestDatabase
+  let events = 0
+
+  beforeAll(async () => {
+    ;[source, target] = await Promise.all([tempSqlite(), tempSqlite()])
+    const store = await openStore(source.url)
+    try {
+      const seeded = await seedStore(store, { alice: 600, bob: 200 })
+      events = [...seeded.values()].flat().reduce((n, b) => n + b.events.length, 0)
+    } finally {
+      await store.close()
+    }
+  })
+  afterAll(async () => {
+    await Promise.all([source?.dispose(), target?.dispose()])
+  })
+
+  const sameStreams = async (a: string, b: string, users: string[]) => {
+    const [from, to] = await Promise.all([openStore(a), openStore(b)])
+    try {
+      for (const name of users) expect(await streamOf(to, name)).toEqual(await streamOf(from, name))
+    } finally {
+      await Promise.all([from.close(), to.close()])
+    }
+  }
+
+  it('moves every bundle through a shell pipe, with progress on stderr', async () => {
+    const env = { TIDINGS_PROGRESS_MS: '0' } // every page and batch, not every 5 s
+    const exporter = spawnCli(['export', '--db', source.url, '--max-page-bundles', '100'], { env })
+    const importer = spawnCli(['import', '--db', target.url, '--max-bundles-per-request', '100'], {
+      env,
+      input: exporter.child.stdout,
+    })
+    const [exported, imported] = await Promise.all([exporter.done, importer.done])
+    expect(exported.code).toBe(0)
+    expect(imported).toMatchObject({ code: 0 })
+    expect(imported.stdout).toMatch(
+      new RegExp(
+        `^imported 800 bundles \\(${events.toLocaleString('en-US')} events\\) of 2 users in [\\d.]+s: 800 new, 0 already present\n`,
+      ),
+    )
+    expect(imported.stdout).toContain('created 2 users without a token (alice, bob)')
+    expect(imported.stdout).toContain('tidings user token NAME')
+    const progress = (text: string, verb: string) =>
+      text.split('\n').filter((line) => line.startsWith(`${verb}: `))
+    // Pages and batches of 100 bundles: 8 of each, each reported with the total and an ETA.
+    expect(progress(exported.stderr, 'export')).toHaveLength(8)
+    expect(progress(imported.stderr, 'import')).toHaveLength(8)
+    expect(progress(imported.stderr, 'import')[3]).toMatch(
+      /^import: 400 of 800 bundles, [\d,]+ of [\d,]+ events \(\d+%\), [\d,]+ events\/s, ETA \d+/,
+    )
+    expect(exported.stderr).toMatch(/\nexported 800 bundles \([\d,]+ events\) of 2 users in /)
+    await sameStreams(source.url, target.url, ['alice', 'bob'])
+  })
+
+  it('imports again from a file adding nothing; a corrupted line fails with its number', async () => {
+    const file = join(target.url.slice('sqlite:'.length), '..', 'bob.ndjson')
+    const exported = await runCli(['export', '--db', source.url, '--user', 'bob', '--out', file])
+    expect(exported.code).toBe(0)
+    expect(exported.stdout).toMatch(/^exported 200 bundles/)
+    // Without TIDINGS_PROGRESS_MS: the first step is reported, then every 5 s.
+    expect(exported.stderr).toMatch(/^export: 200 of 200 bundles, /)
+    const again = await runCli(['import', '--db', target.url, '--in', file, '--quiet'])
+    expect(again).toMatchObject({ code: 0, stderr: '' })
+    expect(again.stdout).toMatch(/: 0 new, 200 already present\n$/)
+
+    const lines = (await readFile(file, 'utf8')).split('\n')
+    lines[4] = (lines[4] as string).replace('"events":[', '"events":[7,')
+    await writeFile(file, lines.join('\n'))
+    const fresh = await tempSqlite()
+    try {
+      const bad = await runCli(['import', '--db', fresh.url, '--in', file])
+      expect(bad.code).toBe(1)
+      expect(bad.stderr).toContain(
+        'tidings: line 5: bad_request: invalid bundle line at bundle.events.0',
+      )
+      expect(bad.stderr).toContain('Nothing was stored.')
+      const store = await openStore(fresh.url)
+      expect(await streamOf(store, 'bob')).toEqual([])
+      await store.close()
+    } finally {
+      await fresh.dispose()
+    }
+    const missing = await runCli(['import', '--db', target.url, '--in', `${file}.gone`])
+    expect(missing).toMatchObject({ code: 1 })
+    expect(missing.stderr).toContain('cannot read')
+  })
+
+  it('gives an imported user a token with `user token`', async () => {
+    const res = await tidings(['user', 'token', 'alice', '--db', target.url, '--json'])
+    expect(res.code).toBe(0)
+    const { token } = JSON.parse(res.stdout) as { token: string }
+    const store = await openStore(target.url)
+    try {
+      expect(await authenticate(store, `Bearer ${token}`)).toMatchObject({ name: 'alice' })
+    } finally {
+      await store.close()
+    }
+    const missing = await tidings(['user', 'token', 'nobody', '--db', target.url])
+    expect(missing).toMatchObject({ code: 1, stderr: 'tidings: no user named "nobody"' })
+  })
+
+  it('says in --help what stays stored when an import stops', async () => {
+    const help = await tidings(['--help'])
+    expect(help.stdout).toContain('earlier batches stay')
+    expect(help.stdout).toContain('tidings export --db sqlite:./tidings.db | tidings import')
   })
 })

@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify'
 import { addUser, ensureUserWithToken, type NewUser } from './auth/users.js'
 import { DEFAULT_DB, DEFAULT_PORT } from './defaults.js'
 import { buildApp } from './http/app.js'
+import type { RateLimit } from './http/rate-limit-option.js'
 import { DEMO_TOKEN, DEMO_USER } from './http/routes/demo.js'
 import { type LiveHub, openHub, withPokes } from './live/index.js'
 import { openStore } from './store/kysely-store.js'
@@ -21,6 +22,8 @@ export interface ServerOptions {
   static?: string
   /** Insecure demo mode: user `demo` with token `demo-token`, served at `/config.json`. */
   demo?: boolean
+  /** Requests per token (or IP, without one); default 10,000/s; false turns limiting off. */
+  rateLimit?: RateLimit | false
   now?: () => number
 }
 
@@ -54,6 +57,7 @@ export const startServer = async (options: ServerOptions = {}): Promise<RunningS
       ...(options.logger !== undefined && { logger: options.logger }),
       ...(options.static !== undefined && { static: options.static }),
       ...(options.demo !== undefined && { demo: options.demo }),
+      ...(options.rateLimit !== undefined && { rateLimit: options.rateLimit }),
     })
     live.log = app.log // the hub's rare failures go to the server's structured log
     const started = app

@@ -6,6 +6,7 @@ import type { Schema } from '../schema/define.js'
 import type { Shapes } from '../schema/types.js'
 import { type Changes, Store, type StoreHooks } from '../store/store.js'
 import { SyncEngine } from '../sync/engine.js'
+import { type RejectedBundle, RejectedBundles } from '../sync/rejected.js'
 import { Scheduler } from '../sync/scheduler.js'
 import { Transport } from '../sync/transport.js'
 import type { ServerOptions, SyncResult, SyncStatus, VerifyResult } from '../sync/types.js'
@@ -75,6 +76,7 @@ export class LocalClient {
   readonly limits: Limits
   private readonly observers: Observers
   private readonly engine: SyncEngine | null
+  private readonly refused: RejectedBundles
   private readonly scheduler: Scheduler
   /** Issue 7: syncs on server pokes while `startSync` runs (src/live/). */
   private readonly live: LiveSync | null
@@ -89,17 +91,20 @@ export class LocalClient {
     const onError = options.onError ?? ((error: unknown) => console.error('tidings:', error))
     this.observers = new Observers(onError)
     const server = options.server
+    this.refused = new RejectedBundles(store, options.now)
     this.engine = server
       ? new SyncEngine(
           store,
           new Transport(server, this.limits, options.now),
           this.limits,
           (changes) => this.changed(changes),
+          this.refused,
         )
       : null
     this.scheduler = new Scheduler({
       run: () => this.requireEngine().sync(),
       pending: () => store.pending(),
+      rejected: () => this.refused.count(),
       onError,
       ...(server ? { server } : {}),
     })
@@ -204,6 +209,24 @@ export class LocalClient {
     const changes = this.store.applyRemote(bundles)
     this.changed(changes)
     return changes.applied
+  }
+
+  /** Local bundles the server refused for good; their changes stay on this device only. */
+  async rejected(): Promise<RejectedBundle[]> {
+    this.open()
+    return this.refused.list()
+  }
+
+  async discardRejected(id: string): Promise<void> {
+    this.open()
+    this.refused.discardOrThrow(id)
+    this.scheduler.publish()
+  }
+
+  async retryRejected(id: string): Promise<void> {
+    this.open()
+    this.refused.retryOrThrow(id)
+    this.scheduler.localWrite()
   }
 
   async rebuild(): Promise<void> {

@@ -1,6 +1,7 @@
 import type { Attr } from '../schema/attr.js'
 import type { Schema } from '../schema/define.js'
 import type { CreateInput, Entity, Patch, Query, Shape, Shapes } from '../schema/types.js'
+import type { RejectedBundle } from '../sync/rejected.js'
 import type { SyncResult, SyncStatus, VerifyResult } from '../sync/types.js'
 
 type Name<S extends Shapes> = keyof S & string
@@ -46,6 +47,16 @@ export interface Client<S extends Shapes> extends Operations<S> {
   sync(): Promise<SyncResult>
   /** Compares bundle ids with the server, fetches what is missing, re-pushes what it lacks. */
   verify(): Promise<VerifyResult>
+  /**
+   * Local bundles the server refused for good (an id reused with other content, a bundle it
+   * finds malformed or too large), oldest first. A refused bundle leaves the outbox so later
+   * ones still sync; its changes stay visible on this device only until the app decides.
+   */
+  rejected(): Promise<RejectedBundle[]>
+  /** Stops reporting a refused bundle; its changes stay local, never sent. Throws `not_found`. */
+  discardRejected(id: string): Promise<void>
+  /** Queues a refused bundle again, unchanged (say, after the server raised a limit). Throws `not_found`. */
+  retryRejected(id: string): Promise<void>
   /** Recomputes registers and typed tables from the event log. */
   rebuild(): Promise<void>
   startSync(): void

@@ -61,7 +61,7 @@ class ClientProxy {
   readonly #statusListeners = new Set<(status: SyncStatus) => void>()
   readonly #onError: (error: unknown) => void
   #opened: Opened | null = null
-  #status: SyncStatus = { state: 'idle', pending: 0, lastSyncedAt: null }
+  #status: SyncStatus = { state: 'idle', pending: 0, rejected: 0, lastSyncedAt: null }
   #broken: TidingsError | null = null
 
   constructor(private readonly options: OpenBrowserClientOptions) {
@@ -103,6 +103,9 @@ class ClientProxy {
   sync = this.#call('sync')
   verify = this.#call('verify')
   rebuild = this.#call('rebuild')
+  rejected = this.#call('rejected')
+  discardRejected = this.#call('discardRejected')
+  retryRejected = this.#call('retryRejected')
 
   startSync(): void {
     this.#request({ kind: 'call', method: 'startSync', args: [] }).catch(this.#onError)

@@ -19,6 +19,9 @@ export const CALLS = [
   'related',
   'startSync',
   'stopSync',
+  'rejected',
+  'discardRejected',
+  'retryRejected',
 ] as const
 export type CallMethod = (typeof CALLS)[number]
 /** The write methods a transaction handle offers. */

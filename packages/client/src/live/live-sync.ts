@@ -1,4 +1,4 @@
-import { isTidingsError } from '@tidings/protocol'
+import { isTransient } from '../sync/retry-after.js'
 import type { LiveEvent } from './live-connection.js'
 
 /** What `LiveSync` needs of a live connection (a `LiveConnection`, or a fake in tests). */
@@ -74,7 +74,7 @@ export class LiveSync {
         try {
           await this.#options.sync()
         } catch (error) {
-          if (!isTidingsError(error, 'unavailable')) this.#options.onError(error)
+          if (!isTransient(error)) this.#options.onError(error)
         }
       } while (this.#again && this.started)
     } finally {

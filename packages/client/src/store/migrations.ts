@@ -1,5 +1,6 @@
 import { TidingsError } from '@tidings/protocol'
 import { type Kysely, type Migration, Migrator, sql } from 'kysely'
+import { eventRanges } from './event-ranges.js'
 
 /**
  * The fixed tables of the local store. Frozen in time: a migration never changes once shipped,
@@ -58,6 +59,22 @@ const migrations: Record<string, Migration> = {
         .execute()
     },
   },
+  // Bundles the server refused for good (see sync/rejected.ts). A discarded refusal keeps its
+  // row, so `verify` knows never to queue that bundle again.
+  '0002_rejected': {
+    async up(db: Kysely<unknown>) {
+      await db.schema
+        .createTable('rejected')
+        .addColumn('bundle', 'text', (c) => c.primaryKey())
+        .addColumn('code', 'text', (c) => c.notNull())
+        .addColumn('message', 'text', (c) => c.notNull())
+        .addColumn('details', 'text')
+        .addColumn('rejected_at', 'integer', (c) => c.notNull())
+        .addColumn('discarded_at', 'integer')
+        .execute()
+    },
+  },
+  '0003_event_ranges': eventRanges,
 }
 
 /** Brings the fixed tables to the latest version; throws `internal` with the cause on failure. */

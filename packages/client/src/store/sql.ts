@@ -3,12 +3,25 @@
  * costs ≈ 47 µs, a cached statement a small fraction of that). Named like the prototype's.
  */
 
+/**
+ * A bundle with the `seq` range its events were given (`first_event`..`last_event`): its
+ * events are found by that range, so the log needs no index by bundle.
+ */
 export const INSERT_BUNDLE =
-  'INSERT INTO bundles (id, client, hlc, local, acknowledged) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING'
+  'INSERT INTO bundles (id, client, hlc, local, acknowledged, first_event, last_event) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING'
 
-/** Dedupe by event id: a second delivery changes nothing (`changes = 0`). */
+/** Ends a bundle's range early: its last events were already logged under another bundle. */
+export const SET_LAST_EVENT = 'UPDATE bundles SET last_event = ? WHERE id = ?'
+
+/** The greatest `seq` of the log (0 when empty): the next bundle's events go after it. */
+export const LAST_EVENT_SEQ = 'SELECT coalesce(max(seq), 0) AS seq FROM events'
+
+/**
+ * Dedupe by event id: a second delivery changes nothing (`changes = 0`). `seq` is given, not
+ * allocated: the bundle's first `seq` plus the event's index in the bundle.
+ */
 export const INSERT_EVENT =
-  'INSERT INTO events (id, bundle, type, entity, attribute, value, hlc, client) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING'
+  'INSERT INTO events (seq, id, type, entity, attribute, value, hlc, client) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING'
 
 /**
  * Last-writer-wins in SQL: the register moves only to a greater (hlc, event id), the same rule as
@@ -24,14 +37,26 @@ export const BLOCK = 64
 const rows = (count: number, width: number): string =>
   Array.from({ length: count }, () => `(${Array(width).fill('?').join(', ')})`).join(', ')
 
-/** `INSERT_EVENT` for `BLOCK` events in one statement. */
-export const INSERT_EVENTS = `INSERT INTO events (id, bundle, type, entity, attribute, value, hlc, client) VALUES ${rows(BLOCK, 8)} ON CONFLICT (id) DO NOTHING`
+const insertEvents = new Map<number, string>()
+
+/** `INSERT_EVENT` for `count` events in one statement (text built once per count). */
+export const INSERT_EVENTS = (count: number): string => {
+  let sql = insertEvents.get(count)
+  if (!sql) {
+    sql = `INSERT INTO events (seq, id, type, entity, attribute, value, hlc, client) VALUES ${rows(count, 8)} ON CONFLICT (id) DO NOTHING`
+    insertEvents.set(count, sql)
+  }
+  return sql
+}
 
 /**
- * `UPSERT_ATTRIBUTE` for `BLOCK` events in one statement. Rows are applied in order, so two
- * events of one register in a block end as they would one statement at a time.
+ * `UPSERT_ATTRIBUTE` for the events just logged as `seq` `?`..`?`, read back from the log
+ * instead of bound again from JavaScript. Rows are applied in `seq` order (the bundle's), so two
+ * events of one register in a block end as they would one statement at a time. (`WHERE` before
+ * `ON CONFLICT` is required: it keeps SQLite's parser from reading the upsert as a join.)
  */
-export const UPSERT_ATTRIBUTES = `INSERT INTO attributes (type, entity, attribute, value, hlc, event) VALUES ${rows(BLOCK, 6)}
+export const UPSERT_ATTRIBUTES_FROM_LOG = `INSERT INTO attributes (type, entity, attribute, value, hlc, event)
+SELECT type, entity, attribute, value, hlc, id FROM events WHERE seq BETWEEN ? AND ? ORDER BY seq
 ON CONFLICT (type, entity, attribute) DO UPDATE SET value = excluded.value, hlc = excluded.hlc, event = excluded.event
 WHERE excluded.hlc > attributes.hlc OR (excluded.hlc = attributes.hlc AND excluded.event > attributes.event)`
 
@@ -45,8 +70,9 @@ export const OUTBOX_COUNT = 'SELECT count(*) AS n FROM outbox'
 export const DEQUEUE_OUTBOX = 'DELETE FROM outbox WHERE bundle = ?'
 export const ACKNOWLEDGE_BUNDLE = 'UPDATE bundles SET acknowledged = 1 WHERE id = ?'
 export const BUNDLE_BY_ID = 'SELECT id, client, hlc FROM bundles WHERE id = ?'
-export const BUNDLE_EVENTS =
-  'SELECT id, type, entity, attribute, value, hlc, client FROM events WHERE bundle = ? ORDER BY hlc'
+/** A bundle's events in their order in the bundle, by its `seq` range (a primary-key search). */
+export const BUNDLE_EVENTS = `SELECT e.id, e.type, e.entity, e.attribute, e.value, e.hlc, e.client
+FROM bundles b JOIN events e ON e.seq BETWEEN b.first_event AND b.last_event WHERE b.id = ? ORDER BY e.seq`
 export const ALL_BUNDLE_IDS = 'SELECT id FROM bundles'
 export const CLIENT_BUNDLE_IDS = 'SELECT id FROM bundles WHERE client = ?'
 

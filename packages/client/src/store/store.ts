@@ -9,6 +9,7 @@ import {
 import { Kysely, SqliteDialect } from 'kysely'
 import { quote, type SqliteDatabase, type SqlRow, StatementCache } from '../driver/sqlite.js'
 import type { Schema } from '../schema/define.js'
+import { lastEventSeq, logEvents } from './log-events.js'
 import { migrate } from './migrations.js'
 import * as Q from './sql.js'
 import { TypedTables, tableName } from './typed.js'
@@ -116,8 +117,10 @@ export class Store {
     const bundle: Bundle = { id: newId(), client, hlc: events[events.length - 1]!.hlc, events }
     const changes: Changes = { types: new Set(), applied: 1 }
     this.sql.transaction(() => {
-      this.sql.run(Q.INSERT_BUNDLE, [bundle.id, client, bundle.hlc, 1, 0])
-      this.applyEvents(bundle.id, events, changes.types)
+      const first = lastEventSeq(this.sql) + 1
+      const last = first + events.length - 1
+      this.sql.run(Q.INSERT_BUNDLE, [bundle.id, client, bundle.hlc, 1, 0, first, last])
+      logEvents(this.sql, this.typed, bundle.id, first, events, changes.types)
       this.sql.run(Q.QUEUE_OUTBOX, [bundle.id])
       this.sql.run(Q.SET_STATE, ['last_hlc', this.clock.last ?? bundle.hlc])
     })
@@ -135,11 +138,14 @@ export class Store {
     // Acknowledgements inside `alsoInTx` change the outbox: count it again next time it's asked.
     this.pendingCount = null
     this.sql.transaction(() => {
+      let next = lastEventSeq(this.sql) + 1
       for (const bundle of bundles) {
         this.clock.receive(bundle.hlc)
-        if (this.sql.run(Q.INSERT_BUNDLE, [bundle.id, bundle.client, bundle.hlc, 0, 1]) === 0)
-          continue
-        this.applyEvents(bundle.id, bundle.events, changes.types)
+        const first = next
+        const last = first + bundle.events.length - 1
+        const row = [bundle.id, bundle.client, bundle.hlc, 0, 1, first, last]
+        if (this.sql.run(Q.INSERT_BUNDLE, row) === 0) continue
+        next = logEvents(this.sql, this.typed, bundle.id, first, bundle.events, changes.types) + 1
         changes.applied += 1
         this.hooks.afterApplyBundle?.(changes.applied)
       }
@@ -148,63 +154,6 @@ export class Store {
       if (last) this.sql.run(Q.SET_STATE, ['last_hlc', last])
     })
     return changes
-  }
-
-  /**
-   * Appends a bundle's events to the log (dedupe by id), moves each register the event wins
-   * (LWW in SQL), then writes each touched entity's typed row once with its new winners.
-   *
-   * Events go in blocks of `Q.BLOCK` per multi-row statement (one statement call per block, not
-   * two per event). A block's statements report how many rows they changed: when every event
-   * was new and moved its register (a created entity, a first pull) that is the answer for each
-   * row. Otherwise (a duplicate, an event that lost) the block is rolled back to its savepoint
-   * and applied event by event, which says exactly which rows changed.
-   */
-  private applyEvents(bundle: string, events: readonly Event[], types: Set<string>): void {
-    const rows = new Map<string, { type: string; entity: string; values: Map<string, JsonValue> }>()
-    const moved = (e: Event) => {
-      const key = `${e.type}\u0000${e.entity}`
-      let row = rows.get(key)
-      if (!row) {
-        row = { type: e.type, entity: e.entity, values: new Map<string, JsonValue>() }
-        rows.set(key, row)
-      }
-      row.values.set(e.attribute, e.value)
-    }
-    const block = Q.BLOCK
-    let i = 0
-    for (; i + block <= events.length; i += block) {
-      const eventParams: unknown[] = []
-      const attributeParams: unknown[] = []
-      for (let j = i; j < i + block; j++) {
-        const e = events[j]!
-        const value = JSON.stringify(e.value)
-        eventParams.push(e.id, bundle, e.type, e.entity, e.attribute, value, e.hlc, e.client)
-        attributeParams.push(e.type, e.entity, e.attribute, value, e.hlc, e.id)
-      }
-      this.sql.run(Q.SAVEPOINT)
-      if (
-        this.sql.run(Q.INSERT_EVENTS, eventParams) === block &&
-        this.sql.run(Q.UPSERT_ATTRIBUTES, attributeParams) === block
-      ) {
-        for (let j = i; j < i + block; j++) moved(events[j]!)
-      } else {
-        this.sql.run(Q.ROLLBACK_TO_SAVEPOINT)
-        for (let j = i; j < i + block; j++) this.applyEvent(bundle, events[j]!, moved)
-      }
-      this.sql.run(Q.RELEASE_SAVEPOINT)
-    }
-    for (; i < events.length; i++) this.applyEvent(bundle, events[i]!, moved)
-    this.typed.materializeRows(rows.values(), types)
-  }
-
-  /** One event through the single-row statements; calls `moved` when it won its register. */
-  private applyEvent(bundle: string, e: Event, moved: (e: Event) => void): void {
-    const value = JSON.stringify(e.value)
-    const params = [e.id, bundle, e.type, e.entity, e.attribute, value, e.hlc, e.client]
-    if (this.sql.run(Q.INSERT_EVENT, params) === 0) return
-    if (this.sql.run(Q.UPSERT_ATTRIBUTE, [e.type, e.entity, e.attribute, value, e.hlc, e.id]) > 0)
-      moved(e)
   }
 
   /** The typed row of an entity, deleted or not; undefined when it has never been written. */
@@ -250,6 +199,12 @@ export class Store {
     this.sql.transaction(() => {
       for (const id of ids) this.sql.run(Q.QUEUE_OUTBOX, [id])
     })
+  }
+
+  /** Takes bundles out of the outbox unacknowledged (refused for good); call inside a transaction. */
+  dequeue(ids: readonly string[]): void {
+    this.pendingCount = null
+    for (const id of ids) this.sql.run(Q.DEQUEUE_OUTBOX, [id])
   }
 
   /** Ids of every stored bundle, or of one client's. */

@@ -20,6 +20,8 @@ const ROW_BLOCK = 64
  */
 export class TypedTables {
   private readonly upserts = new Map<string, { sql: string; kind: Kind }>()
+  /** Each type's column kinds, by attribute (the hot path looks up without building a key). */
+  private readonly kinds = new Map<string, Map<string, Kind>>()
   private readonly rowUpserts = new Map<string, string>()
 
   constructor(
@@ -27,6 +29,7 @@ export class TypedTables {
     private readonly schema: Schema,
   ) {
     for (const type of Object.keys(schema.types)) {
+      this.kinds.set(type, new Map(this.columns(type)))
       for (const [attribute, kind] of this.columns(type)) {
         const table = quote(tableName(type))
         const col = quote(attribute)
@@ -110,37 +113,45 @@ export class TypedTables {
     rows: Iterable<{ type: string; entity: string; values: ReadonlyMap<string, JsonValue> }>,
     types: Set<string>,
   ): void {
-    const groups = new Map<string, { type: string; cols: string[]; params: unknown[][] }>()
+    // Rows of one shape, their parameters flat (`count` rows of `1 + cols.length` each).
+    const groups = new Map<
+      string,
+      { type: string; cols: string[]; params: unknown[]; count: number }
+    >()
     for (const { type, entity, values } of rows) {
+      const kinds = this.kinds.get(type)
+      if (!kinds) continue
       const cols: string[] = []
       const params: unknown[] = [entity]
       for (const [attribute, value] of values) {
-        const upsert = this.upserts.get(`${type}.${attribute}`)
-        if (!upsert) continue
+        const kind = kinds.get(attribute)
+        if (kind === undefined) continue
         cols.push(attribute)
-        params.push(column(attribute, upsert.kind, value))
+        params.push(column(attribute, kind, value))
       }
       if (cols.length === 0) continue
       const key = `${type}(${cols.join(',')})`
       let group = groups.get(key)
       if (!group) {
-        group = { type, cols, params: [] }
+        group = { type, cols, params: [], count: 0 }
         groups.set(key, group)
       }
-      group.params.push(params)
+      for (const p of params) group.params.push(p)
+      group.count += 1
     }
     for (const group of groups.values()) {
       types.add(group.type)
-      const { params } = group
+      const { params, count } = group
+      const width = group.cols.length + 1
       let i = 0
-      if (params.length >= ROW_BLOCK) {
+      if (count >= ROW_BLOCK) {
         const sql = this.rowUpsert(group.type, group.cols, ROW_BLOCK)
-        for (; i + ROW_BLOCK <= params.length; i += ROW_BLOCK)
-          this.sql.run(sql, params.slice(i, i + ROW_BLOCK).flat())
+        for (; i + ROW_BLOCK <= count; i += ROW_BLOCK)
+          this.sql.run(sql, params.slice(i * width, (i + ROW_BLOCK) * width))
       }
-      if (i < params.length) {
+      if (i < count) {
         const sql = this.rowUpsert(group.type, group.cols, 1)
-        for (; i < params.length; i++) this.sql.run(sql, params[i]!)
+        for (; i < count; i++) this.sql.run(sql, params.slice(i * width, (i + 1) * width))
       }
     }
   }

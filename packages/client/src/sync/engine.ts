@@ -7,8 +7,11 @@ import {
   parseHlc,
   ROUTES,
   type SyncResponse,
+  type TidingsError,
 } from '@tidings/protocol'
 import type { Changes, Store } from '../store/store.js'
+import { blame } from './blame.js'
+import type { RejectedBundles } from './rejected.js'
 import type { Answer, Transport } from './transport.js'
 import type { SyncResult, VerifyResult } from './types.js'
 
@@ -39,6 +42,9 @@ interface Round {
   ahead: Sent | null
 }
 
+/** Resolves after the event loop has run its pending I/O (a macrotask, in Node and browsers). */
+const nextTurn = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0))
+
 /** Room kept under `maxBodyBytes` for the request envelope. */
 const ENVELOPE_BYTES = 4_096
 /** A clock offset estimate within this of zero (plus half the round trip) is treated as zero. */
@@ -57,6 +63,7 @@ export class SyncEngine {
     private readonly transport: Transport,
     private readonly limits: Limits,
     private readonly changed: (changes: Changes) => void,
+    private readonly refused: RejectedBundles,
   ) {}
 
   /**
@@ -87,6 +94,9 @@ export class SyncEngine {
   private async rounds(): Promise<SyncResult> {
     const result: SyncResult = { pushed: 0, pulled: 0 }
     let after = 0
+    // Outbox bundles up to this position go one per request: a refusal of several bundles did
+    // not say which one it was about (see `blame`).
+    let oneByOne = 0
     let ahead: Sent | null = null
     for (;;) {
       let pulledAhead = false
@@ -97,14 +107,24 @@ export class SyncEngine {
         if (ahead) continue
         pulledAhead = true
       }
-      const chunk = this.nextChunk(after)
+      const chunk = this.nextChunk(after, after < oneByOne ? 1 : undefined)
       // The stream is drained: done, unless a local write came in meanwhile.
       if (pulledAhead && chunk.bundles.length === 0) return result
+      const before = after
       after = chunk.lastSeq
       let round: Round
       try {
         round = await this.round(chunk.bundles, result, chunk.more ? null : undefined)
       } catch (error) {
+        // A bundle refused for good leaves the outbox for the rejected list, and the rest of
+        // the chunk goes again: one bad bundle must not hold back every later one.
+        const culprit = blame(chunk.bundles, error)
+        if (culprit !== 'request') {
+          if (culprit === 'unknown') oneByOne = chunk.lastSeq
+          else this.reject(culprit.id, error, result)
+          after = before
+          continue
+        }
         // A refused push (say, bundles stamped by a clock that ran ahead) must not stop this
         // device from receiving: pull what there is, then report the refusal.
         if (chunk.bundles.length > 0 && refusesBundles(error))
@@ -164,6 +184,10 @@ export class SyncEngine {
       ahead = this.send([], res.cursor)
       // Nobody awaits it when applying this page throws; that must not be an unhandled rejection.
       ahead.answer.catch(() => undefined)
+      // `fetch` writes the request only once the event loop turns, and applying the page below
+      // is synchronous: without this turn the server would start on the next page only after
+      // this one is applied, and the two processes would take turns instead of overlapping.
+      await nextTurn()
     }
     const changes = this.store.applyRemote(res.bundles, () => {
       result.pushed += this.store.acknowledge(res.accepted)
@@ -175,13 +199,22 @@ export class SyncEngine {
     return { more: res.more, ahead }
   }
 
+  /** Moves a bundle refused for good to the rejected list and tells the status stream. */
+  private reject(bundle: string, error: unknown, result: SyncResult): void {
+    this.refused.reject(bundle, error as TidingsError)
+    result.rejected = (result.rejected ?? 0) + 1
+    this.changed({ types: new Set(), applied: 0 })
+  }
+
   /**
    * The next outbox bundles after position `after` that fit in one request (count and body
    * size). A bundle is never split: it is one local transaction.
    */
-  private nextChunk(after: number): { bundles: Bundle[]; lastSeq: number; more: boolean } {
+  private nextChunk(
+    after: number,
+    max = this.limits.maxBundlesPerRequest,
+  ): { bundles: Bundle[]; lastSeq: number; more: boolean } {
     const budget = this.limits.maxBodyBytes - ENVELOPE_BYTES
-    const max = this.limits.maxBundlesPerRequest
     const rows = this.store.outbox(after, max + 1)
     const bundles: Bundle[] = []
     let bytes = 0
@@ -221,9 +254,11 @@ export class SyncEngine {
     const local = new Set(this.store.bundleIds())
     const missingLocally = body.ids.filter((id) => !local.has(id))
     // Only this client's own bundles are pushed again: the server takes a bundle from its author.
+    // A bundle the server refused for good is not pushed again behind the app's back.
+    const refused = this.refused.ids()
     const missingOnServer = this.store
       .bundleIds(this.store.clientId)
-      .filter((id) => !remote.has(id))
+      .filter((id) => !remote.has(id) && !refused.has(id))
     let pulled = 0
     for (let i = 0; i < missingLocally.length; i += this.limits.maxIdsPerRequest) {
       const ids = missingLocally.slice(i, i + this.limits.maxIdsPerRequest)

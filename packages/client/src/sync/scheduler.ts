@@ -1,4 +1,5 @@
 import { isTidingsError } from '@tidings/protocol'
+import { isTransient, retryAfterOf } from './retry-after.js'
 import type { ServerOptions, SyncStatus } from './types.js'
 
 const MAX_BACKOFF_MS = 60_000
@@ -6,6 +7,8 @@ const MAX_BACKOFF_MS = 60_000
 export interface SchedulerOptions {
   run: () => Promise<unknown>
   pending: () => number
+  /** Refused bundles awaiting the app (see `RejectedBundles`). */
+  rejected: () => number
   onError: (error: unknown) => void
   server?: ServerOptions
 }
@@ -13,7 +16,8 @@ export interface SchedulerOptions {
 /**
  * Automatic sync and the status stream: `start()` syncs now, then every `intervalMs`, and
  * `debounceMs` after local writes; while offline or failing it backs off exponentially (up to a
- * minute) instead of hammering the server. Every sync, manual or automatic, updates `status`.
+ * minute, or longer when the server asks with `Retry-After`) instead of hammering the server.
+ * Every sync, manual or automatic, updates `status`.
  */
 export class Scheduler {
   private current: SyncStatus
@@ -22,13 +26,20 @@ export class Scheduler {
   private started = false
   private disposed = false
   private failures = 0
+  /** What the last failure's server asked to wait (`Retry-After`), ms. */
+  private retryAfterMs = 0
   private readonly intervalMs: number
   private readonly debounceMs: number
 
   constructor(private readonly options: SchedulerOptions) {
     this.intervalMs = options.server?.intervalMs ?? 10_000
     this.debounceMs = options.server?.debounceMs ?? 50
-    this.current = { state: 'idle', pending: options.pending(), lastSyncedAt: null }
+    this.current = {
+      state: 'idle',
+      pending: options.pending(),
+      rejected: options.rejected(),
+      lastSyncedAt: null,
+    }
   }
 
   get status(): SyncStatus {
@@ -50,6 +61,7 @@ export class Scheduler {
       return result
     } catch (error) {
       this.failures += 1
+      this.retryAfterMs = retryAfterOf(error)
       const offline = isTidingsError(error, 'unavailable')
       const info = isTidingsError(error)
         ? { code: error.code, message: error.message }
@@ -100,18 +112,24 @@ export class Scheduler {
     try {
       await this.track(this.options.run)
     } catch (error) {
-      if (!isTidingsError(error, 'unavailable')) this.options.onError(error)
+      if (!isTransient(error)) this.options.onError(error)
     }
     if (!this.started) return
     const backoff = Math.min(MAX_BACKOFF_MS, this.intervalMs * 2 ** Math.max(0, this.failures - 1))
     this.schedule(
-      this.failures === 0 ? this.intervalMs : (Math.random() * backoff) / 2 + backoff / 2,
+      this.failures === 0
+        ? this.intervalMs
+        : Math.max(this.retryAfterMs, (Math.random() * backoff) / 2 + backoff / 2),
     )
   }
 
   private set(patch: { [K in keyof SyncStatus]?: SyncStatus[K] | undefined }): void {
     if (this.disposed) return
-    const next: SyncStatus = { ...this.current, pending: this.options.pending() }
+    const next: SyncStatus = {
+      ...this.current,
+      pending: this.options.pending(),
+      rejected: this.options.rejected(),
+    }
     for (const [key, value] of Object.entries(patch)) {
       if (value === undefined) delete (next as unknown as Record<string, unknown>)[key]
       else (next as unknown as Record<string, unknown>)[key] = value
@@ -120,6 +138,7 @@ export class Scheduler {
     if (
       prev.state === next.state &&
       prev.pending === next.pending &&
+      prev.rejected === next.rejected &&
       prev.lastSyncedAt === next.lastSyncedAt &&
       prev.error === next.error
     )

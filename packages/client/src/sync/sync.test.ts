@@ -10,7 +10,8 @@ describe.each(['sqlite', 'postgres'] as const)(
   (kind) => {
     let server: RunningServer
     beforeAll(async () => {
-      const started = await startBackend(kind)
+      // Pages of 200 bundles, so a few hundred writes take several pages to pull.
+      const started = await startBackend(kind, { maxPageBundles: 200 })
       server = started.server
       console.info(`client e2e (${kind}) ran on ${started.ran}`)
     })

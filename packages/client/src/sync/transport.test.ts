@@ -66,6 +66,33 @@ describe('transport', () => {
     )
   })
 
+  it('waits at least as long as a 429 or 503 Retry-After asks before trying again', async () => {
+    const answers = [
+      json(429, { error: { code: 'rate_limited', message: 'slow down' } }),
+      json(503, { error: { code: 'unavailable', message: 'busy' } }),
+      json(200, { ids: [] }),
+    ]
+    answers[0]!.headers.set('retry-after', '2')
+    answers[1]!.headers.set('retry-after', new Date(Date.now() + 60_000).toUTCString())
+    const waits: number[] = []
+    const transport = new Transport(
+      { url: 'http://127.0.0.1:9', token: 't', fetch: async () => answers.shift()!, backoffMs: 1 },
+      DEFAULT_LIMITS,
+      Date.now,
+      async (ms) => {
+        waits.push(ms)
+      },
+    )
+    // The second answer asks for a minute: more than a request waits, so it is handed up.
+    await expect(transport.get(ROUTES.bundleIds, 'bundleIdsResponse')).rejects.toSatisfy(
+      (e) =>
+        isTidingsError(e, 'unavailable') &&
+        (e.details as { retryAfterMs: number }).retryAfterMs > 30_000,
+    )
+    expect(waits).toEqual([2_000])
+    expect((await transport.get(ROUTES.bundleIds, 'bundleIdsResponse')).body).toEqual({ ids: [] })
+  })
+
   it('reports the client offline when no server answers', async () => {
     const client = await memoryClient({
       server: { url: 'http://127.0.0.1:1', token: 't', attempts: 2, backoffMs: 1 },

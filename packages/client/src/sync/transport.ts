@@ -13,6 +13,7 @@ import {
   TidingsError,
 } from '@tidings/protocol'
 import { FastWire } from './fast-wire.js'
+import { parseRetryAfter, RETRY_AFTER_HEADER, withRetryAfter } from './retry-after.js'
 import type { ServerOptions } from './types.js'
 
 /** An answer with the device-clock instants it was sent and received at (for the clock offset). */
@@ -34,8 +35,10 @@ type Key = keyof Answers & keyof MessageSchemas
 /**
  * HTTP over the web `fetch` (no Node import): bearer auth, answers validated against the wire
  * schemas, retries with exponential backoff and full jitter on network errors, 5xx and 429,
- * failing over to the next server URL on network errors. 4xx answers become the server's
- * typed `TidingsError` at once (retrying cannot fix them).
+ * failing over to the next server URL on network errors. A `Retry-After` on a 429 or 5xx is
+ * honoured: the next attempt waits at least that long, and a wait longer than `MAX_WAIT_MS`
+ * is not spent inside the request but handed up (as `details.retryAfterMs`) to the scheduler.
+ * Other 4xx answers become the server's typed `TidingsError` at once (retrying cannot fix them).
  */
 export class Transport {
   private readonly urls: string[]
@@ -81,8 +84,10 @@ export class Transport {
   ): Promise<Answer<Answers[K]>> {
     const text = body === undefined ? undefined : JSON.stringify(body)
     let last: TidingsError | undefined
+    let retryAfterMs = 0
     for (let attempt = 0; attempt < this.attempts; attempt++) {
-      if (attempt > 0) await this.sleep(this.delay(attempt))
+      if (attempt > 0) await this.sleep(Math.max(retryAfterMs, this.delay(attempt)))
+      retryAfterMs = 0
       const url = this.urls[this.current]! + route
       const sentAt = this.now()
       let response: Response
@@ -110,7 +115,10 @@ export class Transport {
       if (response.ok) return { body: this.parse(answer, payload, route), sentAt, receivedAt }
       const error = TidingsError.fromBody(payload, response.status)
       if (response.status < 500 && response.status !== 429) throw error
-      last = error
+      const wait = parseRetryAfter(response.headers.get(RETRY_AFTER_HEADER), receivedAt)
+      last = withRetryAfter(error, wait)
+      if (wait !== null && wait > MAX_WAIT_MS) throw last
+      retryAfterMs = wait ?? 0
     }
     throw last ?? new TidingsError('unavailable', `${method} ${route} failed`)
   }
@@ -140,6 +148,9 @@ export class Transport {
     return Math.random() * Math.min(30_000, this.backoffMs * 2 ** (attempt - 1))
   }
 }
+
+/** The longest `Retry-After` waited out inside one request; longer waits go to the scheduler. */
+const MAX_WAIT_MS = 30_000
 
 const readJson = async (response: Response): Promise<unknown> => {
   const text = await response.text()

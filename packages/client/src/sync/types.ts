@@ -5,6 +5,8 @@ export interface SyncResult {
   pushed: number
   /** Remote bundles applied that this client did not have. */
   pulled: number
+  /** Local bundles the server refused for good in this sync (absent when none); see `rejected()`. */
+  rejected?: number
 }
 
 export interface VerifyResult {
@@ -20,6 +22,8 @@ export interface SyncStatus {
   state: SyncState
   /** Local bundles not yet acknowledged by the server. */
   pending: number
+  /** Local bundles the server refused for good, awaiting the app (`rejected()`, discard, retry). */
+  rejected: number
   lastSyncedAt: number | null
   error?: { code: ErrorCode; message: string }
 }
@@ -30,7 +34,10 @@ export interface ServerOptions {
   token: string
   /** The `fetch` to use (tests inject one); defaults to the global. */
   fetch?: typeof globalThis.fetch
-  /** Attempts per request on network errors and 5xx/429, with exponential backoff and jitter. */
+  /**
+   * Attempts per request on network errors and 5xx/429, with exponential backoff and jitter;
+   * a `Retry-After` from the server lengthens the wait.
+   */
   attempts?: number
   /** Base backoff delay, ms. */
   backoffMs?: number

@@ -8,6 +8,7 @@ export const POSTGRES_URL =
   process.env.TIDINGS_TEST_POSTGRES ?? 'postgres://postgres@127.0.0.1:5432/test'
 
 export type RunningServer = Awaited<ReturnType<typeof startServer>>
+type ServerLimits = NonNullable<NonNullable<Parameters<typeof startServer>[0]>['limits']>
 
 /**
  * The backends the end-to-end tests run on: an SQLite file, and real Postgres when it answers
@@ -16,14 +17,16 @@ export type RunningServer = Awaited<ReturnType<typeof startServer>>
  */
 export const startBackend = async (
   kind: 'sqlite' | 'postgres',
+  limits?: ServerLimits,
 ): Promise<{ server: RunningServer; ran: string }> => {
+  const common = { port: 0, logger: false, ...(limits && { limits }) } as const
   if (kind === 'sqlite') {
     const db = `sqlite:/tmp/tidings-client-e2e-${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}.db`
-    return { server: await startServer({ db, port: 0, logger: false }), ran: 'sqlite file' }
+    return { server: await startServer({ db, ...common }), ran: 'sqlite file' }
   }
   try {
     return {
-      server: await startServer({ db: POSTGRES_URL, port: 0, logger: false }),
+      server: await startServer({ db: POSTGRES_URL, ...common }),
       ran: 'postgres',
     }
   } catch (error) {
@@ -31,7 +34,7 @@ export const startBackend = async (
       `Postgres at ${POSTGRES_URL} is not usable (${String(error)}); running the Postgres e2e on PGlite`,
     )
     return {
-      server: await startServer({ db: 'pglite:memory', port: 0, logger: false }),
+      server: await startServer({ db: 'pglite:memory', ...common }),
       ran: 'pglite',
     }
   }

@@ -13,6 +13,11 @@ export class ClientRegistry {
 
   constructor(private readonly store: Store) {}
 
+  /** True when every id is known to belong to `userId` (no database call needed). */
+  knows(userId: string, clientIds: readonly string[]): boolean {
+    return clientIds.every((id) => this.owners.get(id) === userId)
+  }
+
   async assertOwned(userId: string, clientIds: readonly string[], now: number): Promise<void> {
     const unknown = clientIds.filter((id) => this.owners.get(id) !== userId)
     if (unknown.length === 0) return

@@ -57,3 +57,45 @@ export const revokeUser = async (
   if (!(await store.revokeUser(name, now)))
     throw new TidingsError('not_found', `no user named ${JSON.stringify(name)}`)
 }
+
+/**
+ * No token hashes to this (a token's hash is 43 base64url characters, never with a colon), so
+ * nobody can sign in as a user whose stored hash starts with it. The id keeps it unique.
+ */
+const NO_TOKEN = 'no-token:'
+
+/**
+ * Creates a user nobody can sign in as yet: an imported user, since tokens are never exported.
+ * `issueToken` (`tidings user token NAME`) gives it one. `conflict` when the name is taken.
+ */
+export const addUserWithoutToken = async (
+  store: Store,
+  name: string,
+  now: number = Date.now(),
+): Promise<{ id: string; name: string }> => {
+  checkName(name)
+  const id = newId()
+  await store.createUser({ id, name, tokenHash: `${NO_TOKEN}${id}`, now })
+  return { id, name }
+}
+
+/**
+ * Gives an existing user a new token and returns it (the only copy); the old token, if any,
+ * stops working. `not_found` for an unknown name; a revoked user stays revoked (`forbidden`).
+ */
+export const issueToken = async (
+  store: Store,
+  name: string,
+  now: number = Date.now(),
+): Promise<NewUser> => {
+  const user = (await store.listUsers()).find((u) => u.name === name)
+  if (!user) throw new TidingsError('not_found', `no user named ${JSON.stringify(name)}`)
+  if (user.revokedAt !== null)
+    throw new TidingsError(
+      'forbidden',
+      `user ${JSON.stringify(name)} is revoked for good; add a new user instead`,
+    )
+  const token = newToken()
+  await store.ensureUser({ id: user.id, name, tokenHash: hashToken(token), now })
+  return { id: user.id, name, token }
+}

@@ -4,25 +4,45 @@ import { DEFAULT_DB, DEFAULT_PORT } from '../defaults.js'
 import type { RunningServer } from '../server.js'
 import type { Store } from '../store/store.js'
 import { LIMIT_FLAGS, limitsFromFlags } from './limit-flags.js'
+import { RATE_LIMIT_USAGE, rateLimitFromFlag } from './rate-limit-flag.js'
+import type { TransferStreams } from './transfer-commands.js'
 
 export const USAGE = `Usage:
   tidings serve [--port ${DEFAULT_PORT}] [--host 127.0.0.1] [--db URL] [--static DIR] [--demo] [--quiet] [--max-body-bytes N] ...
   tidings user add NAME [--db URL] [--json]
   tidings user list [--db URL] [--json]
   tidings user revoke NAME [--db URL]
+  tidings user token NAME [--db URL] [--json]
+  tidings export [--db URL] [--user NAME] [--out FILE|-] [--quiet]
+  tidings import [--db URL] [--in FILE|-] [--user NAME] [--quiet] [--max-events-per-bundle N] ...
 
 --db (or TIDINGS_DB): memory | sqlite:PATH | postgres://... | pglite:memory | pglite:DIR
      (default ${DEFAULT_DB}); --port (or PORT; 0 picks a free port).
 Limits (or TIDINGS_MAX_BODY_BYTES etc.): ${Object.keys(LIMIT_FLAGS)
   .map((f) => `--${f}`)
   .join(' ')}
---demo is an insecure demo mode: user "demo" with the public token "demo-token".`
+--demo is an insecure demo mode: user "demo" with the public token "demo-token".
+${RATE_LIMIT_USAGE}
+user token gives a user a new token (the old one stops working) and prints it once.
+
+export writes the stored bundles (of --user NAME, or of every user) as NDJSON, each user's
+in stream order: a header line, {"user":NAME,"bundle":{...}} lines, an end line. Tokens are
+never exported. Progress goes to stderr (every TIDINGS_PROGRESS_MS ms; --quiet: none).
+import stores such a file (of --user NAME only, if given) through the normal push path, in
+batches of up to --max-bundles-per-request bundles, each one transaction. A bad line stops
+it with its line number and error code, exit code 1: nothing of that line's batch is stored,
+earlier batches stay, and running the same import again skips what is stored (new and
+already present bundles are counted apart). Users missing in the target database are
+created without a token: nobody can sign in as them until \`tidings user token NAME\`.
+Moving databases: tidings export --db sqlite:./tidings.db | tidings import --db postgres://...`
 
 /** Where the CLI writes and what it reads: the real process, or a test's buffers. */
 export interface CliIo {
   out(text: string): void
   err(text: string): void
   env: Record<string, string | undefined>
+  /** Raw streams for export and import (data, progress); the process's own when absent. */
+  streams?: TransferStreams
 }
 
 export interface CliOutcome {
@@ -41,8 +61,12 @@ const options = {
   db: { type: 'string' },
   static: { type: 'string' },
   demo: { type: 'boolean' },
+  'rate-limit': { type: 'string' },
   json: { type: 'boolean' },
   quiet: { type: 'boolean' },
+  user: { type: 'string' },
+  in: { type: 'string' },
+  out: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   ...Object.fromEntries(Object.keys(LIMIT_FLAGS).map((flag) => [flag, { type: 'string' }])),
 } as const
@@ -89,16 +113,22 @@ const run = async (argv: string[], io: CliIo): Promise<CliOutcome> => {
       throw new UsageError(`serve takes no arguments, got ${JSON.stringify(sub)}`)
     return { code: 0, server: await serve(values, db, io) }
   }
+  if (command === 'export' || command === 'import') {
+    if (sub !== undefined)
+      throw new UsageError(`${command} takes no arguments, got ${JSON.stringify(sub)}`)
+    await transfer(command, values, db, io)
+    return { code: 0 }
+  }
   if (command !== 'user') throw new UsageError(`unknown command ${JSON.stringify(command)}`)
   if (rest.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(rest[0])}`)
-  if (sub !== 'add' && sub !== 'revoke' && sub !== 'list')
-    throw new UsageError('user needs add NAME, list or revoke NAME')
+  if (sub !== 'add' && sub !== 'revoke' && sub !== 'list' && sub !== 'token')
+    throw new UsageError('user needs add NAME, list, token NAME or revoke NAME')
   if (sub !== 'list' && name === undefined) throw new UsageError(`user ${sub} needs a NAME`)
   const users = await import('../auth/users.js')
   await withStore(db, async (store) => {
     if (sub === 'list') printUsers(await users.listUsers(store), values.json === true, io)
-    else if (sub === 'add') {
-      const user = await users.addUser(store, name as string)
+    else if (sub === 'add' || sub === 'token') {
+      const user = await (sub === 'add' ? users.addUser : users.issueToken)(store, name as string)
       if (values.json) io.out(JSON.stringify(user))
       else
         io.out(
@@ -116,6 +146,7 @@ const serve = async (values: Values, db: string, io: CliIo): Promise<RunningServ
   const port = integer(text(values.port) ?? io.env.PORT ?? String(DEFAULT_PORT), 'port')
   if (port > 65_535) throw new UsageError(`--port ${port} is out of range`)
   const limits = limitsFromFlags(values, (flag, value) => integer(value, flag), io.env)
+  const rateLimit = rateLimitFromFlag(values['rate-limit'], io.env, (m) => new UsageError(m))
   const { startServer } = await import('../server.js')
   const server = await startServer({
     db,
@@ -125,9 +156,34 @@ const serve = async (values: Values, db: string, io: CliIo): Promise<RunningServ
     logger: values.quiet ? false : { level: io.env.LOG_LEVEL ?? 'info' },
     ...(text(values.static) !== undefined && { static: text(values.static) as string }),
     ...(values.demo === true && { demo: true }),
+    ...(rateLimit !== undefined && { rateLimit }),
   })
   io.out(`Tidings listening on ${server.url}`)
   return server
+}
+
+const transfer = async (
+  command: 'export' | 'import',
+  values: Values,
+  db: string,
+  io: CliIo,
+): Promise<void> => {
+  const commands = await import('./transfer-commands.js')
+  const file = text(command === 'export' ? values.out : values.in) ?? '-'
+  await (command === 'export' ? commands.runExport : commands.runImport)({
+    db,
+    user: text(values.user),
+    file,
+    quiet: values.quiet === true,
+    limits: limitsFromFlags(values, (flag, value) => integer(value, flag), io.env),
+    env: io.env,
+    out: io.out,
+    streams: io.streams ?? {
+      stdin: process.stdin,
+      stdout: process.stdout,
+      stderr: process.stderr,
+    },
+  })
 }
 
 const withStore = async (db: string, fn: (store: Store) => Promise<void>): Promise<void> => {

@@ -7,6 +7,8 @@ import { type LiveHub, registerLiveRoute } from '../live/index.js'
 import type { Store } from '../store/store.js'
 import { RouteContext } from './context.js'
 import { handleError, handleNotFound } from './errors.js'
+import { registerRateLimit } from './rate-limit.js'
+import { DEFAULT_RATE_LIMIT, type RateLimit } from './rate-limit-option.js'
 import { bundleIdsRoute } from './routes/bundle-ids.js'
 import { bundlesRoute } from './routes/bundles.js'
 import { demoRoute } from './routes/demo.js'
@@ -30,6 +32,8 @@ export interface AppDeps {
   pageEvents?: number
   /** Serve `GET /config.json` with the demo token (insecure demo mode). */
   demo?: boolean
+  /** Requests per token (or IP, without one); default `DEFAULT_RATE_LIMIT`; false turns it off. */
+  rateLimit?: RateLimit | false
 }
 
 const REDACT = {
@@ -61,6 +65,8 @@ export const buildApp = async (deps: AppDeps): Promise<FastifyInstance> => {
     app.getDefaultJsonParser('error', 'error'),
   )
   app.setErrorHandler(handleError)
+  const rateLimit = deps.rateLimit ?? DEFAULT_RATE_LIMIT
+  if (rateLimit) await registerRateLimit(app, rateLimit)
   // While closing, answers in flight also close their connection, so shutdown does not wait
   // for keep-alive sockets to time out.
   let closing = false

@@ -1,11 +1,16 @@
 import { HybridClock, type Limits, type MessageSchemas, TidingsError } from '@tidings/protocol'
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { authenticate, type Caller } from '../auth/authenticate.js'
+import { authenticate, bearerToken, type Caller } from '../auth/authenticate.js'
 import { ClientRegistry } from '../auth/clients.js'
-import type { Store } from '../store/store.js'
+import { KnownTokens } from '../auth/known-tokens.js'
+import { hashToken } from '../auth/token.js'
+import type { Store, TokenHolder } from '../store/store.js'
 
-/** Bundles per page when the client does not ask for fewer. */
-export const DEFAULT_PAGE_BUNDLES = 500
+/**
+ * Bundles per page when the client does not ask for fewer (still capped by `maxPageBundles`).
+ * Large, so an initial sync of small bundles is few round trips; MAX_PAGE_EVENTS bounds a page.
+ */
+export const DEFAULT_PAGE_BUNDLES = 1_000
 /** Events per page, roughly: a page stops growing past this (always at least one bundle). */
 export const MAX_PAGE_EVENTS = 10_000
 
@@ -15,6 +20,9 @@ export class RouteContext {
   /** The server's own clock: answers carry its time so clients can estimate their offset. */
   readonly clock: HybridClock
   private readonly callers = new WeakMap<FastifyRequest, Caller>()
+  /** Requests whose token is known but not yet confirmed; the store confirms it (TokenHolder). */
+  private readonly unconfirmed = new WeakMap<FastifyRequest, TokenHolder>()
+  private readonly tokens = new KnownTokens()
 
   constructor(
     readonly store: Store,
@@ -30,7 +38,41 @@ export class RouteContext {
 
   /** `onRequest` hook of every authenticated route: runs before the body is even read. */
   readonly requireCaller = async (request: FastifyRequest, _reply: FastifyReply): Promise<void> => {
-    this.callers.set(request, await authenticate(this.store, request.headers.authorization))
+    await this.authenticateNow(request)
+  }
+
+  /**
+   * `onRequest` hook of `POST /v1/sync`: a token seen before names its caller from memory, and
+   * the route hands `holder(request)` to the store, which confirms the token in the same round
+   * trip as the push. Any other token is looked up at once, as `requireCaller` does.
+   */
+  readonly identifyCaller = async (
+    request: FastifyRequest,
+    _reply: FastifyReply,
+  ): Promise<void> => {
+    const tokenHash = hashToken(bearerToken(request.headers.authorization))
+    const known = this.tokens.recall(tokenHash)
+    if (!known) return this.authenticateNow(request)
+    this.callers.set(request, known)
+    this.unconfirmed.set(request, { userId: known.userId, tokenHash })
+  }
+
+  /** The token check still owed by the store, if any (see `identifyCaller`). */
+  holder(request: FastifyRequest): TokenHolder | undefined {
+    return this.unconfirmed.get(request)
+  }
+
+  /** Settles an owed token check now: 401 for a revoked token, before anything else is said. */
+  async confirmCaller(request: FastifyRequest): Promise<void> {
+    if (this.unconfirmed.has(request)) await this.authenticateNow(request)
+  }
+
+  private async authenticateNow(request: FastifyRequest): Promise<void> {
+    const header = request.headers.authorization
+    const caller = await authenticate(this.store, header)
+    this.callers.set(request, caller)
+    this.unconfirmed.delete(request)
+    this.tokens.remember(hashToken(bearerToken(header)), caller)
   }
 
   caller(request: FastifyRequest): Caller {

@@ -34,7 +34,8 @@ export const openapiDocument = (schemas: MessageSchemas): JsonSchema => {
     '200': { description, content: json(schemaOf(schema, 'output')) },
   })
   const authed = { security: [{ bearer: [] }] }
-  const common = refusals('unauthorized', 'internal')
+  // Every route may be rate limited (429 with Retry-After; see rate-limit.ts).
+  const common = refusals('unauthorized', 'rate_limited', 'internal')
   const query = schemaOf(schemas.pullQuery, 'input') as { properties?: Record<string, JsonSchema> }
   return {
     openapi: '3.1.0',

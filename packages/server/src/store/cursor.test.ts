@@ -34,6 +34,42 @@ const drain = async (
   }
 }
 
+/**
+ * Devices of one user sync (push, then the page after their cursor) all at once, each with the
+ * cursor it was given: most answers come from a device already at the head, whose page is
+ * known empty and not read. Every device must still end with all the others' bundles, once.
+ */
+const syncAllAtOnce = async (store: Store) => {
+  const stream = newId()
+  const devices = Array.from({ length: 12 }, () => new TestClient())
+  const pushed = new Map<TestClient, string[]>()
+  const seen = new Map<TestClient, string[]>()
+  const cursors = new Map<TestClient, number>()
+  const sync = async (device: TestClient, count: number) => {
+    const bundles = Array.from({ length: count }, () => device.bundle())
+    const after = cursors.get(device) ?? 0
+    const { page } = await store.sync(
+      { stream, bundles, now: Date.now() },
+      { stream, after, limit: 5, maxEvents: 10_000, excludeClient: device.id },
+    )
+    pushed.set(device, [...(pushed.get(device) ?? []), ...bundles.map((b) => b.id)])
+    seen.set(device, [...(seen.get(device) ?? []), ...page.bundles.map((b) => b.id)])
+    cursors.set(device, page.cursor)
+  }
+  await Promise.all(
+    devices.map(async (device, d) => {
+      for (let i = 0; i < 20; i++) await sync(device, 1 + ((i + d) % 2))
+    }),
+  )
+  for (const device of devices) {
+    const rest = await drain(store, stream, cursors.get(device) ?? 0, 50, device.id)
+    const others = devices.filter((d) => d !== device).flatMap((d) => pushed.get(d) ?? [])
+    const got = [...(seen.get(device) ?? []), ...rest.ids]
+    expect(got.length).toBe(others.length)
+    expect(new Set(got)).toEqual(new Set(others))
+  }
+}
+
 describe('cursor paging (property, SQLite)', () => {
   let store: Store
   beforeAll(async () => {
@@ -82,6 +118,9 @@ describe('cursor paging (property, SQLite)', () => {
       { numRuns: 60 },
     )
   })
+
+  it('gives every syncing device all the others’ bundles, once, while all of them push', () =>
+    syncAllAtOnce(store))
 })
 
 if (!hasPostgres)
@@ -138,6 +177,9 @@ describe.skipIf(!hasPostgres)('cursor never skips under concurrent pushes (real 
     expect(new Set(seen)).toEqual(new Set(pushed))
     expect((await drain(store, stream, 0, 1_000)).ids).toEqual(seen)
   })
+
+  it('gives every syncing device all the others’ bundles, once, while all of them push', () =>
+    syncAllAtOnce(store))
 
   it('accepts the same bundle pushed by many connections at once, storing it once', async () => {
     const stream = newId()

@@ -1,14 +1,13 @@
 import type { Bundle } from '@tidings/protocol'
 import { type Kysely, sql } from 'kysely'
 import type { Family } from './dialects/family.js'
-import { pushHashed } from './push.js'
+import { nothingPushed, pushHashed, type StoredPush } from './push.js'
 import { asConflict, dedupe, type Hashed } from './push-plan.js'
 import type { Database } from './schema.js'
-import type { PushResult } from './store.js'
 
 interface Waiting {
   input: { stream: string; unique: Hashed[]; now: number }
-  resolve(result: PushResult): void
+  resolve(result: StoredPush): void
   reject(err: unknown): void
 }
 
@@ -30,9 +29,9 @@ export class GroupCommit {
     private readonly family: Family,
   ) {}
 
-  push(input: { stream: string; bundles: readonly Bundle[]; now: number }): Promise<PushResult> {
+  push(input: { stream: string; bundles: readonly Bundle[]; now: number }): Promise<StoredPush> {
     const unique = dedupe(input.bundles)
-    if (unique.length === 0) return Promise.resolve({ accepted: [], added: 0, head: 0 })
+    if (unique.length === 0) return Promise.resolve(nothingPushed())
     return new Promise((resolve, reject) => {
       this.#queue.push({ input: { stream: input.stream, unique, now: input.now }, resolve, reject })
       if (!this.#running) {
@@ -53,7 +52,7 @@ export class GroupCommit {
   }
 
   async #commit(batch: Waiting[]): Promise<void> {
-    const outcomes: Array<{ ok: PushResult } | { err: unknown }> = []
+    const outcomes: Array<{ ok: StoredPush } | { err: unknown }> = []
     try {
       await this.db.transaction().execute(async (trx) => {
         for (const item of batch) {

@@ -2,11 +2,13 @@ import { TidingsError } from '@tidings/protocol'
 import { chunks, ID_CHUNK } from './chunks.js'
 import { type Backend, isRetryable, isUniqueViolation } from './dialects/family.js'
 import { GroupCommit } from './group-commit.js'
+import { holderQuery, tokenRefused } from './holder.js'
 import { openBackend } from './open.js'
-import { pipelinedPush } from './postgres-push.js'
-import { getBundlesById, listBundleIds, pullPage } from './pull.js'
+import { pipelinedPull, pipelinedPush } from './postgres-push.js'
+import { getBundlesById, listBundleIds, pageKnownEmpty, pullPage } from './pull.js'
 import { pushBundles } from './push.js'
-import type { Store, UserAuthRow, UserInfo } from './store.js'
+import type { Store, TokenHolder, UserAuthRow, UserInfo } from './store.js'
+import { countStream } from './stream-size.js'
 
 /** Tries of idempotent work on Postgres; a few, since every pooled connection may be dead. */
 const ATTEMPTS = 3
@@ -158,22 +160,45 @@ export class KyselyStore implements Store {
   }
 
   push: Store['push'] = async (input) => {
-    if (this.group) return this.group.push(input)
+    if (this.group) {
+      await this.confirm(input.holder)
+      const { headBefore: _, ...pushed } = await this.group.push(input)
+      return pushed
+    }
     return this.again(() => this.pushOnce(input))
   }
   private pushOnce: Store['push'] = async (input) => {
     const pipelined = this.pipelined && (await pipelinedPush(this.pipelined, this.db, input))
-    return pipelined ? pipelined.pushed : pushBundles(this.db, this.family, input)
+    if (pipelined) return pipelined.pushed
+    await this.confirm(input.holder)
+    const { headBefore: _, ...pushed } = await pushBundles(this.db, this.family, input)
+    return pushed
   }
   sync: Store['sync'] = (push, pull) => this.again(() => this.syncOnce(push, pull))
   private syncOnce: Store['sync'] = async (push, pull) => {
     if (this.pipelined) {
+      if (push.bundles.length === 0)
+        return {
+          pushed: { accepted: [], added: 0, head: 0 },
+          page: await pipelinedPull(this.pipelined, this.db, pull, push.holder),
+        }
       const done = await pipelinedPush(this.pipelined, this.db, push, pull)
       if (done?.page) return { pushed: done.pushed, page: done.page }
-      if (done) return { pushed: done.pushed, page: await pullPage(this.db, pull) }
+      if (done) return { pushed: done.pushed, page: await this.pullOnce(pull) }
     }
-    const pushed = this.group ? await this.group.push(push) : await this.pushOnce(push)
-    return { pushed, page: await pullPage(this.db, pull) }
+    await this.confirm(push.holder)
+    const stored = this.group
+      ? await this.group.push(push)
+      : await pushBundles(this.db, this.family, push)
+    const { headBefore, ...pushed } = stored
+    if (pageKnownEmpty(pull, headBefore, push.bundles))
+      return { pushed, page: { bundles: [], cursor: pushed.head, more: false } }
+    return { pushed, page: await this.pullOnce(pull) }
+  }
+
+  /** Throws `unauthorized` unless the holder still holds its token, unrevoked. */
+  private async confirm(holder: TokenHolder | undefined): Promise<void> {
+    if (holder && !(await holderQuery(this.db, holder).executeTakeFirst())) throw tokenRefused()
   }
 
   /**
@@ -193,10 +218,13 @@ export class KyselyStore implements Store {
       }
     }
   }
-  pull: Store['pull'] = (options) => this.again(() => pullPage(this.db, options))
+  pull: Store['pull'] = (options) => this.again(() => this.pullOnce(options))
+  private pullOnce: Store['pull'] = (options) =>
+    this.pipelined ? pipelinedPull(this.pipelined, this.db, options) : pullPage(this.db, options)
   bundleIds: Store['bundleIds'] = (stream) => this.again(() => listBundleIds(this.db, stream))
   getBundles: Store['getBundles'] = (stream, ids) =>
     this.again(() => getBundlesById(this.db, stream, ids))
+  streamSize: Store['streamSize'] = (stream) => this.again(() => countStream(this.db, stream))
 
   async close(): Promise<void> {
     await this.db.destroy()

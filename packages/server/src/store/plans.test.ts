@@ -14,7 +14,7 @@ const EVENTS_PER_BUNDLE = 500
 
 /** The tables that grow with history, and their indexes. */
 const HISTORY = ['events', 'bundles']
-const HISTORY_INDEXES = ['events_pk', 'bundles_pk', 'bundles_stream_id']
+const HISTORY_INDEXES = ['events_pk', 'bundles_pk', 'bundles_stream_id', 'bundles_page']
 
 interface PlanNode {
   'Node Type': string

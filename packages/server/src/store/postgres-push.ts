@@ -1,19 +1,25 @@
-import type { Bundle } from '@tidings/protocol'
-import type { Compilable, Kysely } from 'kysely'
-import type { PipelinedClient, PipelinedPool } from './dialects/family.js'
-import { type PageRow, pageQuery, readPage } from './pull.js'
+import type { Kysely } from 'kysely'
+import type { PipelinedPool } from './dialects/family.js'
+import { tokenRefused } from './holder.js'
+import { batch, command, prepared, type Statement } from './pipeline.js'
+import { optimisticPush } from './postgres-optimistic-push.js'
+import {
+  giveBackStatement,
+  holderStatement,
+  insertStatement,
+  reserveStatement,
+} from './postgres-statements.js'
+import { type PageRow, pageKnownEmpty, pageQuery, readPage } from './pull.js'
 import {
   asConflict,
   decide,
   dedupe,
-  giveBackQuery,
-  insertQueries,
-  reserveQuery,
+  type Hashed,
   type StoredRow,
   storedQueries,
 } from './push-plan.js'
 import type { Database } from './schema.js'
-import type { Page, PullOptions, PushResult } from './store.js'
+import type { Page, PullOptions, PushInput, PushResult, TokenHolder } from './store.js'
 
 /** A pipelined push, and the page pulled on the same connection right after its COMMIT. */
 export interface PipelinedSync {
@@ -23,34 +29,63 @@ export interface PipelinedSync {
 }
 
 /**
- * The generic push (see `pushBundles`), same statements in the same order, but pipelined on
- * one Postgres connection: BEGIN, the counter bump and the stored-id lookup go out together;
- * then the inserts, the give-back, COMMIT and (for `/v1/sync`) the pull of the answer's page.
- * Two round trips instead of six or more: on a busy machine every round trip costs a wakeup of
- * a Postgres backend, which is most of a request's price. The page is read after COMMIT, by
- * the same statement as `pullPage`, so it sees what any later pull would.
+ * A push on real Postgres. First the bet that every id is new (`optimisticPush`): one
+ * statement, one round trip. When the bet is lost, the careful push: the generic push's
+ * statements (see `pushBundles`) in the same order, pipelined on one connection: BEGIN, the
+ * token check (when asked), the counter bump and the stored-id lookup go out together; then the
+ * insert, the give-back, COMMIT and (for `/v1/sync`) the page. On a busy machine every round
+ * trip costs a wakeup of a Postgres backend; every statement is a prepared one (see
+ * `prepared`). The page is read after COMMIT, by the same statement as `pullPage`, so it sees
+ * what any later pull would, unless it is known to be empty (see `pageKnownEmpty`).
  * Answers null when the request is too big for two batches (the caller takes the generic path).
  */
 export const pipelinedPush = async (
   pool: PipelinedPool,
   db: Kysely<Database>,
-  input: { stream: string; bundles: readonly Bundle[]; now: number },
+  input: PushInput,
+  pull?: PullOptions,
+): Promise<PipelinedSync | null> => {
+  const unique = dedupe(input.bundles)
+  if (unique.length === 0) return null
+  const bet = await optimisticPush(pool, input, unique)
+  if (!bet) return carefulPush(pool, db, input, unique, pull)
+  const { pushed, headBefore } = bet
+  if (!pull) return { pushed }
+  if (
+    pageKnownEmpty(
+      pull,
+      headBefore,
+      unique.map((h) => h.bundle),
+    )
+  )
+    return { pushed, page: { bundles: [], cursor: pushed.head, more: false } }
+  return { pushed, page: await pipelinedPull(pool, db, pull) }
+}
+
+/** The push that looks before it writes: stored ids first, then what is new (see above). */
+const carefulPush = async (
+  pool: PipelinedPool,
+  db: Kysely<Database>,
+  input: PushInput,
+  unique: Hashed[],
   pull?: PullOptions,
 ): Promise<PipelinedSync | null> => {
   const { stream } = input
-  const unique = dedupe(input.bundles)
-  if (unique.length === 0) return null
   const lookups = storedQueries(db, 'postgres', stream, unique)
   const [lookup] = lookups
   if (!lookup || lookups.length > 1) return null
   const client = await pool.connect()
   let broken: Error | undefined
   try {
-    const [, reservedRows, stored] = await batch(client, [
-      sqlOf('begin'),
-      compiled(reserveQuery(db, stream, unique.length)),
-      compiled(lookup),
+    const holder = input.holder ? [holderStatement(input.holder)] : []
+    const [, ...firstRows] = await batch(client, [
+      command('begin'),
+      ...holder,
+      reserveStatement(stream, unique.length),
+      prepared(lookup.compile()),
     ])
+    if (input.holder && firstRows.shift()?.length !== 1) throw tokenRefused()
+    const [reservedRows, stored] = firstRows
     const reserved = Number(
       (reservedRows?.[0] as { last_seq: number | string } | undefined)?.last_seq,
     )
@@ -61,16 +96,20 @@ export const pipelinedPush = async (
       reserved,
       now: input.now,
     })
-    const writes = insertQueries(db, 'postgres', decision.rows)
-    if (decision.giveBack) writes.push(giveBackQuery(db, stream, decision.head))
-    const after: Statement[] = pull ? [pageQuery(pull).compile(db)] : []
-    const results = await batch(client, [...writes.map(compiled), sqlOf('commit'), ...after])
+    const writes: Statement[] = []
+    const insert = insertStatement(decision.rows)
+    if (insert) writes.push(insert)
+    if (decision.giveBack) writes.push(giveBackStatement(stream, decision.head))
     const pushed = {
       accepted: unique.map((h) => h.bundle.id),
       added: decision.added,
       head: decision.head,
     }
+    const known = pull && pageKnownEmpty(pull, reserved - unique.length, decision.rows.bundles)
+    const after = pull && !known ? [prepared(pageQuery(pull).compile(db))] : []
+    const results = await batch(client, [...writes, command('commit'), ...after])
     if (!pull) return { pushed }
+    if (known) return { pushed, page: { bundles: [], cursor: decision.head, more: false } }
     return { pushed, page: readPage((results[results.length - 1] ?? []) as PageRow[], pull) }
   } catch (err) {
     // Whatever failed, leave no transaction open on a pooled connection (a no-op after COMMIT).
@@ -83,31 +122,24 @@ export const pipelinedPush = async (
   }
 }
 
-interface Statement {
-  sql: string
-  parameters: readonly unknown[]
-}
-
-const sqlOf = (sql: string): Statement => ({ sql, parameters: [] })
-const compiled = (query: Compilable): Statement => query.compile()
-
 /**
- * Sends every query at once and waits for all; throws the first failure. Later statements of
- * an aborted transaction fail too (and COMMIT answers ROLLBACK), so the first error is the cause.
+ * A page on one pooled connection, as a prepared statement; with a holder, its token check
+ * goes out in the same round trip.
  */
-const batch = async (
-  client: PipelinedClient,
-  statements: Statement[],
-): Promise<Array<unknown[] | undefined>> => {
-  // One write for the whole batch: system calls, not bytes, are what a busy server pays for.
-  const socket = client.connection?.stream
-  socket?.cork?.()
-  const sent = statements.map(({ sql, parameters }) => client.query(sql, [...parameters]))
-  socket?.uncork?.()
-  const results = await Promise.allSettled(sent)
-  const failed = results.find((r) => r.status === 'rejected')
-  if (failed) throw failed.reason
-  if (results.some((r) => r.status === 'fulfilled' && r.value.command === 'ROLLBACK'))
-    throw new Error('transaction rolled back')
-  return results.map((r) => (r.status === 'fulfilled' ? r.value.rows : undefined))
+export const pipelinedPull = async (
+  pool: PipelinedPool,
+  db: Kysely<Database>,
+  pull: PullOptions,
+  holder?: TokenHolder,
+): Promise<Page> => {
+  const client = await pool.connect()
+  try {
+    const check = holder ? [holderStatement(holder)] : []
+    const rows = await batch(client, [...check, prepared(pageQuery(pull).compile(db))])
+    if (holder && rows[0]?.length !== 1) throw tokenRefused()
+    return readPage((rows[rows.length - 1] ?? []) as PageRow[], pull)
+  } finally {
+    // No transaction to end; the pool itself drops a connection that broke.
+    client.release()
+  }
 }

@@ -29,7 +29,15 @@ export interface PageRow extends Omit<BundleRow, 'seq'> {
 export const pullPage = async (db: Kysely<Database>, options: PullOptions): Promise<Page> =>
   readPage((await pageQuery(options).execute(db)).rows, options)
 
-/** The one statement of `pullPage`; the pipelined Postgres sync sends it right after COMMIT. */
+/**
+ * The one statement of `pullPage`; the pipelined Postgres sync sends it right after COMMIT.
+ *
+ * The page is cut by bundle count and by event count in SQL, over the covering index
+ * `bundles_page` (running sums of `event_count`), and only the bundles kept are read in full, by
+ * a range scan bounded on both sides:
+ * `readPage` needs the bundles within the budget plus the first one past it (that is how it
+ * knows there is more), so a page of big bundles never drags the rest of the stream's text.
+ */
 export const pageQuery = (options: PullOptions) => {
   const { stream, after, excludeClient } = options
   const others = excludeClient === undefined ? sql`` : sql`and client <> ${excludeClient}`
@@ -40,9 +48,21 @@ export const pageQuery = (options: PullOptions) => {
     union all
     select * from (
       select cast(null as bigint) as head, seq, id, client, hlc, events, event_count from bundles
-       where stream = ${stream} and seq > ${after}
-         and seq <= (select last_seq from streams where stream = ${stream}) ${others}
-       order by seq limit ${options.limit + 1}
+       where stream = ${stream} and seq > ${after} ${others}
+         and seq <= (
+           select max(seq) from (
+             select seq, event_count, row_number() over (order by seq) as n,
+                    sum(event_count) over (order by seq rows unbounded preceding) as running
+               from (
+                 select seq, event_count from bundles
+                  where stream = ${stream} and seq > ${after}
+                    and seq <= (select last_seq from streams where stream = ${stream}) ${others}
+                  order by seq limit ${options.limit + 1}
+               ) candidates
+           ) cut
+            where n <= 2 or running - event_count <= ${options.maxEvents}
+         )
+       order by seq
     ) page`
 }
 
@@ -69,8 +89,50 @@ export const readPage = (rows: readonly PageRow[], options: PullOptions): Page =
     events += row.event_count
   }
   const last = page[page.length - 1]
-  return { bundles: page.map(toBundle), cursor: more && last ? Number(last.seq) : end, more }
+  return lazyPage(page, more && last ? Number(last.seq) : end, more)
 }
+
+/**
+ * A page whose bundles are parsed only when someone reads them: the sync and pull routes answer
+ * with `bundlesJson`, the stored events text spliced in as is, so serving a page of 10,000
+ * events costs no parse and no serialisation of them.
+ */
+const lazyPage = (rows: readonly BundleRow[], cursor: number, more: boolean): Page => {
+  let bundles: Bundle[] | undefined
+  return {
+    get bundles() {
+      bundles ??= rows.map(toBundle)
+      return bundles
+    },
+    get bundlesJson() {
+      return `[${rows.map(bundleJson).join(',')}]`
+    },
+    cursor,
+    more,
+  }
+}
+
+/** The JSON text of `toBundle(row)`, with the stored events text as it is. */
+const bundleJson = (row: BundleRow): string =>
+  `{"id":${JSON.stringify(row.id)},"client":${JSON.stringify(row.client)},"hlc":${JSON.stringify(row.hlc)},"events":${row.events}}`
+
+/**
+ * True when the page after a push is known to be empty: the client's cursor was the stream's
+ * head when the push took the stream's lock (every position up to it committed, as writers of
+ * a stream commit in position order), and everything the request carried is the client's own,
+ * which a sync leaves out. The answer's cursor is then the push's head, and no page is read.
+ * Bundles other pushes commit meanwhile sit after that head, so the next sync finds them
+ * (invariant 4).
+ */
+export const pageKnownEmpty = (
+  pull: PullOptions,
+  headBefore: number,
+  bundles: ReadonlyArray<{ client: string }>,
+): boolean =>
+  pull.excludeClient !== undefined &&
+  headBefore >= 0 &&
+  pull.after === headBefore &&
+  bundles.every((b) => b.client === pull.excludeClient)
 
 export const listBundleIds = async (db: Kysely<Database>, stream: string): Promise<string[]> => {
   const rows = await db

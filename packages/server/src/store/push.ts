@@ -9,10 +9,26 @@ import {
   type Hashed,
   insertQueries,
   reserveQuery,
+  type StoredRow,
   storedQueries,
 } from './push-plan.js'
 import type { Database } from './schema.js'
+import {
+  giveBackStatement,
+  insertStatements,
+  reserveStatement,
+  storedStatements,
+} from './sqlite-statements.js'
 import type { PushResult } from './store.js'
+
+/** A push's result and the stream head when it took the stream's lock (-1: it took none). */
+export interface StoredPush extends PushResult {
+  /** Every position up to this was committed, or commits with this push. */
+  headBefore: number
+}
+
+/** The answer to a request with no bundles: nothing stored, no lock taken. */
+export const nothingPushed = (): StoredPush => ({ accepted: [], added: 0, head: 0, headBefore: -1 })
 
 /**
  * Stores a request's new bundles in one transaction. Its first statement bumps the stream
@@ -25,9 +41,9 @@ export const pushBundles = async (
   db: Kysely<Database>,
   family: Family,
   input: { stream: string; bundles: readonly Bundle[]; now: number },
-): Promise<PushResult> => {
+): Promise<StoredPush> => {
   const unique = dedupe(input.bundles)
-  if (unique.length === 0) return { accepted: [], added: 0, head: 0 }
+  if (unique.length === 0) return nothingPushed()
   try {
     return await db
       .transaction()
@@ -42,21 +58,36 @@ export const pushHashed = async (
   trx: Transaction<Database>,
   family: Family,
   input: { stream: string; unique: Hashed[]; now: number },
-): Promise<PushResult> => {
+): Promise<StoredPush> => {
   const { stream, unique } = input
-  const reserved = Number(
-    (await reserveQuery(trx, stream, unique.length).executeTakeFirstOrThrow()).last_seq,
-  )
-  const stored = []
-  for (const query of storedQueries(trx, family, stream, unique))
-    stored.push(...(await trx.executeQuery(query)).rows)
+  const sqlite = family === 'sqlite'
+  const reserve = sqlite
+    ? reserveStatement(stream, unique.length)
+    : reserveQuery(trx, stream, unique.length).compile()
+  const [counter] = (await trx.executeQuery(reserve)).rows
+  if (!counter) throw new Error(`stream ${stream}: the counter bump returned no row`)
+  const reserved = Number(counter.last_seq)
+  const stored: StoredRow[] = []
+  const lookups = sqlite
+    ? storedStatements(stream, unique)
+    : storedQueries(trx, family, stream, unique)
+  for (const query of lookups) stored.push(...(await trx.executeQuery(query)).rows)
   const decision = decide({ stream, unique, stored, reserved, now: input.now })
-  for (const query of insertQueries(trx, family, decision.rows)) await trx.executeQuery(query)
+  const inserts = sqlite
+    ? insertStatements(decision.rows)
+    : insertQueries(trx, family, decision.rows)
+  for (const query of inserts) await trx.executeQuery(query)
   // Still under the lock: hand back the positions reserved for already stored bundles.
-  if (decision.giveBack) await giveBackQuery(trx, stream, decision.head).execute()
+  if (decision.giveBack)
+    await trx.executeQuery(
+      sqlite
+        ? giveBackStatement(stream, decision.head)
+        : giveBackQuery(trx, stream, decision.head).compile(),
+    )
   return {
     accepted: unique.map((h) => h.bundle.id),
     added: decision.added,
     head: decision.head,
+    headBefore: reserved - unique.length,
   }
 }

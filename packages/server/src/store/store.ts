@@ -27,6 +27,19 @@ export interface PushInput {
   bundles: readonly Bundle[]
   /** Epoch ms, stored as the bundles' arrival time. */
   now: number
+  /**
+   * When set, the store first confirms that this user still holds this token, unrevoked, and
+   * throws `unauthorized` (storing nothing) when not. On Postgres the check rides in the push's
+   * own round trip, so a server that remembers who a token names skips a lookup per request
+   * and still never serves a revoked token.
+   */
+  holder?: TokenHolder
+}
+
+/** A bearer token (by its hash) and the user it named when it was last looked up. */
+export interface TokenHolder {
+  userId: string
+  tokenHash: string
 }
 
 export interface Page {
@@ -34,6 +47,16 @@ export interface Page {
   /** Position to pull after next time. */
   cursor: number
   more: boolean
+  /**
+   * `bundles` as JSON text, built from the stored text of each bundle's events (when the store
+   * has it): a route can answer with it and never parse and serialise the events again.
+   */
+  readonly bundlesJson?: string
+}
+
+export interface StreamSize {
+  bundles: number
+  events: number
 }
 
 export interface PullOptions {
@@ -74,11 +97,14 @@ export interface Store {
   push(input: PushInput): Promise<PushResult>
   pull(options: PullOptions): Promise<Page>
   /**
-   * `push` then `pull`, as `POST /v1/sync` needs them; on real Postgres both go out on one
-   * connection (the page is read after the push committed, as a separate `pull` would).
+   * `push` then `pull`, as `POST /v1/sync` needs them: the page is read after the push
+   * committed, as a separate `pull` would, or not at all when it is known to be empty (the
+   * cursor was the stream's head and the push carried only the caller's own bundles).
    */
   sync(push: PushInput, pull: PullOptions): Promise<{ pushed: PushResult; page: Page }>
   bundleIds(stream: string): Promise<string[]>
+  /** How many bundles and events the stream holds (one pass over it; for progress and ETAs). */
+  streamSize(stream: string): Promise<StreamSize>
   /** The stream's bundles among `ids`, in stream order; ids of other streams are absent. */
   getBundles(stream: string, ids: readonly string[]): Promise<Bundle[]>
   close(): Promise<void>

@@ -1,4 +1,5 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process'
+import type { Readable } from 'node:stream'
 import { fileURLToPath } from 'node:url'
 
 /** The repository root: tsx and the workspace packages resolve from there. */
@@ -58,3 +59,32 @@ export const exited = (child: ChildProcess): Promise<void> =>
     if (child.exitCode !== null || child.signalCode !== null) resolve()
     else child.once('exit', () => resolve())
   })
+
+/**
+ * Starts `tidings ARGS` with `input` (another command's stdout, say) piped into its stdin, as
+ * a shell pipe would; collects what it prints (stdout can be piped on at the same time).
+ */
+export const spawnCli = (
+  args: string[],
+  options: { env?: Record<string, string>; input?: Readable } = {},
+) => {
+  const child = spawn(process.execPath, [...NODE_ARGS, ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...options.env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  })
+  if (options.input) options.input.pipe(child.stdin)
+  else child.stdin.end()
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString()
+  })
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString()
+  })
+  const done = new Promise<CliResult>((resolve) => {
+    child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }))
+  })
+  return { child, done }
+}

@@ -22,6 +22,12 @@ export interface PipelinedPool {
 export interface PipelinedClient {
   /** Sent at once, even while earlier queries are still running. */
   query(sql: string, parameters: unknown[]): Promise<{ rows: unknown[]; command: string }>
+  /** A named prepared statement: parsed and planned on its first use on this connection only. */
+  query(statement: {
+    name: string
+    text: string
+    values: unknown[]
+  }): Promise<{ rows: unknown[]; command: string }>
   release(destroy?: Error | boolean): void
   /** pg's protocol connection; its socket is corked so a batch leaves in one write. */
   readonly connection?: { stream?: { cork?: () => void; uncork?: () => void } }

@@ -1,6 +1,7 @@
 import type { Migration, MigrationProvider } from 'kysely'
 import type { Family } from '../dialects/family.js'
 import { initial } from './0001-initial.js'
+import { pageIndex } from './0002-page-index.js'
 
 /**
  * Every migration, held in code so a bundled or installed server never looks for files on
@@ -8,6 +9,6 @@ import { initial } from './0001-initial.js'
  */
 export const migrationProvider = (family: Family): MigrationProvider => ({
   async getMigrations(): Promise<Record<string, Migration>> {
-    return { '0001-initial': initial(family) }
+    return { '0001-initial': initial(family), '0002-page-index': pageIndex }
   },
 })

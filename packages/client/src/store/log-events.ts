@@ -1,0 +1,126 @@
+import type { Event, JsonValue } from '@tidings/protocol'
+import type { StatementCache } from '../driver/sqlite.js'
+import * as Q from './sql.js'
+import type { TypedTables } from './typed.js'
+
+interface TypedRow {
+  type: string
+  entity: string
+  values: Map<string, JsonValue>
+}
+
+/** The greatest `seq` in the log; a bundle's events are numbered after it (see `INSERT_BUNDLE`). */
+export const lastEventSeq = (sql: StatementCache): number =>
+  Number(sql.one<{ seq: number }>(Q.LAST_EVENT_SEQ)?.seq ?? 0)
+
+/**
+ * Logs the events of `bundle`, whose row already claims `seq` `first`..`first + n - 1`, and
+ * applies them (see `applyEvents`). When its last events were already in the log (under another
+ * bundle), the bundle's range is ended at its last logged event: the next bundle is numbered
+ * from the log's greatest `seq`, so no range may reach past it. Returns where the range ends.
+ * Runs inside the caller's transaction.
+ */
+export const logEvents = (
+  sql: StatementCache,
+  typed: TypedTables,
+  bundle: string,
+  first: number,
+  events: readonly Event[],
+  types: Set<string>,
+): number => {
+  const logged = applyEvents(sql, typed, first, events, types)
+  if (logged < first + events.length - 1) sql.run(Q.SET_LAST_EVENT, [logged, bundle])
+  return logged
+}
+
+/**
+ * Appends events to the log (dedupe by id) as `seq` `first`, `first + 1`, …, moves each
+ * register the event wins (LWW in SQL), then writes each touched entity's typed row once with
+ * its new winners.
+ *
+ * Events go in blocks of `Q.BLOCK` per multi-row statement (one statement call per block, not
+ * two per event; a shorter rest in blocks of powers of two). The block's registers are then
+ * upserted from the rows just logged, by their `seq` range. A block's statements report how
+ * many rows they changed: when every event was new and moved its register (a created entity,
+ * a first pull) that is the answer for each row. Otherwise (a duplicate, an event that lost)
+ * the block is rolled back to its savepoint and applied event by event, which says exactly
+ * which rows changed. Returns the greatest `seq` logged (`first - 1` when none was new).
+ */
+const applyEvents = (
+  sql: StatementCache,
+  typed: TypedTables,
+  first: number,
+  events: readonly Event[],
+  types: Set<string>,
+): number => {
+  // Keyed by type, then entity: no key string is built per event.
+  const byType = new Map<string, Map<string, TypedRow>>()
+  const moved = (e: Event) => {
+    let entities = byType.get(e.type)
+    if (!entities) {
+      entities = new Map()
+      byType.set(e.type, entities)
+    }
+    let row = entities.get(e.entity)
+    if (!row) {
+      row = { type: e.type, entity: e.entity, values: new Map<string, JsonValue>() }
+      entities.set(e.entity, row)
+    }
+    row.values.set(e.attribute, e.value)
+  }
+  let logged = first - 1
+  for (let i = 0; i < events.length; ) {
+    let size = Q.BLOCK
+    while (size > events.length - i) size >>= 1
+    if (size === 1) {
+      if (applyEvent(sql, first + i, events[i]!, moved)) logged = first + i
+      i += 1
+      continue
+    }
+    const params: unknown[] = new Array(size * 8)
+    for (let j = 0, k = 0; j < size; j++) {
+      const e = events[i + j]!
+      params[k++] = first + i + j
+      params[k++] = e.id
+      params[k++] = e.type
+      params[k++] = e.entity
+      params[k++] = e.attribute
+      params[k++] = JSON.stringify(e.value)
+      params[k++] = e.hlc
+      params[k++] = e.client
+    }
+    sql.run(Q.SAVEPOINT)
+    if (
+      sql.run(Q.INSERT_EVENTS(size), params) === size &&
+      sql.run(Q.UPSERT_ATTRIBUTES_FROM_LOG, [first + i, first + i + size - 1]) === size
+    ) {
+      for (let j = i; j < i + size; j++) moved(events[j]!)
+      logged = first + i + size - 1
+    } else {
+      sql.run(Q.ROLLBACK_TO_SAVEPOINT)
+      for (let j = i; j < i + size; j++)
+        if (applyEvent(sql, first + j, events[j]!, moved)) logged = first + j
+    }
+    sql.run(Q.RELEASE_SAVEPOINT)
+    i += size
+  }
+  for (const entities of byType.values()) typed.materializeRows(entities.values(), types)
+  return logged
+}
+
+/**
+ * One event through the single-row statements; calls `moved` when it won its register.
+ * Returns whether it was logged (false: its id was already in the log).
+ */
+const applyEvent = (
+  sql: StatementCache,
+  seq: number,
+  e: Event,
+  moved: (e: Event) => void,
+): boolean => {
+  const value = JSON.stringify(e.value)
+  const params = [seq, e.id, e.type, e.entity, e.attribute, value, e.hlc, e.client]
+  if (sql.run(Q.INSERT_EVENT, params) === 0) return false
+  if (sql.run(Q.UPSERT_ATTRIBUTE, [e.type, e.entity, e.attribute, value, e.hlc, e.id]) > 0) moved(e)
+  return true
+}

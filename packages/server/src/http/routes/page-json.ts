@@ -1,0 +1,18 @@
+import type { FastifyReply } from 'fastify'
+import type { Page } from '../../store/store.js'
+
+/**
+ * Sends `answer` as JSON with the page's bundles spliced in as the store's text
+ * (`Page.bundlesJson`), so the events of a page are never parsed and serialised again. Typed
+ * by the answer it completes: `T` is the wire response, `answer` is all of it but `bundles`.
+ */
+export const sendWithPage = <T extends { bundles: unknown }>(
+  reply: FastifyReply,
+  answer: Omit<T, 'bundles'>,
+  page: Page,
+): FastifyReply => {
+  const rest = JSON.stringify(answer)
+  const bundles = page.bundlesJson ?? JSON.stringify(page.bundles)
+  const body = rest === '{}' ? `{"bundles":${bundles}}` : `{"bundles":${bundles},${rest.slice(1)}`
+  return reply.type('application/json; charset=utf-8').send(body)
+}

@@ -1,0 +1,86 @@
+import {
+  type Bundle,
+  type Limits,
+  messageSchemas,
+  parseWire,
+  TidingsError,
+} from '@tidings/protocol'
+import { z } from 'zod'
+
+/**
+ * The export file: NDJSON, one JSON object per line.
+ *
+ *   {"tidings":"export","version":1,"bundles":N,"events":M}   first: counts when it began
+ *   {"user":"alice","bundle":{…wire bundle…}}                  each user's bundles in stream order
+ *   {"tidings":"end","bundles":N,"events":M}                   last: what was actually written
+ *
+ * The end line lets an import tell a finished export from one cut short (a failed
+ * `tidings export | tidings import` still ends its input cleanly). Tokens are never exported.
+ */
+export const FORMAT_VERSION = 1
+
+export interface ExportHeader {
+  tidings: 'export'
+  version: typeof FORMAT_VERSION
+  bundles: number
+  events: number
+}
+
+export interface ExportEnd {
+  tidings: 'end'
+  bundles: number
+  events: number
+}
+
+export interface BundleLine {
+  user: string
+  bundle: Bundle
+}
+
+export type ExportLine =
+  | ({ kind: 'header' } & ExportHeader)
+  | ({ kind: 'end' } & ExportEnd)
+  | ({ kind: 'bundle' } & BundleLine)
+
+const count = z.number().int().min(0)
+
+/** The line schemas, with the bundle validated exactly as `POST /v1/sync` validates it. */
+export const lineSchemas = (limits: Limits) => ({
+  header: z.strictObject({
+    tidings: z.literal('export'),
+    version: z.literal(FORMAT_VERSION),
+    bundles: count,
+    events: count,
+  }),
+  end: z.strictObject({ tidings: z.literal('end'), bundles: count, events: count }),
+  bundle: z.strictObject({
+    user: z.string().min(1).max(64),
+    bundle: messageSchemas(limits).bundle,
+  }),
+})
+
+export type LineSchemas = ReturnType<typeof lineSchemas>
+
+/** Parses one line; throws the protocol's `TidingsError` (`bad_request`, `too_large`). */
+export const parseLine = (text: string, schemas: LineSchemas): ExportLine => {
+  let data: unknown
+  try {
+    data = JSON.parse(text)
+  } catch (err) {
+    throw new TidingsError('bad_request', `not JSON: ${(err as Error).message}`)
+  }
+  const tag = (data as { tidings?: unknown } | null)?.tidings
+  if (tag === 'export')
+    return { kind: 'header', ...parseWire(schemas.header, data, 'export header') }
+  if (tag === 'end') return { kind: 'end', ...parseWire(schemas.end, data, 'export end line') }
+  return { kind: 'bundle', ...parseWire(schemas.bundle, data, 'bundle line') }
+}
+
+export const headerLine = (header: Omit<ExportHeader, 'tidings' | 'version'>): string =>
+  `${JSON.stringify({ tidings: 'export', version: FORMAT_VERSION, ...header })}\n`
+
+export const endLine = (end: Omit<ExportEnd, 'tidings'>): string =>
+  `${JSON.stringify({ tidings: 'end', ...end })}\n`
+
+export const bundleLine = (line: BundleLine): string =>
+  `${JSON.stringify({ user: line.user, bundle: line.bundle })}\n`
