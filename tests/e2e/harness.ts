@@ -59,7 +59,9 @@ export function describeBrowser(name: string, body: () => void): void {
 }
 
 /** The sync server in this process, serving the built app, on a fresh SQLite file. */
-export async function startApp(): Promise<RunningServer & { dir: string }> {
+export async function startApp(
+  options: Pick<Parameters<typeof startServer>[0] & object, 'limits'> = {},
+): Promise<RunningServer & { dir: string }> {
   if (!existsSync(join(DIST, 'index.html'))) {
     throw new Error(`${DIST} is not built: run npm run build -w @tidings/example-library`)
   }
@@ -70,6 +72,7 @@ export async function startApp(): Promise<RunningServer & { dir: string }> {
     static: DIST,
     demo: true,
     logger: false,
+    ...options,
   })
   return Object.assign(server, { dir })
 }

@@ -13,10 +13,11 @@ export function RefusedChanges(props: { client: LibraryClient; count: number }) 
   useEffect(() => {
     if (!open || count === 0) return
     let current = true
-    // A failed read leaves the list as it was; the count in the status stays right.
+    // A failed read leaves the list as it was (and says why in the console); the count in the
+    // status stays right.
     client.rejected().then(
       (list) => current && setRefused(list),
-      () => {},
+      (error: unknown) => console.error('could not list the refused changes', error),
     )
     return () => {
       current = false
@@ -43,7 +44,11 @@ export function RefusedChanges(props: { client: LibraryClient; count: number }) 
               <button
                 type="button"
                 aria-label={`Discard refused change ${i + 1}`}
-                onClick={() => void client.discardRejected(r.id).catch(() => {})}
+                onClick={() =>
+                  void client
+                    .discardRejected(r.id)
+                    .catch((error: unknown) => console.error('could not discard', error))
+                }
               >
                 Discard
               </button>
