@@ -10,6 +10,7 @@ import { describe } from 'vitest'
 interface AppClient {
   readonly clientId: string
   readonly storage: string
+  rejected(): Promise<Array<{ id: string }>>
   transaction(
     fn: (tx: {
       create(type: 'document', fields: { title: string; author: string }): Promise<unknown>
