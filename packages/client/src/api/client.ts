@@ -1,5 +1,5 @@
 import { type Bundle, DEFAULT_LIMITS, type Limits, TidingsError } from '@tidings/protocol'
-import type { SqliteDatabase, SqlRow } from '../driver/sqlite.js'
+import type { SqliteDatabase } from '../driver/sqlite.js'
 import { createLiveSync } from '../live/create-live-sync.js'
 import type { LiveSync } from '../live/live-sync.js'
 import type { Schema } from '../schema/define.js'
@@ -13,6 +13,7 @@ import type { ServerOptions, SyncResult, SyncStatus, VerifyResult } from '../syn
 import { rowToObject } from './objects.js'
 import { Observers } from './observe.js'
 import { compileFetch, type RawQuery } from './query.js'
+import { decodeRows } from './row-decoder.js'
 import { Transaction } from './transaction.js'
 import type { Client } from './types.js'
 
@@ -268,9 +269,7 @@ export class LocalClient {
     this.open()
     const shape = this.schema.shape(type)
     const compiled = compileFetch(this.store.kysely, type, shape, query)
-    return this.store.sql
-      .all<SqlRow>(compiled.sql, compiled.parameters)
-      .map((row) => rowToObject(shape, row))
+    return decodeRows(shape, this.store.sql.rows(compiled.sql, compiled.parameters))
   }
 
   private changed(changes: Changes): void {

@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely'
 import type { AnyAttr, Kind } from '../schema/attr.js'
 import { toParam } from '../schema/codec.js'
 import { tableName } from '../store/typed.js'
+import { fetchColumns } from './row-decoder.js'
 
 /** Kysely over tables it cannot know statically: every table is `t_<type>` from the schema. */
 type Loose = Record<string, Record<string, unknown>>
@@ -30,7 +31,8 @@ export interface RawQuery {
 /**
  * Compiles a fetch request into one SQL statement over the typed table, with Kysely. Field
  * names are checked against the schema (they become column references), values are bound.
- * Results are ordered by the requested fields and then by `id`, so pages are stable.
+ * Results are ordered by the requested fields and then by `id`, so pages are stable. The row
+ * has the columns of `fetchColumns`, in that order (what `rowDecoder` reads).
  */
 export const compileFetch = (
   kysely: Kysely<unknown>,
@@ -39,7 +41,7 @@ export const compileFetch = (
   query: RawQuery = {},
 ): { sql: string; parameters: readonly unknown[] } => {
   const db = kysely as unknown as Kysely<Loose>
-  let q = db.selectFrom(tableName(type)).selectAll()
+  let q = db.selectFrom(tableName(type)).select(fetchColumns(shape))
   const kindOf = (field: string): Kind | 'id' => {
     if (field === 'id') return 'id'
     const attr = shape[field]

@@ -66,6 +66,18 @@ describe.each(drivers)('SqliteDatabase driver: %s', (_name, open) => {
     expect(select.all([2])).toEqual([{ id: 2, v: 'c' }])
   })
 
+  it('returns rows as arrays in select order once switched to raw', async () => {
+    const db = await open()
+    db.prepare('CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)').run([])
+    db.prepare('INSERT INTO t (v) VALUES (?), (?)').run(['a', null])
+    const select = db.prepare('SELECT v, id FROM t ORDER BY id')
+    select.raw?.(true)
+    expect(select.all([])).toEqual([
+      ['a', 1],
+      [null, 2],
+    ])
+  })
+
   it('rolls back a failed transaction and keeps working', async () => {
     const db = await open()
     db.prepare('CREATE TABLE t (id INTEGER PRIMARY KEY)').run([])

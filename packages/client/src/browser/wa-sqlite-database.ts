@@ -96,6 +96,8 @@ export class WaSqliteDatabase implements SqliteDatabase {
 }
 
 class WaSqliteStatement implements SqliteStatement {
+  #raw = false
+
   constructor(
     private readonly owner: WaSqliteDatabase,
     private readonly handle: Handle,
@@ -104,6 +106,12 @@ class WaSqliteStatement implements SqliteStatement {
 
   all(params: ReadonlyArray<unknown>): unknown[] {
     return [...this.iterate(params)]
+  }
+
+  /** Rows as arrays of column values in select order from now on, as better-sqlite3's `raw`. */
+  raw(toggle = true): this {
+    this.#raw = toggle
+    return this
   }
 
   run(params: ReadonlyArray<unknown>): {
@@ -131,6 +139,12 @@ class WaSqliteStatement implements SqliteStatement {
       const count = c.columnCount(ptr)
       const names = Array.from({ length: count }, (_, i) => c.columnName(ptr, i) as string)
       while (this.#step() === RC.row) {
+        if (this.#raw) {
+          const values = new Array<unknown>(count)
+          for (let i = 0; i < count; i++) values[i] = this.#column(i)
+          yield values
+          continue
+        }
         const row: Record<string, unknown> = {}
         for (let i = 0; i < count; i++) row[names[i]!] = this.#column(i)
         yield row

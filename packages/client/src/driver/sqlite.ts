@@ -11,6 +11,11 @@ export interface SqliteStatement {
     lastInsertRowid: number | bigint
   }
   iterate(params: ReadonlyArray<unknown>): IterableIterator<unknown>
+  /**
+   * Switches the statement to rows as arrays of column values, in select order (better-sqlite3's
+   * `raw`). Optional: a driver without it has its keyed rows turned into arrays instead.
+   */
+  raw?(toggle?: boolean): unknown
 }
 
 export interface SqliteDatabase {
@@ -27,6 +32,8 @@ export type SqlRow = Record<string, unknown>
  */
 export class StatementCache {
   private readonly cache = new Map<string, SqliteStatement>()
+  /** Statements switched to positional rows, apart: a keyed reader of the same SQL stays keyed. */
+  private readonly rawCache = new Map<string, SqliteStatement>()
 
   constructor(
     private readonly db: SqliteDatabase,
@@ -37,16 +44,13 @@ export class StatementCache {
     let stmt = this.cache.get(sql)
     if (stmt) return stmt
     stmt = this.db.prepare(sql)
-    if (this.cache.size >= this.max) {
-      const oldest = this.cache.keys().next().value
-      if (oldest !== undefined) this.cache.delete(oldest)
-    }
-    this.cache.set(sql, stmt)
+    remember(this.cache, this.max, sql, stmt)
     return stmt
   }
 
   close(): void {
     this.cache.clear()
+    this.rawCache.clear()
     this.db.close()
   }
 
@@ -61,6 +65,28 @@ export class StatementCache {
 
   all<R = SqlRow>(sql: string, params: ReadonlyArray<unknown> = []): R[] {
     return this.get(sql).all(params) as R[]
+  }
+
+  /**
+   * Rows as arrays of column values in select order: a big fetch then builds no keyed object
+   * per row that the caller would only take apart again.
+   */
+  rows(sql: string, params: ReadonlyArray<unknown> = []): unknown[][] {
+    let stmt = this.rawCache.get(sql)
+    if (stmt) {
+      // Least recently used goes first: fetch shapes are ad hoc, the hot ones must stay.
+      this.rawCache.delete(sql)
+      this.rawCache.set(sql, stmt)
+    } else {
+      stmt = this.db.prepare(sql)
+      stmt.raw?.(true)
+      remember(this.rawCache, this.max, sql, stmt)
+    }
+    const rows = stmt.all(params)
+    if (stmt.raw) return rows as unknown[][]
+    // Column names are identifiers (never integer-like), so values keep the select order.
+    for (let i = 0; i < rows.length; i++) rows[i] = Object.values(rows[i] as SqlRow)
+    return rows as unknown[][]
   }
 
   one<R = SqlRow>(sql: string, params: ReadonlyArray<unknown> = []): R | undefined {
@@ -82,6 +108,20 @@ export class StatementCache {
       throw error
     }
   }
+}
+
+/** Adds a statement to a bounded cache, dropping the entry that comes first when full. */
+const remember = (
+  cache: Map<string, SqliteStatement>,
+  max: number,
+  sql: string,
+  stmt: SqliteStatement,
+): void => {
+  if (cache.size >= max) {
+    const first = cache.keys().next().value
+    if (first !== undefined) cache.delete(first)
+  }
+  cache.set(sql, stmt)
 }
 
 /** Quotes an identifier for SQL; names are already checked to be identifiers. */
