@@ -11,14 +11,11 @@ export const loadTidings = async () => {
     import('@tidings/client/node'),
   ])
   const { t } = client
-  const schema = client.defineSchema({
-    document: {
-      author: t.string().index(),
-      title: t.string().index(),
-      url: t.string(),
-      note: t.string(),
-    },
-  })
+  // The same physical design as the raw baseline's table: one (author, title) index.
+  const schema = client.defineSchema(
+    { document: { author: t.string(), title: t.string(), url: t.string(), note: t.string() } },
+    { indexes: { document: [['author', 'title']] } },
+  )
   /** A client on a database file (WAL) or `:memory:`, optionally syncing with `server`. */
   const open = (path: string, server?: ServerOptions) =>
     client.openClient({

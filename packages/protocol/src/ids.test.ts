@@ -1,3 +1,4 @@
+import { UUID } from 'uuidv7'
 import { describe, expect, it } from 'vitest'
 import { isUuid, newId } from './ids.js'
 
@@ -6,6 +7,13 @@ describe('newId', () => {
     const id = newId()
     expect(isUuid(id)).toBe(true)
     expect(id[14]).toBe('7')
+  })
+
+  it('is the canonical text of its bytes, as the library spells it', () => {
+    for (let i = 0; i < 1000; i++) {
+      const id = newId()
+      expect(UUID.parse(id).toString()).toBe(id)
+    }
   })
 
   it('sorts in creation order, even within one millisecond', () => {

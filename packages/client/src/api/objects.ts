@@ -60,10 +60,15 @@ export const applyWrites = (
   target: Record<string, unknown>,
   writes: ReadonlyArray<readonly [string, JsonValue]>,
 ): Record<string, unknown> => {
-  for (const [name, value] of writes) {
+  for (let i = 0; i < writes.length; i++) {
+    const [name, value] = writes[i]!
     const attr = shape[name]
     if (!attr) continue
-    const decoded = fromColumn(attr.kind, toColumn(attr.kind, value))
+    // A string of a string kind reads back as itself (the common case, without two calls).
+    const decoded =
+      typeof value === 'string' && (attr.kind === 'string' || attr.kind === 'ref')
+        ? value
+        : fromColumn(attr.kind, toColumn(attr.kind, value))
     if (decoded === undefined) delete target[name]
     else target[name] = decoded
   }

@@ -1,7 +1,7 @@
 import { type JsonValue, newId, TidingsError } from '@tidings/protocol'
 import type { Schema } from '../schema/define.js'
 import { checkCreate, checkPatch } from '../schema/validate.js'
-import type { Op } from '../store/store.js'
+import { newOp, type Op } from '../store/store.js'
 import { applyWrites } from './objects.js'
 
 /** Reads of committed state a transaction builds on. */
@@ -20,8 +20,11 @@ export interface Reader {
  */
 export class Transaction {
   readonly ops: Op[] = []
-  /** Entities this transaction touched: their state as the transaction sees it (null = deleted). */
-  private readonly seen = new Map<string, Record<string, unknown> | null>()
+  /**
+   * Entities this transaction touched, by type then id: their state as the transaction sees it
+   * (null = deleted). Nested maps: no key string is built per write.
+   */
+  private readonly seen = new Map<string, Map<string, Record<string, unknown> | null>>()
   private closed = false
 
   constructor(
@@ -34,21 +37,19 @@ export class Transaction {
     const checked = checkCreate(this.schema, type, fields)
     const id = checked.id ?? newId()
     const writes = checked.writes
+    const seen = this.seenOf(type)
     // A fresh UUIDv7 cannot collide; only a caller-chosen id needs the existence check. A
     // tombstoned id is taken too: re-creating it would write fields to an invisible entity.
-    if (checked.id !== undefined) {
-      const k = key(type, id)
-      if (this.seen.has(k) || this.reader.exists(type, id))
-        throw new TidingsError(
-          'conflict',
-          `${type} ${id} already exists (or existed and was deleted)`,
-        )
-    }
+    if (checked.id !== undefined && (seen.has(id) || this.reader.exists(type, id)))
+      throw new TidingsError(
+        'conflict',
+        `${type} ${id} already exists (or existed and was deleted)`,
+      )
     // An entity with no attribute set still needs one event to exist on other replicas.
-    const all: Array<[string, JsonValue]> = writes.length > 0 ? writes : [['deleted', false]]
-    this.push(type, id, all)
+    if (writes.length > 0) this.push(type, id, writes)
+    else this.ops.push(newOp(type, id, 'deleted', false))
     const object = applyWrites(this.schema.shape(type), { id }, writes)
-    this.seen.set(key(type, id), object)
+    seen.set(id, object)
     return { ...object }
   }
 
@@ -68,15 +69,15 @@ export class Transaction {
     if (!current) throw notFound(type, id)
     this.push(type, id, writes)
     const object = applyWrites(this.schema.shape(type), current, writes)
-    this.seen.set(key(type, id), object)
+    this.seenOf(type).set(id, object)
     return { ...object }
   }
 
   async delete(type: string, id: string): Promise<void> {
     this.open()
     if (!this.read(type, id)) throw notFound(type, id)
-    this.push(type, id, [['deleted', true]])
-    this.seen.set(key(type, id), null)
+    this.ops.push(newOp(type, id, 'deleted', true))
+    this.seenOf(type).set(id, null)
   }
 
   /** Ends the transaction; later calls on it throw (it escaped its callback). */
@@ -88,12 +89,21 @@ export class Transaction {
   private read(type: string, id: string): Record<string, unknown> | null {
     this.open()
     this.schema.shape(type)
-    const k = key(type, id)
-    if (this.seen.has(k)) {
-      const object = this.seen.get(k)
+    const seen = this.seen.get(type)
+    if (seen?.has(id)) {
+      const object = seen.get(id)
       return object ? { ...object } : null
     }
     return this.reader.get(type, id)
+  }
+
+  private seenOf(type: string): Map<string, Record<string, unknown> | null> {
+    let seen = this.seen.get(type)
+    if (!seen) {
+      seen = new Map()
+      this.seen.set(type, seen)
+    }
+    return seen
   }
 
   private push(
@@ -101,7 +111,10 @@ export class Transaction {
     entity: string,
     writes: ReadonlyArray<readonly [string, JsonValue]>,
   ): void {
-    for (const [attribute, value] of writes) this.ops.push({ type, entity, attribute, value })
+    for (let i = 0; i < writes.length; i++) {
+      const write = writes[i]!
+      this.ops.push(newOp(type, entity, write[0], write[1]))
+    }
   }
 
   private open(): void {
@@ -109,6 +122,5 @@ export class Transaction {
   }
 }
 
-const key = (type: string, id: string) => `${type}\u0000${id}`
 const notFound = (type: string, id: string) =>
   new TidingsError('not_found', `${type} ${id} does not exist`)

@@ -1,4 +1,5 @@
 import { type JsonValue, TidingsError } from '@tidings/protocol'
+import type { AnyAttr } from './attr.js'
 import { encodeValue } from './codec.js'
 import type { Schema } from './define.js'
 
@@ -19,23 +20,67 @@ export const checkCreate = (
 ): { id?: string; writes: Writes } => {
   const shape = schema.shape(type)
   const fields = asObject(type, input)
-  const { id, ...rest } = fields
-  rejectUnknown(type, shape, rest)
+  const create = createCheckOf(schema, type, shape)
+  for (const name in fields) {
+    if (name !== 'id' && Object.hasOwn(fields, name) && !Object.hasOwn(shape, name))
+      throw bad(`${type}.${name} is not in the schema`)
+  }
   const writes: Writes = []
-  for (const [name, attr] of Object.entries(shape)) {
-    let value = rest[name]
-    if (value === undefined && attr.spec.hasDefault) value = attr.spec.defaultValue
+  for (const { name, attr, where, defaultValue } of create) {
+    // Own properties only: an attribute named like an `Object.prototype` member is not given.
+    let value = Object.hasOwn(fields, name) ? fields[name] : undefined
+    if (value === undefined) value = defaultValue
     if (value === undefined) {
       if (attr.spec.optional) continue
-      throw bad(`${type}.${name} is required`)
+      throw bad(`${where} is required`)
     }
-    const encoded = encodeValue(`${type}.${name}`, attr, value)
+    // Strings are most values: checked inline, without the general encoder's call.
+    const encoded =
+      typeof value === 'string' && (attr.kind === 'string' || attr.kind === 'ref')
+        ? value
+        : encodeValue(where, attr, value)
     if (encoded !== null) writes.push([name, encoded])
   }
+  const id = fields.id
   if (id === undefined) return { writes }
   if (typeof id !== 'string' || !ENTITY_ID.test(id))
     throw bad(`${type}.id must be 1-128 printable ASCII characters`)
   return { id, writes }
+}
+
+/** One attribute as `create` checks it, worked out once per shape instead of once per call. */
+interface CreateField {
+  name: string
+  attr: AnyAttr
+  /** `type.name`, for error messages. */
+  where: string
+  /** What an omitted value becomes (`undefined`: none). */
+  defaultValue: unknown
+}
+
+const createChecks = new WeakMap<Schema, Map<string, CreateField[]>>()
+
+const createCheckOf = (
+  schema: Schema,
+  type: string,
+  shape: Readonly<Record<string, AnyAttr>>,
+): CreateField[] => {
+  let types = createChecks.get(schema)
+  if (!types) {
+    types = new Map()
+    createChecks.set(schema, types)
+  }
+  let fields = types.get(type)
+  if (!fields) {
+    fields = Object.entries(shape).map(([name, attr]) => ({
+      name,
+      attr,
+      where: `${type}.${name}`,
+      defaultValue: attr.spec.hasDefault ? attr.spec.defaultValue : undefined,
+    }))
+    types.set(type, fields)
+  }
+  return fields
 }
 
 /** Validates an `update` patch: only declared attributes; `null` clears optional ones. */

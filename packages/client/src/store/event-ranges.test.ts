@@ -107,3 +107,86 @@ describe('migration 0003 (events found by their bundle range)', () => {
     await Promise.all([a!.close(), b!.close()])
   })
 })
+
+describe('migrations 0004 (registers keep their winner’s seq) and 0005 (client read from the HLC)', () => {
+  it('keep every register’s value, HLC and event, every event’s client, and LWW after', async () => {
+    const db = version1()
+    const exec = (text: string, params: unknown[]) => db.prepare(text).run(params)
+    exec('insert into bundles values (?, ?, ?, 0, 1)', [id(1), CLIENT, hlc(2)])
+    // Two events of one register (the later one won) and one of another entity.
+    const events = [
+      [10, 'old', 1, id(200)],
+      [11, 'new', 2, id(200)],
+      [12, 'other', 2, id(201)],
+    ] as const
+    for (const [event, title, ms, entity] of events)
+      exec('insert into events values (?, ?, ?, ?, ?, ?, ?, ?)', [
+        id(event),
+        id(1),
+        'document',
+        entity,
+        'title',
+        JSON.stringify(title),
+        hlc(ms),
+        CLIENT,
+      ])
+    for (const [event, title, ms, entity] of events.slice(1))
+      exec('insert into attributes values (?, ?, ?, ?, ?, ?)', [
+        'document',
+        entity,
+        'title',
+        JSON.stringify(title),
+        hlc(ms),
+        id(event),
+      ])
+
+    const store = await Store.open({ database: db, schema: librarySchema })
+    const registers = store.dump().attributes
+    expect(registers).toEqual([
+      {
+        type: 'document',
+        entity: id(200),
+        attribute: 'title',
+        value: '"new"',
+        hlc: hlc(2),
+        event: id(11),
+      },
+      {
+        type: 'document',
+        entity: id(201),
+        attribute: 'title',
+        value: '"other"',
+        hlc: hlc(2),
+        event: id(12),
+      },
+    ])
+    expect(store.bundle(id(1))?.events.map((e) => e.client)).toEqual([CLIENT, CLIENT, CLIENT])
+    expect(store.row('document', id(200))?.title).toBe('new')
+
+    // An event older than the register's winner loses; a newer one wins.
+    const late = (n: number, title: string, ms: number): Bundle => ({
+      id: id(n),
+      client: CLIENT,
+      hlc: hlc(ms),
+      events: [
+        {
+          id: id(n + 1),
+          type: 'document',
+          entity: id(200),
+          attribute: 'title',
+          value: title,
+          hlc: hlc(ms),
+          client: CLIENT,
+        },
+      ],
+    })
+    store.applyRemote([late(30, 'older', 0)])
+    expect(store.row('document', id(200))?.title).toBe('new')
+    store.applyRemote([late(40, 'newest', 5)])
+    expect(store.row('document', id(200))?.title).toBe('newest')
+    const incremental = store.dump()
+    store.rebuild()
+    expect(store.dump()).toEqual(incremental)
+    store.close()
+  })
+})

@@ -1,13 +1,7 @@
-import type { Event, JsonValue } from '@tidings/protocol'
+import type { Event } from '@tidings/protocol'
 import type { StatementCache } from '../driver/sqlite.js'
 import * as Q from './sql.js'
-import type { TypedTables } from './typed.js'
-
-interface TypedRow {
-  type: string
-  entity: string
-  values: Map<string, JsonValue>
-}
+import type { Winners } from './winners.js'
 
 /** The greatest `seq` in the log; a bundle's events are numbered after it (see `INSERT_BUNDLE`). */
 export const lastEventSeq = (sql: StatementCache): number =>
@@ -15,28 +9,27 @@ export const lastEventSeq = (sql: StatementCache): number =>
 
 /**
  * Logs the events of `bundle`, whose row already claims `seq` `first`..`first + n - 1`, and
- * applies them (see `applyEvents`). When its last events were already in the log (under another
+ * applies them (see `applyEvents`); the caller writes the typed rows of `winners` before its
+ * transaction ends. When its last events were already in the log (under another
  * bundle), the bundle's range is ended at its last logged event: the next bundle is numbered
  * from the log's greatest `seq`, so no range may reach past it. Returns where the range ends.
  * Runs inside the caller's transaction.
  */
 export const logEvents = (
   sql: StatementCache,
-  typed: TypedTables,
   bundle: string,
   first: number,
   events: readonly Event[],
-  types: Set<string>,
+  winners: Winners,
 ): number => {
-  const logged = applyEvents(sql, typed, first, events, types)
+  const logged = applyEvents(sql, first, events, winners)
   if (logged < first + events.length - 1) sql.run(Q.SET_LAST_EVENT, [logged, bundle])
   return logged
 }
 
 /**
  * Appends events to the log (dedupe by id) as `seq` `first`, `first + 1`, …, moves each
- * register the event wins (LWW in SQL), then writes each touched entity's typed row once with
- * its new winners.
+ * register the event wins (LWW in SQL) and records the new winners in `winners`.
  *
  * Events go in blocks of `Q.BLOCK` per multi-row statement (one statement call per block, not
  * two per event; a shorter rest in blocks of powers of two). The block's registers are then
@@ -48,26 +41,11 @@ export const logEvents = (
  */
 const applyEvents = (
   sql: StatementCache,
-  typed: TypedTables,
   first: number,
   events: readonly Event[],
-  types: Set<string>,
+  winners: Winners,
 ): number => {
-  // Keyed by type, then entity: no key string is built per event.
-  const byType = new Map<string, Map<string, TypedRow>>()
-  const moved = (e: Event) => {
-    let entities = byType.get(e.type)
-    if (!entities) {
-      entities = new Map()
-      byType.set(e.type, entities)
-    }
-    let row = entities.get(e.entity)
-    if (!row) {
-      row = { type: e.type, entity: e.entity, values: new Map<string, JsonValue>() }
-      entities.set(e.entity, row)
-    }
-    row.values.set(e.attribute, e.value)
-  }
+  const moved = (e: Event) => winners.moved(e)
   let logged = first - 1
   for (let i = 0; i < events.length; ) {
     let size = Q.BLOCK
@@ -77,7 +55,7 @@ const applyEvents = (
       i += 1
       continue
     }
-    const params: unknown[] = new Array(size * 8)
+    const params: unknown[] = new Array(size * Q.EVENT_WIDTH)
     for (let j = 0, k = 0; j < size; j++) {
       const e = events[i + j]!
       params[k++] = first + i + j
@@ -87,7 +65,6 @@ const applyEvents = (
       params[k++] = e.attribute
       params[k++] = JSON.stringify(e.value)
       params[k++] = e.hlc
-      params[k++] = e.client
     }
     sql.run(Q.SAVEPOINT)
     if (
@@ -104,7 +81,6 @@ const applyEvents = (
     sql.run(Q.RELEASE_SAVEPOINT)
     i += size
   }
-  for (const entities of byType.values()) typed.materializeRows(entities.values(), types)
   return logged
 }
 
@@ -119,8 +95,8 @@ const applyEvent = (
   moved: (e: Event) => void,
 ): boolean => {
   const value = JSON.stringify(e.value)
-  const params = [seq, e.id, e.type, e.entity, e.attribute, value, e.hlc, e.client]
+  const params = [seq, e.id, e.type, e.entity, e.attribute, value, e.hlc]
   if (sql.run(Q.INSERT_EVENT, params) === 0) return false
-  if (sql.run(Q.UPSERT_ATTRIBUTE, [e.type, e.entity, e.attribute, value, e.hlc, e.id]) > 0) moved(e)
+  if (sql.run(Q.UPSERT_ATTRIBUTE, [e.type, e.entity, e.attribute, seq]) > 0) moved(e)
   return true
 }

@@ -1,6 +1,8 @@
 import { TidingsError } from '@tidings/protocol'
 import { type Kysely, type Migration, Migrator, sql } from 'kysely'
+import { clientFromHlc } from './client-from-hlc.js'
 import { eventRanges } from './event-ranges.js'
+import { registersBySeq } from './registers-by-seq.js'
 
 /**
  * The fixed tables of the local store. Frozen in time: a migration never changes once shipped,
@@ -75,6 +77,8 @@ const migrations: Record<string, Migration> = {
     },
   },
   '0003_event_ranges': eventRanges,
+  '0004_registers_by_seq': registersBySeq,
+  '0005_client_from_hlc': clientFromHlc,
 }
 
 /** Brings the fixed tables to the latest version; throws `internal` with the cause on failure. */

@@ -29,6 +29,9 @@ describe('query plans of the sync and apply paths', () => {
       ['mark it acknowledged', Q.ACKNOWLEDGE_BUNDLE, ['x']],
       ['read sync state', Q.GET_STATE, ['cursor']],
       ['read one typed row', `SELECT * FROM ${tableName('document')} WHERE id = ?`, ['x']],
+      // A contested register reads both events' (hlc, id) from the log by `seq`.
+      ['move a contested register', Q.UPSERT_ATTRIBUTE, ['document', 'x', 'title', 1]],
+      ['move the registers of a logged block', Q.UPSERT_ATTRIBUTES_FROM_LOG, [1, 64]],
     ]
     const plans: string[] = []
     for (const [what, sql, params] of statements) {

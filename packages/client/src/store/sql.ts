@@ -21,17 +21,25 @@ export const LAST_EVENT_SEQ = 'SELECT coalesce(max(seq), 0) AS seq FROM events'
  * allocated: the bundle's first `seq` plus the event's index in the bundle.
  */
 export const INSERT_EVENT =
-  'INSERT INTO events (seq, id, type, entity, attribute, value, hlc, client) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING'
+  'INSERT INTO events (seq, id, type, entity, attribute, value, hlc) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING'
 
 /**
  * Last-writer-wins in SQL: the register moves only to a greater (hlc, event id), the same rule as
- * `wins()` in the protocol. `changes = 0` means the event lost and nothing else needs updating.
+ * `wins()` in the protocol. A register holds its winner's `seq`; a contested one compares the
+ * two events' (hlc, id) read from the log by `seq`. `changes = 0` means the event lost and
+ * nothing else needs updating. (`seq` is the event's, logged just before.)
  */
-export const UPSERT_ATTRIBUTE = `INSERT INTO attributes (type, entity, attribute, value, hlc, event) VALUES (?, ?, ?, ?, ?, ?)
-ON CONFLICT (type, entity, attribute) DO UPDATE SET value = excluded.value, hlc = excluded.hlc, event = excluded.event
-WHERE excluded.hlc > attributes.hlc OR (excluded.hlc = attributes.hlc AND excluded.event > attributes.event)`
+const LWW = `ON CONFLICT (type, entity, attribute) DO UPDATE SET seq = excluded.seq
+WHERE (SELECT w.hlc, w.id FROM events w WHERE w.seq = excluded.seq) >
+  (SELECT h.hlc, h.id FROM events h WHERE h.seq = attributes.seq)`
 
-/** Events per multi-row statement on the hot paths (8 parameters each, well under SQLite's 32,766). */
+export const UPSERT_ATTRIBUTE = `INSERT INTO attributes (type, entity, attribute, seq) VALUES (?, ?, ?, ?)
+${LWW}`
+
+/** Parameters of one logged event: `seq`, id, type, entity, attribute, value, hlc (`client` is read from the HLC). */
+export const EVENT_WIDTH = 7
+
+/** Events per multi-row statement on the hot paths (7 parameters each, well under SQLite's 32,766). */
 export const BLOCK = 64
 
 const rows = (count: number, width: number): string =>
@@ -43,7 +51,7 @@ const insertEvents = new Map<number, string>()
 export const INSERT_EVENTS = (count: number): string => {
   let sql = insertEvents.get(count)
   if (!sql) {
-    sql = `INSERT INTO events (seq, id, type, entity, attribute, value, hlc, client) VALUES ${rows(count, 8)} ON CONFLICT (id) DO NOTHING`
+    sql = `INSERT INTO events (seq, id, type, entity, attribute, value, hlc) VALUES ${rows(count, EVENT_WIDTH)} ON CONFLICT (id) DO NOTHING`
     insertEvents.set(count, sql)
   }
   return sql
@@ -55,10 +63,9 @@ export const INSERT_EVENTS = (count: number): string => {
  * events of one register in a block end as they would one statement at a time. (`WHERE` before
  * `ON CONFLICT` is required: it keeps SQLite's parser from reading the upsert as a join.)
  */
-export const UPSERT_ATTRIBUTES_FROM_LOG = `INSERT INTO attributes (type, entity, attribute, value, hlc, event)
-SELECT type, entity, attribute, value, hlc, id FROM events WHERE seq BETWEEN ? AND ? ORDER BY seq
-ON CONFLICT (type, entity, attribute) DO UPDATE SET value = excluded.value, hlc = excluded.hlc, event = excluded.event
-WHERE excluded.hlc > attributes.hlc OR (excluded.hlc = attributes.hlc AND excluded.event > attributes.event)`
+export const UPSERT_ATTRIBUTES_FROM_LOG = `INSERT INTO attributes (type, entity, attribute, seq)
+SELECT type, entity, attribute, seq FROM events WHERE seq BETWEEN ? AND ? ORDER BY seq
+${LWW}`
 
 export const SAVEPOINT = 'SAVEPOINT tidings_block'
 export const ROLLBACK_TO_SAVEPOINT = 'ROLLBACK TO tidings_block'
@@ -70,6 +77,10 @@ export const OUTBOX_COUNT = 'SELECT count(*) AS n FROM outbox'
 export const DEQUEUE_OUTBOX = 'DELETE FROM outbox WHERE bundle = ?'
 export const ACKNOWLEDGE_BUNDLE = 'UPDATE bundles SET acknowledged = 1 WHERE id = ?'
 export const BUNDLE_BY_ID = 'SELECT id, client, hlc FROM bundles WHERE id = ?'
+/** Each register with its winning event's value, HLC and id, by its `seq`. */
+export const REGISTERS = `SELECT a.type, a.entity, a.attribute, e.value, e.hlc, e.id AS event
+FROM attributes a JOIN events e ON e.seq = a.seq`
+
 /** A bundle's events in their order in the bundle, by its `seq` range (a primary-key search). */
 export const BUNDLE_EVENTS = `SELECT e.id, e.type, e.entity, e.attribute, e.value, e.hlc, e.client
 FROM bundles b JOIN events e ON e.seq BETWEEN b.first_event AND b.last_event WHERE b.id = ? ORDER BY e.seq`

@@ -13,6 +13,7 @@ import { lastEventSeq, logEvents } from './log-events.js'
 import { migrate } from './migrations.js'
 import * as Q from './sql.js'
 import { TypedTables, tableName } from './typed.js'
+import { Winners } from './winners.js'
 
 /** One attribute write of a local change set, before it gets its event id and HLC. */
 export interface Op {
@@ -20,6 +21,28 @@ export interface Op {
   entity: string
   attribute: string
   value: JsonValue
+}
+
+/** The id, HLC and client of an op from `newOp` until `commitLocal` stamps them. */
+const UNSTAMPED = ''
+
+/**
+ * An op shaped like the event it becomes, which `commitLocal` stamps in place: a transaction
+ * of 10,000 writes then keeps 10,000 objects alive until its commit instead of 20,000 (copying
+ * the survivors of each young-generation GC was a fifth of a bulk write). Only for ops that are
+ * committed once; ops built otherwise are copied.
+ */
+export const newOp = (type: string, entity: string, attribute: string, value: JsonValue): Op => {
+  const unstamped: Event = {
+    id: UNSTAMPED,
+    type,
+    entity,
+    attribute,
+    value,
+    hlc: UNSTAMPED,
+    client: UNSTAMPED,
+  }
+  return unstamped
 }
 
 /** Test seams for crash tests; never needed by apps. */
@@ -96,7 +119,8 @@ export class Store {
 
   /**
    * Commits a local change set as one bundle in one SQLite transaction: log, registers, typed
-   * rows, outbox and the last HLC (so HLCs keep increasing across restarts).
+   * rows, outbox and the last HLC (so HLCs keep increasing across restarts). Ops from `newOp`
+   * become the bundle's events (stamped in place).
    */
   commitLocal(ops: readonly Op[], maxEvents: number): { bundle: Bundle; changes: Changes } {
     if (ops.length > maxEvents)
@@ -105,22 +129,35 @@ export class Store {
         `a transaction of ${ops.length} writes exceeds the ${maxEvents} events one bundle may carry; split it`,
       )
     const client = this.clientId
-    const events: Event[] = ops.map((op) => ({
-      id: newId(),
-      type: op.type,
-      entity: op.entity,
-      attribute: op.attribute,
-      value: op.value,
-      hlc: this.clock.send(),
-      client,
-    }))
+    const events: Event[] = new Array(ops.length)
+    for (let i = 0; i < ops.length; i++) {
+      const op = ops[i]!
+      const event: Event =
+        (op as Partial<Event>).id === UNSTAMPED
+          ? (op as Event)
+          : {
+              id: '',
+              type: op.type,
+              entity: op.entity,
+              attribute: op.attribute,
+              value: op.value,
+              hlc: '',
+              client,
+            }
+      event.id = newId()
+      event.hlc = this.clock.send()
+      event.client = client
+      events[i] = event
+    }
     const bundle: Bundle = { id: newId(), client, hlc: events[events.length - 1]!.hlc, events }
     const changes: Changes = { types: new Set(), applied: 1 }
     this.sql.transaction(() => {
       const first = lastEventSeq(this.sql) + 1
       const last = first + events.length - 1
       this.sql.run(Q.INSERT_BUNDLE, [bundle.id, client, bundle.hlc, 1, 0, first, last])
-      logEvents(this.sql, this.typed, bundle.id, first, events, changes.types)
+      const winners = new Winners()
+      logEvents(this.sql, bundle.id, first, events, winners)
+      winners.writeTo(this.typed, changes.types)
       this.sql.run(Q.QUEUE_OUTBOX, [bundle.id])
       this.sql.run(Q.SET_STATE, ['last_hlc', this.clock.last ?? bundle.hlc])
     })
@@ -138,6 +175,7 @@ export class Store {
     // Acknowledgements inside `alsoInTx` change the outbox: count it again next time it's asked.
     this.pendingCount = null
     this.sql.transaction(() => {
+      const winners = new Winners()
       let next = lastEventSeq(this.sql) + 1
       for (const bundle of bundles) {
         this.clock.receive(bundle.hlc)
@@ -145,10 +183,11 @@ export class Store {
         const last = first + bundle.events.length - 1
         const row = [bundle.id, bundle.client, bundle.hlc, 0, 1, first, last]
         if (this.sql.run(Q.INSERT_BUNDLE, row) === 0) continue
-        next = logEvents(this.sql, this.typed, bundle.id, first, bundle.events, changes.types) + 1
+        next = logEvents(this.sql, bundle.id, first, bundle.events, winners) + 1
         changes.applied += 1
         this.hooks.afterApplyBundle?.(changes.applied)
       }
+      winners.writeTo(this.typed, changes.types)
       alsoInTx?.()
       const last = this.clock.last
       if (last) this.sql.run(Q.SET_STATE, ['last_hlc', last])
@@ -223,8 +262,8 @@ export class Store {
   rebuild(): Set<string> {
     this.sql.transaction(() => {
       this.sql.run('DELETE FROM attributes')
-      this.sql.run(`INSERT INTO attributes (type, entity, attribute, value, hlc, event)
-        SELECT type, entity, attribute, value, hlc, id FROM (
+      this.sql.run(`INSERT INTO attributes (type, entity, attribute, seq)
+        SELECT type, entity, attribute, seq FROM (
           SELECT *, row_number() OVER (PARTITION BY type, entity, attribute ORDER BY hlc DESC, id DESC) AS rn FROM events
         ) WHERE rn = 1`)
       this.typed.clear()
@@ -237,9 +276,7 @@ export class Store {
 
   /** Every register and typed row, sorted: two replicas with the same events dump the same. */
   dump(): { attributes: SqlRow[]; tables: Record<string, SqlRow[]> } {
-    const attributes = this.sql.all(
-      'SELECT type, entity, attribute, value, hlc, event FROM attributes ORDER BY type, entity, attribute',
-    )
+    const attributes = this.sql.all(`${Q.REGISTERS} ORDER BY a.type, a.entity, a.attribute`)
     const tables: Record<string, SqlRow[]> = {}
     for (const type of Object.keys(this.schema.types))
       tables[type] = this.sql.all(`SELECT * FROM ${quote(tableName(type))} ORDER BY id`)

@@ -4,7 +4,7 @@ import { quote, type StatementCache } from '../driver/sqlite.js'
 import type { Kind } from '../schema/attr.js'
 import { toColumn } from '../schema/codec.js'
 import type { Schema } from '../schema/define.js'
-import { GET_STATE, SET_STATE } from './sql.js'
+import { GET_STATE, REGISTERS, SET_STATE } from './sql.js'
 
 /** The typed table of an entity type: `t_<type>`, one real column per attribute. */
 export const tableName = (type: string): string => `t_${type}`
@@ -90,6 +90,15 @@ export class TypedTables {
             .compile().sql,
         )
       }
+      for (const columns of this.schema.indexes(type))
+        this.ddl(
+          kysely.schema
+            .createIndex(`${table}_${columns.join('_')}`)
+            .ifNotExists()
+            .on(table)
+            .columns([...columns])
+            .compile().sql,
+        )
     }
     this.sql.run(SET_STATE, [MATERIALIZED, JSON.stringify(now)])
   }
@@ -103,55 +112,69 @@ export class TypedTables {
   }
 
   /**
-   * Writes the new winning values of each entity into its typed row (`values`: each
-   * attribute's latest winner), adding each type that moved to `types`. One row is one upsert,
-   * and rows of one type with the same columns (every entity a transaction created) share
-   * multi-row statements of `ROW_BLOCK` entities. Entity ids are unique among `rows`, so their
-   * order does not matter. Attributes the schema lacks stay in the registers only.
+   * Writes the new winning values of each entity of `type` into its typed row (`pairs`: each
+   * attribute's latest winner, as attribute, value, attribute, value, …), adding `type` to
+   * `types` when a row moved. One row is one upsert, and rows with the same columns (every
+   * entity a transaction created) share multi-row statements of `ROW_BLOCK` entities. Entity
+   * ids are unique among `rows`, so their order does not matter. Attributes the schema lacks
+   * stay in the registers only.
    */
   materializeRows(
-    rows: Iterable<{ type: string; entity: string; values: ReadonlyMap<string, JsonValue> }>,
+    type: string,
+    rows: Iterable<{ entity: string; pairs: readonly unknown[] }>,
     types: Set<string>,
   ): void {
-    // Rows of one shape, their parameters flat (`count` rows of `1 + cols.length` each).
-    const groups = new Map<
-      string,
-      { type: string; cols: string[]; params: unknown[]; count: number }
-    >()
-    for (const { type, entity, values } of rows) {
-      const kinds = this.kinds.get(type)
-      if (!kinds) continue
-      const cols: string[] = []
-      const params: unknown[] = [entity]
-      for (const [attribute, value] of values) {
-        const kind = kinds.get(attribute)
-        if (kind === undefined) continue
-        cols.push(attribute)
-        params.push(column(attribute, kind, value))
+    const kinds = this.kinds.get(type)
+    if (!kinds) return
+    // Rows of one shape (the columns they set, in order), found by walking a tree keyed by
+    // column, so no key is built per row; each shape's parameters flat, `1 + cols` per row.
+    const root: ShapeNode = { next: new Map() }
+    const groups: RowGroup[] = []
+    for (const { entity, pairs } of rows) {
+      let node = root
+      for (let i = 0; i < pairs.length; i += 2) {
+        const attribute = pairs[i] as string
+        if (!kinds.has(attribute)) continue
+        let child = node.next.get(attribute)
+        if (!child) {
+          child = { next: new Map() }
+          node.next.set(attribute, child)
+        }
+        node = child
       }
-      if (cols.length === 0) continue
-      const key = `${type}(${cols.join(',')})`
-      let group = groups.get(key)
+      if (node === root) continue
+      let group = node.group
       if (!group) {
-        group = { type, cols, params: [], count: 0 }
-        groups.set(key, group)
+        const cols: string[] = []
+        for (let i = 0; i < pairs.length; i += 2)
+          if (kinds.has(pairs[i] as string)) cols.push(pairs[i] as string)
+        group = { cols, params: [], count: 0 }
+        node.group = group
+        groups.push(group)
       }
-      for (const p of params) group.params.push(p)
+      const params = group.params
+      params.push(entity)
+      for (let i = 0; i < pairs.length; i += 2) {
+        const attribute = pairs[i] as string
+        const kind = kinds.get(attribute)
+        if (kind !== undefined) params.push(column(attribute, kind, pairs[i + 1] as JsonValue))
+      }
       group.count += 1
     }
-    for (const group of groups.values()) {
-      types.add(group.type)
+    for (const group of groups) {
+      types.add(type)
       const { params, count } = group
       const width = group.cols.length + 1
-      let i = 0
-      if (count >= ROW_BLOCK) {
-        const sql = this.rowUpsert(group.type, group.cols, ROW_BLOCK)
-        for (; i + ROW_BLOCK <= count; i += ROW_BLOCK)
-          this.sql.run(sql, params.slice(i * width, (i + ROW_BLOCK) * width))
-      }
-      if (i < count) {
-        const sql = this.rowUpsert(group.type, group.cols, 1)
-        for (; i < count; i++) this.sql.run(sql, params.slice(i * width, (i + 1) * width))
+      // Blocks of `ROW_BLOCK`, the rest in blocks of powers of two (a pulled bundle of 1,000
+      // events creates 250 rows: 3 blocks and 58 single-row statements otherwise).
+      for (let i = 0; i < count; ) {
+        let size = ROW_BLOCK
+        while (size > count - i) size >>= 1
+        this.sql.run(
+          this.rowUpsert(type, group.cols, size),
+          params.slice(i * width, (i + size) * width),
+        )
+        i += size
       }
     }
   }
@@ -178,7 +201,7 @@ export class TypedTables {
   /** Fills one column from the registers. */
   backfill(type: string, attribute: string): void {
     const rows = this.sql.all<{ entity: string; value: string }>(
-      'SELECT entity, value FROM attributes WHERE type = ? AND attribute = ?',
+      `SELECT entity, value FROM (${REGISTERS}) WHERE type = ? AND attribute = ?`,
       [type, attribute],
     )
     for (const row of rows)
@@ -196,6 +219,18 @@ export class TypedTables {
   private ddl(text: string): void {
     this.sql.exec(text)
   }
+}
+
+/** Typed rows of one shape: the columns they set and their parameters, flat. */
+interface RowGroup {
+  cols: string[]
+  params: unknown[]
+  count: number
+}
+
+interface ShapeNode {
+  next: Map<string, ShapeNode>
+  group?: RowGroup
 }
 
 /** The tombstone column is NOT NULL: anything but `true` (even a malformed value) means alive. */
