@@ -14,7 +14,7 @@ export const rowToObject = (shape: ShapeOf, row: SqlRow): Record<string, unknown
   decoderOf(shape)(row)
 
 /** One attribute's decoding, worked out once per shape instead of once per row. */
-interface Column {
+export interface Column {
   name: string
   kind: AnyAttr['kind']
   /** The value a missing column reads as; `undefined` leaves the field out. */
@@ -23,6 +23,14 @@ interface Column {
 
 const decoders = new WeakMap<ShapeOf, (row: SqlRow) => Record<string, unknown>>()
 
+/** The decoding of each attribute of `shape`, in schema order. */
+export const columnsOf = (shape: ShapeOf): Column[] =>
+  Object.entries(shape).map(([name, attr]) => ({
+    name,
+    kind: attr.kind,
+    missing: attr.spec.hasDefault ? attr.spec.defaultValue : attr.spec.optional ? undefined : null,
+  }))
+
 /**
  * The row decoder of a shape, built once: fetching 30,000 rows calls it 30,000 times, and
  * walking the shape's entries and specs for every row cost more than reading the rows.
@@ -30,11 +38,7 @@ const decoders = new WeakMap<ShapeOf, (row: SqlRow) => Record<string, unknown>>(
 const decoderOf = (shape: ShapeOf): ((row: SqlRow) => Record<string, unknown>) => {
   let decode = decoders.get(shape)
   if (decode) return decode
-  const columns: Column[] = Object.entries(shape).map(([name, attr]) => ({
-    name,
-    kind: attr.kind,
-    missing: attr.spec.hasDefault ? attr.spec.defaultValue : attr.spec.optional ? undefined : null,
-  }))
+  const columns = columnsOf(shape)
   decode = (row) => {
     const out: Record<string, unknown> = { id: row.id }
     for (const { name, kind, missing } of columns) {

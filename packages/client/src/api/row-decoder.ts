@@ -1,5 +1,6 @@
 import type { AnyAttr, Kind } from '../schema/attr.js'
 import { fromColumn } from '../schema/codec.js'
+import { type Column, columnsOf } from './objects.js'
 
 type ShapeOf = Readonly<Record<string, AnyAttr>>
 
@@ -12,14 +13,6 @@ export type RowDecoder = (row: readonly unknown[]) => Record<string, unknown>
  */
 export const fetchColumns = (shape: ShapeOf): string[] => ['id', ...Object.keys(shape)]
 
-/** One attribute's decoding, worked out once per shape instead of once per row. */
-interface Column {
-  name: string
-  kind: Kind
-  /** The value a missing column reads as; `undefined` leaves the field out. */
-  missing: unknown
-}
-
 const decoders = new WeakMap<ShapeOf, RowDecoder>()
 
 /**
@@ -30,11 +23,7 @@ const decoders = new WeakMap<ShapeOf, RowDecoder>()
 export const rowDecoder = (shape: ShapeOf): RowDecoder => {
   let decode = decoders.get(shape)
   if (decode) return decode
-  const columns: Column[] = Object.entries(shape).map(([name, attr]) => ({
-    name,
-    kind: attr.kind,
-    missing: attr.spec.hasDefault ? attr.spec.defaultValue : attr.spec.optional ? undefined : null,
-  }))
+  const columns = columnsOf(shape)
   decode = compiled(columns) ?? generic(columns)
   decoders.set(shape, decode)
   return decode
