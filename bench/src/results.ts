@@ -28,7 +28,8 @@ export const renderResults = (results: Results): { table: string; markdown: stri
 
 Produced by \`${results.command}\` on ${new Date().toISOString().slice(0, 10)} in ${Math.round(results.seconds)} s.
 Every value is the median of ${results.runs} runs, and every baseline ran in the same run on the
-same machine. "ratio" is ours ÷ baseline (for throughputs higher is better, for times lower is better).
+same machine; each timed sample, ours and the baselines', starts from a collected heap.
+"ratio" is ours ÷ baseline (for throughputs higher is better, for times lower is better).
 
 ## Machine
 
