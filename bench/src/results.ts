@@ -59,7 +59,9 @@ two minutes); \`--only name[,name]\` runs some benchmarks (${'`'}local-write, re
 memory, initial-sync, sync-vs-history, server-throughput, live${'`'}). Postgres is taken from
 \`TIDINGS_BENCH_PG\` or \`postgres://postgres@127.0.0.1:5432/test\`; each benchmark creates and
 drops its own temporary database there. The full table with every sample is written to
-\`bench/results/latest.json\`.
+\`bench/results/latest.json\`. To see where time goes, run it under the profiler:
+\`node --cpu-prof --expose-gc --import tsx --conditions=@tidings/source bench/src/main.ts --only NAME\`
+(server processes inherit the flag and write their own profiles).
 `
   return { table, markdown }
 }
