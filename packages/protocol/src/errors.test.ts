@@ -18,6 +18,7 @@ const DOCUMENTED: Record<ErrorCode, number> = {
   clock_drift: 422,
   rate_limited: 429,
   internal: 500,
+  bad_answer: 502,
   unavailable: 503,
 }
 

@@ -9,6 +9,11 @@ export const ERROR_STATUS = {
   clock_drift: 422,
   rate_limited: 429,
   internal: 500,
+  /**
+   * Client side only, never sent: a server's 2xx answer this client cannot read or apply (a
+   * server too new or broken). 502 as in a gateway's "bad answer from upstream".
+   */
+  bad_answer: 502,
   unavailable: 503,
 } as const
 

@@ -42,6 +42,24 @@ interface Round {
   ahead: Sent | null
 }
 
+/**
+ * What the answer to a request failed with, as `round` throws it: only such an error may blame a
+ * pushed bundle (`blame` then reads the server's refusal). A failure while applying the page is
+ * no verdict on the bundles sent, and setting one aside for it would lose a write the server
+ * holds; nor is an answer this client cannot read (`bad_answer`, which `blame` never takes for
+ * a refusal). Never escapes `rounds`.
+ */
+class Refusal {
+  constructor(readonly error: unknown) {}
+}
+
+/** The error inside a `Refusal`, or the error itself. */
+const unwrap = (thrown: unknown): unknown => (thrown instanceof Refusal ? thrown.error : thrown)
+
+const rethrow = (thrown: unknown): never => {
+  throw unwrap(thrown)
+}
+
 /** Resolves after the event loop has run its pending I/O (a macrotask, in Node and browsers). */
 const nextTurn = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0))
 
@@ -103,7 +121,7 @@ export class SyncEngine {
       if (ahead) {
         // The pull sent while the previous page was applied (sent only when nothing was left
         // to push); it carries on while the server has more.
-        ahead = (await this.round([], result, ahead)).ahead
+        ahead = (await this.round([], result, ahead).catch(rethrow)).ahead
         if (ahead) continue
         pulledAhead = true
       }
@@ -115,10 +133,11 @@ export class SyncEngine {
       let round: Round
       try {
         round = await this.round(chunk.bundles, result, chunk.more ? null : undefined)
-      } catch (error) {
+      } catch (thrown) {
+        const error = unwrap(thrown)
         // A bundle refused for good leaves the outbox for the rejected list, and the rest of
         // the chunk goes again: one bad bundle must not hold back every later one.
-        const culprit = blame(chunk.bundles, error)
+        const culprit = thrown instanceof Refusal ? blame(chunk.bundles, error) : 'request'
         if (culprit !== 'request') {
           if (culprit === 'unknown') oneByOne = chunk.lastSeq
           else this.reject(culprit.id, error, result)
@@ -128,7 +147,7 @@ export class SyncEngine {
         // A refused push (say, bundles stamped by a clock that ran ahead) must not stop this
         // device from receiving: pull what there is, then report the refusal.
         if (chunk.bundles.length > 0 && refusesBundles(error))
-          while ((await this.round([], result, null)).more);
+          while ((await this.round([], result, null).catch(rethrow)).more);
         throw error
       }
       ahead = round.ahead
@@ -170,7 +189,7 @@ export class SyncEngine {
       answer = await request.answer
     } catch (error) {
       const ahead = driftOf(error, request.hlc)
-      if (retried || ahead === null) throw error
+      if (retried || ahead === null) throw new Refusal(error)
       clock.setOffset(clock.offsetMs - ahead - DRIFT_MARGIN_MS)
       return this.round(bundles, result, sent === null ? null : undefined, true)
     }

@@ -112,7 +112,7 @@ export class Transport {
       }
       const receivedAt = this.now()
       const payload = await readJson(response)
-      if (response.ok) return { body: this.parse(answer, payload, route), sentAt, receivedAt }
+      if (response.ok) return { body: this.readOrThrow(answer, payload, route), sentAt, receivedAt }
       const error = TidingsError.fromBody(payload, response.status)
       if (response.status < 500 && response.status !== 429) throw error
       const wait = parseRetryAfter(response.headers.get(RETRY_AFTER_HEADER), receivedAt)
@@ -121,6 +121,24 @@ export class Transport {
       retryAfterMs = wait ?? 0
     }
     throw last ?? new TidingsError('unavailable', `${method} ${route} failed`)
+  }
+
+  /**
+   * An answer this client cannot read is the server's doing, not a refusal of what was sent: it
+   * becomes `bad_answer` (with the schema's issues as details), so nothing downstream takes a
+   * path in it (`bundles.0.…`) for a refusal of a pushed bundle. Unknown fields never get here:
+   * answer schemas drop them (DESIGN.md §6).
+   */
+  private readOrThrow<K extends Key>(answer: K, payload: unknown, route: string): Answers[K] {
+    try {
+      return this.parse(answer, payload, route)
+    } catch (cause) {
+      throw new TidingsError(
+        'bad_answer',
+        `cannot read the server's answer to ${route} (${(cause as Error).message}); the server may be newer than this client: update the app`,
+        { details: (cause as TidingsError).details, cause },
+      )
+    }
   }
 
   /**

@@ -7,10 +7,12 @@ import { cursor, hlc, uuid } from './fields.js'
 export const messageSchemas = (limits: Limits = DEFAULT_LIMITS) => {
   const bundle = bundleSchema(limits)
   // Answers are read leniently (unknown fields dropped) so old clients survive new servers.
-  const storedBundle = bundleSchema({
-    maxValueBytes: Number.MAX_SAFE_INTEGER,
-    maxEventsPerBundle: Number.MAX_SAFE_INTEGER,
-  })
+  // Bundles in answers too: a newer server may tag them (or their events) with fields this
+  // client does not know; they are dropped, never a reason to refuse the page.
+  const storedBundle = bundleSchema(
+    { maxValueBytes: Number.MAX_SAFE_INTEGER, maxEventsPerBundle: Number.MAX_SAFE_INTEGER },
+    'strip',
+  )
   return {
     bundle,
     syncRequest: z.strictObject({

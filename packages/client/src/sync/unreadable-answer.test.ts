@@ -1,0 +1,98 @@
+import { type Bundle, formatHlc, isTidingsError, ROUTES } from '@tidings/protocol'
+import { describe, expect, it } from 'vitest'
+import { internals, type LibraryClient, memoryClient } from '../test/fixtures.js'
+
+/** One bundle written by another device. */
+const othersBundle = async (): Promise<Bundle> => {
+  const writer = await memoryClient()
+  const { bundle } = internals(writer).store.commitLocal(
+    [{ type: 'document', entity: 'theirs', attribute: 'title', value: 'from a newer device' }],
+    10,
+  )
+  await writer.close()
+  return bundle
+}
+
+/**
+ * A server that stores every pushed bundle (acknowledging it) and answers with `page`, passed
+ * through `dress` first: what a newer (or broken) server would send.
+ */
+const fakeServer = (page: Bundle[], dress: (answer: Record<string, unknown>) => unknown) => {
+  const stored: string[] = []
+  const cursors: Array<string | null> = []
+  const fetch: typeof globalThis.fetch = async (input, init) => {
+    if (!String(input).endsWith(ROUTES.sync)) return new Response('{}', { status: 404 })
+    const request = JSON.parse(String(init?.body)) as { cursor: string | null; bundles: Bundle[] }
+    cursors.push(request.cursor)
+    stored.push(...request.bundles.map((b) => b.id))
+    const answer = {
+      hlc: formatHlc({ ms: Date.now(), counter: 0, node: 'server' }),
+      cursor: '1',
+      accepted: request.bundles.map((b) => b.id),
+      bundles: request.cursor === '1' ? [] : page,
+      more: false,
+    }
+    return new Response(JSON.stringify(dress(answer)), { status: 200 })
+  }
+  return { fetch, stored, cursors }
+}
+
+const clientOf = (fetch: typeof globalThis.fetch): Promise<LibraryClient> =>
+  memoryClient({ server: { url: 'http://fake', token: 't', fetch, attempts: 1 } })
+
+describe('answers this client cannot fully read (DESIGN.md §6)', () => {
+  it('ignores unknown fields anywhere in an answer: the push is acknowledged and the page applied', async () => {
+    const theirs = await othersBundle()
+    // A newer server tags bundles and events, and adds fields of its own to the envelope.
+    const tagged = {
+      ...theirs,
+      space: 'shared-space',
+      events: theirs.events.map((e) => ({ ...e, origin: 'import' })),
+    }
+    const server = fakeServer([tagged as Bundle], (answer) => ({
+      ...answer,
+      spaces: [],
+      epoch: 'e1',
+    }))
+    const client = await clientOf(server.fetch)
+    await client.create('document', { author: 'me', title: 'mine' })
+
+    expect(await client.sync()).toEqual({ pushed: 1, pulled: 1 })
+    expect(await client.rejected()).toEqual([])
+    expect(client.status).toMatchObject({ state: 'idle', pending: 0, rejected: 0 })
+    expect((await client.fetch('document')).map((d) => d.title).sort()).toEqual([
+      'from a newer device',
+      'mine',
+    ])
+    expect(internals(client).store.getState('cursor')).toBe('1')
+    await client.close()
+  })
+
+  it('reports a page it cannot apply as bad_answer and keeps its own pushed bundle queued, not refused', async () => {
+    const theirs = await othersBundle()
+    // Not an unknown field but a broken bundle: its HLC is not its events' greatest.
+    const broken = { ...theirs, hlc: formatHlc({ ms: 0, counter: 0, node: theirs.client }) }
+    const server = fakeServer([broken], (answer) => answer)
+    const client = await clientOf(server.fetch)
+    await client.create('document', { author: 'me', title: 'mine' })
+
+    const error = await client.sync().then(
+      () => null,
+      (e: unknown) => e,
+    )
+    expect(isTidingsError(error, 'bad_answer')).toBe(true)
+    expect((error as Error).message).toContain('cannot read the server')
+    // The server stored the bundle, the answer just could not be read: nothing is set aside,
+    // the bundle stays queued (pushing it again is idempotent) and the cursor stays put.
+    expect(await client.rejected()).toEqual([])
+    expect(client.status).toMatchObject({
+      state: 'error',
+      pending: 1,
+      rejected: 0,
+      error: { code: 'bad_answer' },
+    })
+    expect(internals(client).store.getState('cursor')).toBeUndefined()
+    expect(server.stored).toHaveLength(1)
+    await client.close()
+  })
+})
