@@ -96,6 +96,104 @@ describe('HybridClock offset correction', () => {
   })
 })
 
+/** A device's wall clock and monotonic clock, both moved by hand: time passes, or the wall is set. */
+const deviceClocks = (start = T) => {
+  const t = { wall: start, mono: 1_000 }
+  return {
+    t,
+    clocks: { now: () => t.wall, monotonic: () => t.mono },
+    pass: (ms: number) => {
+      t.wall += ms
+      t.mono += ms
+    },
+  }
+}
+
+describe('HybridClock: the wall clock set under a learnt offset (issue 13, case 1)', () => {
+  const DAY = 86_400_000
+
+  it('drops the offset once the wall clock is set: a device a day slow, then put right', () => {
+    const { t, clocks, pass } = deviceClocks(T - DAY)
+    const clock = new HybridClock({ node: NODE, ...clocks })
+    clock.setOffset(DAY) // learnt at a sync: the server is a day ahead of this wall clock
+    pass(60_000)
+    expect(clock.physical()).toBe(T + 60_000)
+    t.wall += DAY // the OS puts the clock right; no time passes on the monotonic clock
+    pass(1_000)
+    expect(clock.physical()).toBe(T + 61_000)
+    expect(clock.offsetMs).toBe(0)
+    expect(clock.send()).toBe(at(T + 61_000, 0))
+  })
+
+  it('keeps the offset while both clocks run together, slewed by NTP within a second', () => {
+    const { t, clocks, pass } = deviceClocks()
+    const clock = new HybridClock({ node: NODE, ...clocks, offsetMs: 5_000 })
+    pass(3_600_000)
+    t.wall += 900 // a slew of 0.25 ms/s over the hour
+    expect(clock.offsetMs).toBe(5_000)
+    expect(clock.physical()).toBe(T + 3_600_000 + 900 + 5_000)
+  })
+
+  it('drops it when the wall clock is set back too (a user fixing a fast clock)', () => {
+    const { t, clocks } = deviceClocks(T + DAY)
+    const clock = new HybridClock({ node: NODE, ...clocks, offsetMs: -DAY })
+    t.wall -= DAY
+    expect(clock.physical()).toBe(T)
+    expect(clock.offsetMs).toBe(0)
+  })
+
+  it('reads the wall clock plus the last sync’s offset, or the bare wall clock once it was set since', () => {
+    // Model: the server's clock runs with the monotonic one; the device's wall clock is set,
+    // and syncs learn a fresh offset, at random moments. After every step the corrected time is
+    // the wall clock plus the offset of the last sync, or the bare wall clock once it has been
+    // set since: never the wall clock plus a stale offset.
+    const step = fc.oneof(
+      fc.record({ kind: fc.constant('pass' as const), ms: fc.integer({ min: 0, max: 60_000 }) }),
+      // Set by more than WALL_STEP_MS, either way.
+      fc.record({
+        kind: fc.constant('set' as const),
+        ms: fc.oneof(fc.integer({ min: -DAY, max: -1_001 }), fc.integer({ min: 1_001, max: DAY })),
+      }),
+      fc.record({ kind: fc.constant('sync' as const), ms: fc.constant(0) }),
+    )
+    fc.assert(
+      fc.property(
+        fc.integer({ min: -DAY, max: DAY }),
+        fc.array(step, { maxLength: 40 }),
+        (skew, steps) => {
+          const { t, clocks, pass } = deviceClocks(T + skew)
+          const server = () => T + (t.mono - 1_000)
+          const clock = new HybridClock({ node: NODE, ...clocks })
+          let learnt = 0 // the last sync's offset, until the wall clock is set
+          for (const s of steps) {
+            if (s.kind === 'pass') pass(s.ms)
+            if (s.kind === 'set') {
+              t.wall += s.ms
+              learnt = 0
+            }
+            if (s.kind === 'sync') {
+              learnt = server() - t.wall
+              clock.setOffset(learnt)
+            }
+            expect(clock.physical()).toBe(Math.max(0, t.wall + learnt))
+          }
+        },
+      ),
+    )
+  })
+
+  it('rewinds to a given HLC, or to nothing, and counts on from there', () => {
+    const { clock, wall } = manualClock(T + DAY)
+    clock.send()
+    wall.now = T
+    clock.rewind(at(T - 10, 3, PEER))
+    expect(clock.last).toBe(at(T - 10, 3))
+    expect(clock.send()).toBe(at(T, 0))
+    clock.rewind(null)
+    expect(clock.last).toBeNull()
+  })
+})
+
 describe('HybridClock.receive', () => {
   it('moves past a remote timestamp from the future', () => {
     const { clock } = manualClock()

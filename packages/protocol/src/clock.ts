@@ -10,6 +10,27 @@ export interface ClockOptions {
   last?: Hlc | null
   /** Correction added to the wall clock: an estimate of `serverTime - deviceTime`. */
   offsetMs?: number
+  /**
+   * A monotonic clock in ms (`performance.now()`, the default where there is one), which no one
+   * sets: when the wall clock moves against it, the wall clock was set (by the OS, NTP or the
+   * user) and the offset learnt against the old wall clock is dropped. Injectable for tests;
+   * with an injected `now` there is none unless given (a fake wall clock is unrelated to the
+   * real monotonic one), and null turns the check off.
+   */
+  monotonic?: (() => number) | null
+}
+
+/**
+ * How far the wall clock may wander from the monotonic one before it counts as set. NTP slews a
+ * clock by at most 0.5 ms/s, so only a step, or a long slew, gets past this; both make the
+ * offset stale by that much.
+ */
+export const WALL_STEP_MS = 1_000
+
+/** `performance.now` where the runtime has it (browsers, Node, Deno, Bun), bound to its owner. */
+const defaultMonotonic = (): (() => number) | null => {
+  const performance = (globalThis as { performance?: { now(): number } }).performance
+  return typeof performance?.now === 'function' ? () => performance.now() : null
 }
 
 /**
@@ -23,10 +44,15 @@ export class HybridClock {
   private ms = 0
   private counter = 0
   private offset = 0
+  private readonly monotonic: (() => number) | null
+  /** Wall minus monotonic time when the offset was set: what a set wall clock changes. */
+  private anchor = 0
 
   constructor(options: ClockOptions) {
     this.node = options.node
     this.now = options.now ?? Date.now
+    this.monotonic =
+      options.monotonic !== undefined ? options.monotonic : options.now ? null : defaultMonotonic()
     this.setOffset(options.offsetMs ?? 0)
     formatHlc({ ms: 0, counter: 0, node: this.node }) // validates the node id
     if (options.last) {
@@ -36,9 +62,20 @@ export class HybridClock {
     }
   }
 
-  /** The corrected physical time this clock reads. */
+  /**
+   * The corrected physical time this clock reads. When the wall clock has been set since the
+   * offset was learnt, the offset is dropped first (see `WALL_STEP_MS`): it corrected a wall
+   * clock that no longer exists. A device a day slow learns +24 h; once its clock is put right,
+   * keeping +24 h would stamp every write a day ahead (refused as drift, or winning every
+   * conflict within the drift limit). Zero is the best guess until the next sync measures again.
+   */
   physical(): number {
-    return Math.max(0, Math.round(this.now() + this.offset))
+    const now = this.now()
+    if (this.monotonic && this.offset !== 0) {
+      const anchor = now - this.monotonic()
+      if (Math.abs(anchor - this.anchor) > WALL_STEP_MS) this.setOffset(0)
+    }
+    return Math.max(0, Math.round(now + this.offset))
   }
 
   get offsetMs(): number {
@@ -52,6 +89,18 @@ export class HybridClock {
         `clock offset must be a finite number of ms: ${offsetMs}`,
       )
     this.offset = offsetMs
+    if (this.monotonic) this.anchor = this.now() - this.monotonic()
+  }
+
+  /**
+   * Moves the clock back to `to` (null: as new), forgetting every later value it issued or
+   * received. Only for a caller that has made sure nobody holds such a value any more (see the
+   * client's re-stamping of bundles the server never stored), or invariant 2 breaks.
+   */
+  rewind(to: Hlc | null): void {
+    const parts = to === null ? { ms: 0, counter: 0 } : parseHlc(to)
+    this.ms = parts.ms
+    this.counter = parts.counter
   }
 
   /** The latest value issued or received, for persisting; null before the first. */

@@ -1,4 +1,4 @@
-export { type ClockOptions, HybridClock } from './clock.js'
+export { type ClockOptions, HybridClock, WALL_STEP_MS } from './clock.js'
 export * from './errors.js'
 export * from './hlc.js'
 export * from './ids.js'

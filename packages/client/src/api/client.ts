@@ -24,6 +24,11 @@ export interface OpenClientOptions<S extends Shapes> {
   server?: ServerOptions
   /** Wall clock in epoch ms (tests inject one). */
   now?: () => number
+  /**
+   * Monotonic clock in ms that no one sets (default `performance.now()` unless `now` is
+   * injected): when the wall clock moves against it, the learnt clock offset is dropped.
+   */
+  monotonic?: () => number
   /** Must match the server's limits; bundles and requests are split to fit them. */
   limits?: Partial<Limits>
   /** Where errors nobody awaits go (an observer callback that threw, a background sync). */
@@ -40,6 +45,7 @@ export const openClient = async <S extends Shapes>(
     database: options.database,
     schema: options.schema,
     ...(options.now ? { now: options.now } : {}),
+    ...(options.monotonic ? { monotonic: options.monotonic } : {}),
     ...(options.hooks ? { hooks: options.hooks } : {}),
   })
   if (options.server) rememberServer(store, options.server)

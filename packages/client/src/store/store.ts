@@ -55,6 +55,8 @@ export interface StoreOptions {
   database: SqliteDatabase
   schema: Schema
   now?: () => number
+  /** A monotonic clock, against which a set wall clock is noticed (see `HybridClock`). */
+  monotonic?: () => number
   hooks?: StoreHooks
 }
 
@@ -79,6 +81,8 @@ export class Store {
   ) {}
 
   private pendingCount: number | null = null
+  /** The offset last written to `sync_state` by a local commit. */
+  private savedOffset = Number.NaN
 
   static async open(options: StoreOptions): Promise<Store> {
     const kysely = new Kysely<unknown>({
@@ -101,6 +105,7 @@ export class Store {
       last: state('last_hlc') ?? null,
       offsetMs: Number(state('offset_ms') ?? 0),
       ...(options.now ? { now: options.now } : {}),
+      ...(options.monotonic ? { monotonic: options.monotonic } : {}),
     })
     return new Store(sql, kysely, options.schema, typed, clock, options.hooks ?? {})
   }
@@ -150,6 +155,7 @@ export class Store {
       events[i] = event
     }
     const bundle: Bundle = { id: newId(), client, hlc: events[events.length - 1]!.hlc, events }
+    const offset = this.clock.offsetMs
     const changes: Changes = { types: new Set(), applied: 1 }
     this.sql.transaction(() => {
       const first = lastEventSeq(this.sql) + 1
@@ -160,7 +166,10 @@ export class Store {
       winners.writeTo(this.typed, changes.types)
       this.sql.run(Q.QUEUE_OUTBOX, [bundle.id])
       this.sql.run(Q.SET_STATE, ['last_hlc', this.clock.last ?? bundle.hlc])
+      // The clock drops its offset when the wall clock is set: a restart must not bring it back.
+      if (offset !== this.savedOffset) this.sql.run(Q.SET_STATE, ['offset_ms', String(offset)])
     })
+    this.savedOffset = offset
     if (this.pendingCount !== null) this.pendingCount += 1
     return { bundle, changes }
   }
@@ -260,17 +269,20 @@ export class Store {
    * incremental path (a window query picks each register's winner), so tests can compare them.
    */
   rebuild(): Set<string> {
-    this.sql.transaction(() => {
-      this.sql.run('DELETE FROM attributes')
-      this.sql.run(`INSERT INTO attributes (type, entity, attribute, seq)
+    return this.sql.transaction(() => this.rebuildInTransaction())
+  }
+
+  /** `rebuild` inside the caller's transaction. */
+  rebuildInTransaction(): Set<string> {
+    this.sql.run('DELETE FROM attributes')
+    this.sql.run(`INSERT INTO attributes (type, entity, attribute, seq)
         SELECT type, entity, attribute, seq FROM (
           SELECT *, row_number() OVER (PARTITION BY type, entity, attribute ORDER BY hlc DESC, id DESC) AS rn FROM events
         ) WHERE rn = 1`)
-      this.typed.clear()
-      for (const type of Object.keys(this.schema.types)) {
-        for (const [attribute] of this.typed.columns(type)) this.typed.backfill(type, attribute)
-      }
-    })
+    this.typed.clear()
+    for (const type of Object.keys(this.schema.types)) {
+      for (const [attribute] of this.typed.columns(type)) this.typed.backfill(type, attribute)
+    }
     return new Set(Object.keys(this.schema.types))
   }
 

@@ -62,3 +62,23 @@ const issues = (error: TidingsError): Issue[] | null =>
   error.details.every((d) => typeof (d as Partial<Issue> | null)?.path === 'string')
     ? (error.details as Issue[])
     : null
+
+/**
+ * What the answer to a request failed with, as `round` throws it: only such an error may blame a
+ * pushed bundle (`blame` then reads the server's refusal). A failure while applying the page is
+ * no verdict on the bundles sent, and setting one aside for it would lose a write the server
+ * holds; nor is an answer this client cannot read (`bad_answer`, which `blame` never takes for
+ * a refusal). Never escapes the sync engine.
+ */
+export class Refusal {
+  constructor(readonly error: unknown) {}
+}
+
+/** The error inside a `Refusal`, or the error itself. */
+export const unwrap = (thrown: unknown): unknown =>
+  thrown instanceof Refusal ? thrown.error : thrown
+
+/** Rethrows the error inside a `Refusal` (for `.catch`). */
+export const rethrow = (thrown: unknown): never => {
+  throw unwrap(thrown)
+}

@@ -9,14 +9,18 @@ import {
   type SyncResponse,
   type TidingsError,
 } from '@tidings/protocol'
+import { restampPast } from '../store/restamp.js'
 import type { Changes, Store } from '../store/store.js'
-import { blame } from './blame.js'
+import { blame, Refusal, rethrow, unwrap } from './blame.js'
 import type { RejectedBundles } from './rejected.js'
+import { neverStoredPast } from './restamp.js'
 import type { Answer, Transport } from './transport.js'
 import type { SyncResult, VerifyResult } from './types.js'
 
 /** Extra correction after a drift refusal, so the retried timestamp is clearly in range. */
 const DRIFT_MARGIN_MS = 1_000
+/** Re-stampings per sync: each answers one drift refusal; more means the server's clock moves oddly. */
+const MAX_RESTAMPS = 3
 
 /** Refusals of the pushed bundles themselves, after which pulling still makes sense. */
 const refusesBundles = (error: unknown): boolean =>
@@ -40,24 +44,6 @@ interface Sent {
 interface Round {
   more: boolean
   ahead: Sent | null
-}
-
-/**
- * What the answer to a request failed with, as `round` throws it: only such an error may blame a
- * pushed bundle (`blame` then reads the server's refusal). A failure while applying the page is
- * no verdict on the bundles sent, and setting one aside for it would lose a write the server
- * holds; nor is an answer this client cannot read (`bad_answer`, which `blame` never takes for
- * a refusal). Never escapes `rounds`.
- */
-class Refusal {
-  constructor(readonly error: unknown) {}
-}
-
-/** The error inside a `Refusal`, or the error itself. */
-const unwrap = (thrown: unknown): unknown => (thrown instanceof Refusal ? thrown.error : thrown)
-
-const rethrow = (thrown: unknown): never => {
-  throw unwrap(thrown)
 }
 
 /** Resolves after the event loop has run its pending I/O (a macrotask, in Node and browsers). */
@@ -116,6 +102,7 @@ export class SyncEngine {
     // not say which one it was about (see `blame`).
     let oneByOne = 0
     let ahead: Sent | null = null
+    let restamps = 0
     for (;;) {
       let pulledAhead = false
       if (ahead) {
@@ -141,6 +128,13 @@ export class SyncEngine {
         if (culprit !== 'request') {
           if (culprit === 'unknown') oneByOne = chunk.lastSeq
           else this.reject(culprit.id, error, result)
+          after = before
+          continue
+        }
+        // Bundles stamped further ahead than the server ever stored (by a clock that ran ahead,
+        // an offset gone stale) get new stamps and go again, instead of waiting for real time.
+        if (thrown instanceof Refusal && restamps < MAX_RESTAMPS && this.restamp(error)) {
+          restamps += 1
           after = before
           continue
         }
@@ -216,6 +210,19 @@ export class SyncEngine {
     result.pulled += changes.applied
     this.changed(changes)
     return { more: res.more, ahead }
+  }
+
+  /**
+   * After a `clock_drift` refusal, re-stamps the queued bundles the server provably never stored
+   * (see `neverStoredPast`, `restampPast`); says whether there were any.
+   */
+  private restamp(error: unknown): boolean {
+    const bound = neverStoredPast(error)
+    if (bound === null) return false
+    const restamped = restampPast(this.store, bound)
+    if (restamped.bundles.length === 0) return false
+    this.changed({ types: restamped.types, applied: 0 })
+    return true
   }
 
   /** Moves a bundle refused for good to the rejected list and tells the status stream. */

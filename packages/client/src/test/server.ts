@@ -47,6 +47,7 @@ export const serverClient = (
   options: {
     path?: string
     now?: () => number
+    monotonic?: () => number
     server?: Partial<ServerOptions>
     limits?: { maxBundlesPerRequest?: number }
   } = {},
@@ -56,5 +57,6 @@ export const serverClient = (
     database: openNodeDatabase(options.path ?? ':memory:'),
     server: { url: server.url, token, backoffMs: 5, ...options.server },
     ...(options.now ? { now: options.now } : {}),
+    ...(options.monotonic ? { monotonic: options.monotonic } : {}),
     ...(options.limits ? { limits: options.limits } : {}),
   })
