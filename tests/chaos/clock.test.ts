@@ -1,11 +1,4 @@
-import {
-  DEFAULT_LIMITS,
-  formatHlc,
-  isTidingsError,
-  newId,
-  parseHlc,
-  ROUTES,
-} from '@tidings/protocol'
+import { DEFAULT_LIMITS, formatHlc, newId, parseHlc, ROUTES } from '@tidings/protocol'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { validBundle, validSync } from '../fuzz/samples.js'
 import { type TempDatabase, tempSqlite } from '../support/databases.js'
@@ -78,7 +71,7 @@ describe(`clock abuse (seed ${SEED})`, () => {
     expect(ids).not.toContain(ahead.bundles[0]?.id)
   })
 
-  it('refuses the bundles a fast device stamped before it ever synced, and still lets it pull', async () => {
+  it('re-stamps the bundles a fast device stamped before it ever synced: stored at the server’s time, none stuck', async () => {
     const early = await openReplica({
       url: server.url,
       token: user.token,
@@ -86,18 +79,46 @@ describe(`clock abuse (seed ${SEED})`, () => {
     })
     try {
       await early.create('note', { title: 'from the future' })
+      await early.create('note', { title: 'also from the future' })
+      await early.sync()
+      expect(early.status.pending).toBe(0)
+      const stored = eventsOf(await pullAll(server.url, user.token))
+      const storedIds = new Set(stored.map((e) => e.id))
+      // Every event went, under its own id, with a stamp the drift limit allows.
       const own = localEvents(early, true)
-      const error = await early.sync().then(
-        () => null,
-        (err: unknown) => err,
-      )
-      expect(isTidingsError(error, 'clock_drift')).toBe(true)
-      const stored = new Set(eventsOf(await pullAll(server.url, user.token)).map((e) => e.id))
-      expect(own.filter((e) => stored.has(e.id))).toEqual([])
-      // The pull half of the sync still ran: it holds what the server holds.
-      expect(localEvents(early).filter((e) => stored.has(e.id)).length).toBe(stored.size)
+      expect(own.filter((e) => !storedIds.has(e.id))).toEqual([])
+      const latest = Math.max(...stored.map((e) => parseHlc(e.hlc).ms))
+      expect(latest).toBeLessThanOrEqual(Date.now() + DEFAULT_LIMITS.maxDriftMs)
+      // And it holds what the server holds, with the server's stamps for its own events.
+      const local = new Map(localEvents(early).map((e) => [e.id, e.hlc]))
+      for (const e of stored) expect(local.get(e.id)).toBe(e.hlc)
     } finally {
       await early.close()
+    }
+  })
+
+  it('a device whose clock is set right after it learnt a 2-hour offset keeps syncing, at the server’s time', async () => {
+    let wrong = -2 * HOUR
+    const device = await openReplica({
+      url: server.url,
+      token: user.token,
+      now: () => Date.now() + wrong,
+      monotonic: () => performance.now(),
+    })
+    try {
+      await device.sync()
+      wrong = 0 // the OS puts the clock right
+      await device.create('note', { title: 'after the fix' })
+      await device.sync()
+      expect(device.status.pending).toBe(0)
+      // Not 2 hours ahead; at most as far ahead as the HLCs it received (an earlier test stored
+      // one 4 minutes ahead), which the drift limit bounds.
+      const own = localEvents(device, true)
+      expect(own.length).toBeGreaterThan(0)
+      for (const e of own)
+        expect(parseHlc(e.hlc).ms).toBeLessThanOrEqual(Date.now() + DEFAULT_LIMITS.maxDriftMs)
+    } finally {
+      await device.close()
     }
   })
 

@@ -35,6 +35,8 @@ export interface OpenOptions {
   url: string
   token: string
   now?: () => number
+  /** A monotonic clock, so a wall clock set under the replica is noticed. */
+  monotonic?: () => number
   /** A SQLite file, so the replica can be closed and reopened; in memory when absent. */
   file?: string
 }
@@ -45,6 +47,7 @@ export const openReplica = (options: OpenOptions): Promise<ChaosClient> =>
     database: openNodeDatabase(options.file ?? ':memory:'),
     server: { url: options.url, token: options.token, attempts: 1, backoffMs: 5, live: false },
     ...(options.now && { now: options.now }),
+    ...(options.monotonic && { monotonic: options.monotonic }),
     onError: () => undefined,
   }) as Promise<ChaosClient>
 
