@@ -2,8 +2,8 @@ import type { Hlc } from '@tidings/protocol'
 import type { Store } from './store.js'
 
 /**
- * Re-stamping: gives new HLCs to queued local bundles stamped further ahead than the server
- * will ever have stored, and moves the clock back with them.
+ * Re-stamping: gives new HLCs to the local bundles stamped further ahead than the server will
+ * ever have stored (queued ones above all), and moves the clock back with them.
  *
  * Why it is safe, and why ids stay: the caller passes `boundMs`, a time past which the server
  * provably holds none of this device's bundles (see `sync/restamp.ts`: the server stores a bundle
@@ -16,17 +16,25 @@ import type { Store } from './store.js'
  * The clock is rewound to the greatest HLC left in the log below the bound (received events
  * and every bundle the server may hold are there), so the values it forgets were held only by
  * the bundles now re-stamped: it never issues an HLC anyone holds (invariant 2). Re-stamped
- * bundles then take fresh values in outbox order, so they stay after every kept event and in
- * the order they were written. Registers and typed rows are recomputed from the log in the same
- * transaction, since a re-stamped write may now lose to one it used to beat.
+ * bundles then take fresh values in the order they were written, so they stay after every kept
+ * event and in order. Nothing else should lie past the bound (received events were stored within
+ * the same limit), so no register should change winner; registers and typed rows are still
+ * recomputed from the log in the same transaction, as insurance at a rare moment, since a
+ * register left on a loser would stay wrong for good.
  *
- * A bundle above the bound that is not queued (set aside as refused) keeps its HLC; it is local
- * only, and may keep beating later writes on this device until the app discards it.
+ * A local bundle set aside as refused (`sync/rejected.ts`) is re-stamped too when past the
+ * bound: it was never stored either, and left ahead it would keep beating later writes on this
+ * device, and hold a value the rewound clock may issue again (`retryRejected` would then send
+ * two events with one HLC).
  */
 
-/** Queued bundles whose HLC is past `?` (an ISO prefix), in outbox (commit) order. */
-const QUEUED_PAST = `SELECT b.id, b.first_event, b.last_event FROM outbox o JOIN bundles b ON b.id = o.bundle
-WHERE b.hlc >= ? ORDER BY o.seq`
+/**
+ * Local bundles the server has not acknowledged whose HLC is past `?` (an ISO prefix), queued
+ * or set aside, in the order they were written (their HLC order: one clock stamped them all).
+ * A scan of the bundles: re-stamping is rare.
+ */
+const LOCAL_PAST = `SELECT id, first_event, last_event FROM bundles
+WHERE local = 1 AND acknowledged = 0 AND hlc >= ? ORDER BY hlc`
 /** The greatest HLC in the log before `?` (an ISO prefix). A scan: re-stamping is rare. */
 const LATEST_BEFORE = 'SELECT max(hlc) AS hlc FROM events WHERE hlc < ?'
 const EVENTS_OF = 'SELECT seq FROM events WHERE seq BETWEEN ? AND ? ORDER BY seq'
@@ -36,15 +44,15 @@ const SET_STATE =
   'INSERT INTO sync_state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'
 
 export interface Restamped {
-  /** Ids of the bundles that got new HLCs (in outbox order). */
+  /** Ids of the bundles that got new HLCs, in the order they were written. */
   bundles: string[]
   /** Types whose typed rows were recomputed (empty when nothing was re-stamped). */
   types: Set<string>
 }
 
 /**
- * Re-stamps every queued bundle whose HLC is past `boundMs` (epoch ms), in one transaction. The
- * caller vouches that the server holds no bundle of this device past `boundMs`.
+ * Re-stamps every unacknowledged local bundle whose HLC is past `boundMs` (epoch ms), in one
+ * transaction. The caller vouches that the server holds no bundle of this device past `boundMs`.
  */
 export const restampPast = (store: Store, boundMs: number): Restamped => {
   // HLCs sort by their ISO prefix: everything from the next millisecond on is past the bound.
@@ -54,7 +62,7 @@ export const restampPast = (store: Store, boundMs: number): Restamped => {
   try {
     return store.sql.transaction(() => {
       const queued = store.sql.all<{ id: string; first_event: number; last_event: number }>(
-        QUEUED_PAST,
+        LOCAL_PAST,
         [past],
       )
       if (queued.length === 0) return { bundles: [], types: new Set<string>() }
