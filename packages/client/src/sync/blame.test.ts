@@ -74,6 +74,7 @@ describe('blame: which pushed bundle a refusal is about', () => {
     'clock_drift',
     'unauthorized',
     'forbidden',
+    'bad_answer',
   ] as const)('never blames a bundle for %s (transient, or not about a bundle)', (code) => {
     expect(blame(three, refusal(code, { bundle: a.id }))).toBe('request')
     expect(blame([a], refusal(code))).toBe('request')

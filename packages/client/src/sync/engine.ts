@@ -140,7 +140,7 @@ export class SyncEngine {
         }
         // A refused push (say, bundles stamped by a clock that ran ahead) must not stop this
         // device from receiving: pull what there is, then report the refusal.
-        if (chunk.bundles.length > 0 && refusesBundles(error))
+        if (thrown instanceof Refusal && chunk.bundles.length > 0 && refusesBundles(error))
           while ((await this.round([], result, null).catch(rethrow)).more);
         throw error
       }

@@ -1,4 +1,4 @@
-import { type Bundle, formatHlc, isTidingsError, ROUTES } from '@tidings/protocol'
+import { type Bundle, formatHlc, isTidingsError, ROUTES, TidingsError } from '@tidings/protocol'
 import { describe, expect, it } from 'vitest'
 import { internals, type LibraryClient, memoryClient } from '../test/fixtures.js'
 
@@ -37,8 +37,14 @@ const fakeServer = (page: Bundle[], dress: (answer: Record<string, unknown>) => 
   return { fetch, stored, cursors }
 }
 
-const clientOf = (fetch: typeof globalThis.fetch): Promise<LibraryClient> =>
-  memoryClient({ server: { url: 'http://fake', token: 't', fetch, attempts: 1 } })
+const clientOf = (
+  fetch: typeof globalThis.fetch,
+  hooks?: { afterApplyBundle?: () => void },
+): Promise<LibraryClient> =>
+  memoryClient({
+    server: { url: 'http://fake', token: 't', fetch, attempts: 1 },
+    ...(hooks && { hooks }),
+  })
 
 describe('answers this client cannot fully read (DESIGN.md §6)', () => {
   it('ignores unknown fields anywhere in an answer: the push is acknowledged and the page applied', async () => {
@@ -93,6 +99,25 @@ describe('answers this client cannot fully read (DESIGN.md §6)', () => {
     })
     expect(internals(client).store.getState('cursor')).toBeUndefined()
     expect(server.stored).toHaveLength(1)
+    await client.close()
+  })
+
+  it('never blames a pushed bundle for an error thrown while applying the page', async () => {
+    const server = fakeServer([await othersBundle()], (answer) => answer)
+    // A failure in this device's own apply path that happens to look like a size refusal.
+    let fail = true
+    const client = await clientOf(server.fetch, {
+      afterApplyBundle: () => {
+        if (!fail) return
+        fail = false
+        throw new TidingsError('too_large', 'local failure while applying')
+      },
+    })
+    await client.create('document', { author: 'me', title: 'mine' })
+    await expect(client.sync()).rejects.toThrow('local failure while applying')
+    expect(await client.rejected()).toEqual([])
+    expect(client.status.pending).toBe(1)
+    expect(await client.sync()).toEqual({ pushed: 1, pulled: 1 })
     await client.close()
   })
 })
