@@ -38,7 +38,7 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'chaos',
-          include: ['tests/{chaos,fuzz,security,support}/**/*.test.ts'],
+          include: ['tests/{chaos,fuzz,recovery,security,support}/**/*.test.ts'],
           fileParallelism: false,
           testTimeout: 300_000,
           hookTimeout: 120_000,

@@ -200,6 +200,11 @@ export class Store {
     return this.sql.one(`SELECT * FROM ${quote(tableName(type))} WHERE id = ?`, [id])
   }
 
+  /** True when the log holds this bundle. */
+  hasBundle(id: string): boolean {
+    return this.sql.one(Q.BUNDLE_BY_ID, [id]) !== undefined
+  }
+
   /** A stored bundle with its events, as it travels on the wire. */
   bundle(id: string): Bundle | undefined {
     const head = this.sql.one<{ id: string; client: string; hlc: string }>(Q.BUNDLE_BY_ID, [id])

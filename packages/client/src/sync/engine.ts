@@ -6,11 +6,13 @@ import {
   type Limits,
   parseHlc,
   ROUTES,
+  SYNC_PROTOCOL,
   type SyncResponse,
   type TidingsError,
 } from '@tidings/protocol'
 import type { Changes, Store } from '../store/store.js'
 import { blame } from './blame.js'
+import { owedRecovery, RECOVERY_KEY, type RecoveryReason, recoveryFrom } from './recovery.js'
 import type { RejectedBundles } from './rejected.js'
 import type { Answer, Transport } from './transport.js'
 import type { SyncResult, VerifyResult } from './types.js'
@@ -57,6 +59,11 @@ const OFFSET_SLACK_MS = 50
 export class SyncEngine {
   private running: Promise<SyncResult> | null = null
   private queued: Promise<SyncResult> | null = null
+  /**
+   * Whether the server has told this process where it has this client (`resume`): the first
+   * round after opening asks, before pushing anything, in case the database rolled back.
+   */
+  private resumed = false
 
   constructor(
     private readonly store: Store,
@@ -80,10 +87,42 @@ export class SyncEngine {
         })
       return this.queued
     }
-    this.running = this.rounds().finally(() => {
+    this.running = this.roundsAndRecovery().finally(() => {
       this.running = null
     })
     return this.running
+  }
+
+  /**
+   * The rounds, then any recovery an answer called for (or a crash left owed): the bundle sets
+   * are compared with the server as `verify()` does, so this device fetches what it lacks (its
+   * own lost writes too) and pushes again what the server lost; then the rounds run again.
+   */
+  private async roundsAndRecovery(): Promise<SyncResult> {
+    const result: SyncResult = { pushed: 0, pulled: 0 }
+    if (!this.resumed) {
+      await this.round([], result, null)
+      this.resumed = true
+    }
+    await this.rounds(result)
+    const reason = owedRecovery(this.store)
+    if (reason === null) return result
+    const compared = await this.compare()
+    const again = await this.rounds({ pushed: 0, pulled: 0 })
+    this.store.setState(RECOVERY_KEY, '')
+    return {
+      pushed: result.pushed + again.pushed,
+      pulled: result.pulled + again.pulled + compared.pulled,
+      ...((result.rejected ?? again.rejected) !== undefined && {
+        rejected: (result.rejected ?? 0) + (again.rejected ?? 0),
+      }),
+      recovered: {
+        reason,
+        missingLocally: compared.missingLocally,
+        missingOnServer: compared.missingOnServer,
+        at: Date.now(),
+      },
+    }
   }
 
   /** Resolves when no sync is in flight or queued (for `close`). */
@@ -91,8 +130,7 @@ export class SyncEngine {
     while (this.running || this.queued) await (this.queued ?? this.running)?.catch(() => undefined)
   }
 
-  private async rounds(): Promise<SyncResult> {
-    const result: SyncResult = { pushed: 0, pulled: 0 }
+  private async rounds(result: SyncResult): Promise<SyncResult> {
     let after = 0
     // Outbox bundles up to this position go one per request: a refusal of several bundles did
     // not say which one it was about (see `blame`).
@@ -140,7 +178,14 @@ export class SyncEngine {
   private send(bundles: Bundle[], cursor: string | null): Sent {
     const clock = this.store.clock
     const hlc = formatHlc({ ms: clock.physical(), counter: 0, node: clock.node })
-    const request = { client: clock.node, hlc, cursor, bundles }
+    const request = {
+      protocol: SYNC_PROTOCOL,
+      client: clock.node,
+      hlc,
+      cursor,
+      bundles,
+      ...(!this.resumed && { resume: true as const }),
+    }
     return { answer: this.transport.post(ROUTES.sync, request, 'syncResponse'), hlc }
   }
 
@@ -189,10 +234,13 @@ export class SyncEngine {
       // this one is applied, and the two processes would take turns instead of overlapping.
       await nextTurn()
     }
+    const recovery: RecoveryReason | null = recoveryFrom(this.store, res)
     const changes = this.store.applyRemote(res.bundles, () => {
       result.pushed += this.store.acknowledge(res.accepted)
       this.store.setState('cursor', res.cursor)
       this.store.setState('offset_ms', String(clock.offsetMs))
+      // Owed in the same transaction as the cursor it came with: a crash cannot lose it.
+      if (recovery) this.store.setState(RECOVERY_KEY, recovery)
     })
     result.pulled += changes.applied
     this.changed(changes)
@@ -249,6 +297,13 @@ export class SyncEngine {
    * fetches and applies what this replica lacks, queues what the server lacks, then syncs.
    */
   async verify(): Promise<VerifyResult> {
+    const compared = await this.compare()
+    const { pushed } = await this.sync()
+    return { ...compared, pushed }
+  }
+
+  /** `verify()` without its closing sync: fetches what is missing here, queues what is there. */
+  private async compare(): Promise<Omit<VerifyResult, 'pushed'>> {
     const { body } = await this.transport.get(ROUTES.bundleIds, 'bundleIdsResponse')
     const remote = new Set(body.ids)
     const local = new Set(this.store.bundleIds())
@@ -268,12 +323,10 @@ export class SyncEngine {
       this.changed(changes)
     }
     this.store.requeue(missingOnServer)
-    const { pushed } = await this.sync()
     return {
       missingLocally: missingLocally.length,
       missingOnServer: missingOnServer.length,
       pulled,
-      pushed,
     }
   }
 }

@@ -3,6 +3,13 @@ import { DEFAULT_LIMITS, type Limits } from '../limits.js'
 import { bundleSchema } from './bundle.js'
 import { cursor, hlc, uuid } from './fields.js'
 
+const protocolVersion = z.number().int().min(1).max(1_000)
+
+const reset = z.literal(true).meta({
+  description:
+    'The cursor no longer names what the client saw (the server was restored from a backup): this page starts from the beginning; re-pull, and push again what the server lacks',
+})
+
 /** Request and answer schemas of every route in DESIGN.md §6, built for given limits. */
 export const messageSchemas = (limits: Limits = DEFAULT_LIMITS) => {
   const bundle = bundleSchema(limits)
@@ -14,10 +21,15 @@ export const messageSchemas = (limits: Limits = DEFAULT_LIMITS) => {
   return {
     bundle,
     syncRequest: z.strictObject({
+      protocol: protocolVersion.optional(),
       client: uuid,
       hlc,
       cursor: cursor.nullable(),
       bundles: z.array(bundle).max(limits.maxBundlesPerRequest),
+      resume: z
+        .literal(true)
+        .optional()
+        .meta({ description: 'First sync since the device opened its database: answer `own`' }),
     }),
     syncResponse: z.object({
       hlc,
@@ -25,12 +37,23 @@ export const messageSchemas = (limits: Limits = DEFAULT_LIMITS) => {
       accepted: z.array(uuid),
       bundles: z.array(storedBundle),
       more: z.boolean(),
+      reset: reset.optional(),
+      own: z
+        .object({ bundle: uuid, hlc })
+        .nullable()
+        .optional()
+        .meta({ description: "With `resume`: the caller client's latest bundle on the server" }),
     }),
     pullQuery: z.strictObject({
       after: cursor.optional(),
       limit: z.coerce.number().int().min(1).max(limits.maxPageBundles).optional(),
     }),
-    pullResponse: z.object({ bundles: z.array(storedBundle), cursor, more: z.boolean() }),
+    pullResponse: z.object({
+      bundles: z.array(storedBundle),
+      cursor,
+      more: z.boolean(),
+      reset: reset.optional(),
+    }),
     bundleIdsResponse: z.object({ ids: z.array(uuid) }),
     getBundlesRequest: z.strictObject({ ids: z.array(uuid).max(limits.maxIdsPerRequest) }),
     getBundlesResponse: z.object({ bundles: z.array(storedBundle) }),

@@ -42,11 +42,30 @@ export interface TokenHolder {
   tokenHash: string
 }
 
+/** A cursor's claim that the bundle at `seq` carries `mark` (see `http/cursor.ts`). */
+export interface CursorCheck {
+  seq: number
+  mark: string
+}
+
+/** The stream's head when a page was read, and the mark of the bundle there. */
+export interface HeadMark {
+  seq: number
+  mark: string
+}
+
 export interface Page {
   bundles: Bundle[]
   /** Position to pull after next time. */
   cursor: number
   more: boolean
+  /** With `PullOptions.marked`: the head the page was read at; null for an empty stream. */
+  head?: HeadMark | null
+  /**
+   * The cursor's check failed (the database was restored, or the cursor came from elsewhere):
+   * this page is read from the beginning of the stream instead.
+   */
+  reset?: boolean
   /**
    * `bundles` as JSON text, built from the stored text of each bundle's events (when the store
    * has it): a route can answer with it and never parse and serialise the events again.
@@ -67,6 +86,16 @@ export interface PullOptions {
   maxEvents: number
   /** Leave out this client's bundles: a syncing client already has its own. */
   excludeClient?: string
+  /** Confirm the cursor still names what its client saw; read from the beginning when not. */
+  check?: CursorCheck
+  /** Read the head's mark too (`Page.head`), for a marked cursor in the answer. */
+  marked?: boolean
+}
+
+/** A client's latest bundle in a stream, as a device that may have rolled back asks for it. */
+export interface OwnLatest {
+  bundle: string
+  hlc: string
 }
 
 /**
@@ -103,6 +132,8 @@ export interface Store {
    */
   sync(push: PushInput, pull: PullOptions): Promise<{ pushed: PushResult; page: Page }>
   bundleIds(stream: string): Promise<string[]>
+  /** The client's latest bundle in the stream (by position), or null when it has none there. */
+  latestOf(stream: string, client: string): Promise<OwnLatest | null>
   /** How many bundles and events the stream holds (one pass over it; for progress and ETAs). */
   streamSize(stream: string): Promise<StreamSize>
   /** The stream's bundles among `ids`, in stream order; ids of other streams are absent. */
