@@ -1,4 +1,5 @@
 export { type ClockOptions, HybridClock } from './clock.js'
+export * from './cursor.js'
 export * from './errors.js'
 export * from './hlc.js'
 export * from './ids.js'
