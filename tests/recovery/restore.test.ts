@@ -2,7 +2,7 @@ import { type Client, defineSchema, openClient, t } from '@tidings/client'
 import { openNodeDatabase } from '@tidings/client/node'
 import { type RunningServer, startServer } from '@tidings/server'
 import { afterEach, describe, expect, it } from 'vitest'
-import { type Restorable, restorablePostgres, restorableSqlite } from './backups.js'
+import { type Restorable, restorablePostgres, restorableSqlite } from '../support/backups.js'
 
 /**
  * Invariant 7: a server restored from a backup (or failed over to a lagging replica) reuses

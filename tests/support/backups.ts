@@ -3,7 +3,7 @@ import { copyFileSync, rmSync } from 'node:fs'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import Database from 'better-sqlite3'
-import { PG_ADMIN_URL, postgresReachable, tempDir } from '../support/databases.js'
+import { PG_ADMIN_URL, postgresReachable, tempDir } from './databases.js'
 
 const run = promisify(execFile)
 
@@ -29,18 +29,8 @@ export const restorableSqlite = (): Restorable => {
   return {
     url: `sqlite:${file}`,
     kind: 'sqlite',
-    async backup() {
-      const db = new Database(file, { readonly: true })
-      try {
-        await db.backup(copy)
-      } finally {
-        db.close()
-      }
-    },
-    async restore() {
-      for (const suffix of ['-wal', '-shm']) rmSync(file + suffix, { force: true })
-      copyFileSync(copy, file)
-    },
+    backup: () => copyLiveFile(file, copy),
+    restore: async () => restoreFile(copy, file),
     drop: async () => remove(),
   }
 }
@@ -72,4 +62,22 @@ export const restorablePostgres = async (): Promise<Restorable | null> => {
       remove()
     },
   }
+}
+
+/**
+ * A consistent copy of a live SQLite file (a device's database) through SQLite's online backup
+ * API, safe while its owner keeps writing; `restoreFile` puts it back under a closed owner.
+ */
+export const copyLiveFile = async (file: string, copy: string): Promise<void> => {
+  const db = new Database(file, { readonly: true, fileMustExist: true })
+  try {
+    await db.backup(copy)
+  } finally {
+    db.close()
+  }
+}
+
+export const restoreFile = (copy: string, file: string): void => {
+  for (const suffix of ['-wal', '-shm']) rmSync(file + suffix, { force: true })
+  copyFileSync(copy, file)
 }
