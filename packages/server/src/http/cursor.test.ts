@@ -100,6 +100,25 @@ describe.each(TEST_BACKENDS)('cursors on $name', (backend) => {
     expect(pushed.body).toMatchObject({ reset: true, accepted: [bundle.id] })
   })
 
+  it('marks the head a client at the head pushes to, and still checks the mark it sent', async () => {
+    const { phone, v2 } = await setUp()
+    let cursor = (await v2(phone)).body.cursor
+    for (let i = 0; i < 3; i++) {
+      const answer = await v2(phone, [phone.bundle()], cursor)
+      expect(answer.body.reset).toBeUndefined()
+      expect(answer.body.cursor).toMatch(new RegExp(`^${i + 2}\\.${i + 2}\\.`))
+      cursor = answer.body.cursor
+    }
+    // The mark it was given is the one the server reads back: nothing to pull, no reset.
+    const quiet = await v2(phone, [], cursor)
+    expect(quiet.body).toMatchObject({ bundles: [], more: false, cursor })
+    expect(quiet.body.reset).toBeUndefined()
+    // At the head with a wrong mark, pushing its own bundle: caught all the same.
+    const [after, head] = cursor.split('.')
+    const caught = await v2(phone, [phone.bundle()], `${after}.${head}.AAAAAAAAAAAAAAAA`)
+    expect(caught.body.reset).toBe(true)
+  })
+
   it('replays a cursor it cannot read from the beginning instead of refusing it', async () => {
     const { api, phone, laptop, v2 } = await setUp()
     await v2(phone)

@@ -11,6 +11,8 @@ import type { PushInput, PushResult } from './store.js'
  * fails (no `reserved` row); an id already stored fails a unique index and rolls it all back.
  * `one`: the usual single bundle, its columns as plain parameters (no 2 KB array literal to
  * escape and parse); otherwise one array per column, so the text never changes.
+ * `$15` is the position a marked cursor checks (-1: none): the bundle there committed before
+ * the client was even given that cursor, so the statement's own snapshot sees it.
  */
 const pushSql = (one: boolean): string => `
   with reserved as (
@@ -38,7 +40,8 @@ const pushSql = (one: boolean): string => `
       from reserved, unnest(cast($12 as text[]), cast($13 as text[]), cast($14 as text[]))
         as fresh(id, bundle_id, hash)
   )
-  select last_seq from reserved`
+  select last_seq, checked.hash as check_hash, checked.received_at as check_at
+    from reserved left join bundles checked on checked.stream = $1 and checked.seq = $15`
 
 const PUSH_ONE = pushSql(true)
 const PUSH_MANY = pushSql(false)
@@ -48,6 +51,8 @@ export interface OptimisticPush {
   pushed: PushResult
   /** Every position up to this was committed when the push took the stream's lock. */
   headBefore: number
+  /** Hash and arrival of the bundle at the checked position, when one was asked and is there. */
+  checked: { hash: string; at: number | string } | null
 }
 
 /**
@@ -60,6 +65,7 @@ export const optimisticPush = async (
   pool: PipelinedPool,
   input: PushInput,
   unique: readonly Hashed[],
+  checkSeq = -1,
 ): Promise<OptimisticPush | null> => {
   const { stream, holder } = input
   const events = unique.flatMap((h) =>
@@ -83,6 +89,7 @@ export const optimisticPush = async (
     events.map((e) => e.id),
     events.map((e) => e.bundle),
     events.map((e) => e.hash),
+    checkSeq,
   ]
   const client = await pool.connect()
   let rows: unknown[] | undefined
@@ -94,11 +101,17 @@ export const optimisticPush = async (
   } finally {
     client.release()
   }
-  const row = rows?.[0] as { last_seq: number | string } | undefined
+  const row = rows?.[0] as
+    | { last_seq: number | string; check_hash: string | null; check_at: number | string | null }
+    | undefined
   if (!row) throw tokenRefused()
   const head = Number(row.last_seq)
   return {
     pushed: { accepted: unique.map((h) => h.bundle.id), added: unique.length, head },
     headBefore: head - unique.length,
+    checked:
+      row.check_hash !== null && row.check_at !== null
+        ? { hash: row.check_hash, at: row.check_at }
+        : null,
   }
 }
