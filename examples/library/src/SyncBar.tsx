@@ -17,9 +17,15 @@ const label = (status: SyncStatus): string => {
   }
 }
 
+/** What a recovery exchanged, for the tooltip. */
+const recoveryDetail = (recovery: NonNullable<SyncStatus['recovery']>): string =>
+  `${new Date(recovery.at).toLocaleTimeString()}: fetched ${recovery.missingLocally}, ` +
+  `sent again ${recovery.missingOnServer}`
+
 /**
  * Online/offline/syncing, the number of unsynced changes, the number the server refused for
- * good (they stay on this device; see `client.rejected()`), and a button to sync now.
+ * good (they stay on this device; see `client.rejected()`), a button to sync now, and the last
+ * recovery from a restored server or a rolled-back device (invariant 7), when there was one.
  */
 export function SyncBar(props: { client: LibraryClient }) {
   const status = useSyncStatus()
@@ -53,6 +59,13 @@ export function SyncBar(props: { client: LibraryClient }) {
         Sync now
       </button>
       <RefusedChanges client={props.client} count={status.rejected} />
+      {status.recovery && (
+        <span className="recovery" title={recoveryDetail(status.recovery)}>
+          {status.recovery.reason === 'server_restored'
+            ? 'Resynced after a server restore'
+            : 'Recovered changes this device had lost'}
+        </span>
+      )}
     </div>
   )
 }
