@@ -2,7 +2,8 @@ import { resolve } from 'node:path'
 import fastifyStatic from '@fastify/static'
 import { DEFAULT_LIMITS, isTidingsError, type Limits, messageSchemas } from '@tidings/protocol'
 import Fastify, { type FastifyInstance } from 'fastify'
-import { authenticate } from '../auth/authenticate.js'
+import { authenticate, bearerToken } from '../auth/authenticate.js'
+import { hashToken } from '../auth/token.js'
 import { type LiveHub, registerLiveRoute } from '../live/index.js'
 import type { Store } from '../store/store.js'
 import { RouteContext } from './context.js'
@@ -104,7 +105,12 @@ export const buildApp = async (deps: AppDeps): Promise<FastifyInstance> => {
     const { store } = deps
     registerLiveRoute(app, {
       hub: deps.live,
-      authenticate: (request) => authenticate(store, request.headers.authorization),
+      authenticate: async (request) => {
+        const header = request.headers.authorization
+        const caller = await authenticate(store, header)
+        return { stream: caller.stream, credential: hashToken(bearerToken(header)) }
+      },
+      stillValid: (tokenHashes) => store.heldTokens(tokenHashes),
     })
   }
   if (deps.demo) demoRoute(app)
