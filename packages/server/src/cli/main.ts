@@ -27,9 +27,10 @@ ${RATE_LIMIT_USAGE}
 ${TRUST_PROXY_USAGE}
 user token gives a user a new token (the old one stops working) and prints it once.
 
-export writes the stored bundles (of --user NAME, or of every user) as NDJSON, each user's
-in stream order: a header line, {"user":NAME,"bundle":{...}} lines, an end line. Tokens are
-never exported. Progress goes to stderr (every TIDINGS_PROGRESS_MS ms; --quiet: none).
+export writes the users and their stored bundles (of --user NAME, or of every user) as NDJSON:
+a header line, a {"tidings":"user",...} line per user (with or without bundles, and whether
+revoked), {"user":NAME,"bundle":{...}} lines (each user's in stream order), an end line.
+Tokens are never exported; revocations are, and import restores them. Progress goes to stderr (every TIDINGS_PROGRESS_MS ms; --quiet: none).
 import stores such a file (of --user NAME only, if given) through the normal push path, in
 batches of up to --max-bundles-per-request bundles, each one transaction. A bad line stops
 it with its line number and error code, exit code 1: nothing of that line's batch is stored,
