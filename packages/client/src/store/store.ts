@@ -9,6 +9,7 @@ import {
 import { Kysely, SqliteDialect } from 'kysely'
 import { quote, type SqliteDatabase, type SqlRow, StatementCache } from '../driver/sqlite.js'
 import type { Schema } from '../schema/define.js'
+import { mergeByPosition } from './known-events.js'
 import { lastEventSeq, logEvents } from './log-events.js'
 import { migrate } from './migrations.js'
 import * as Q from './sql.js'
@@ -209,8 +210,18 @@ export class Store {
   bundle(id: string): Bundle | undefined {
     const head = this.sql.one<{ id: string; client: string; hlc: string }>(Q.BUNDLE_BY_ID, [id])
     if (!head) return undefined
-    const rows = this.sql.all<Omit<Event, 'value'> & { value: string }>(Q.BUNDLE_EVENTS, [id])
-    return { ...head, events: rows.map((r) => ({ ...r, value: JSON.parse(r.value) as JsonValue })) }
+    type Row = Omit<Event, 'value'> & { value: string; position: number }
+    const rows = mergeByPosition(
+      this.sql.all<Row>(Q.BUNDLE_EVENTS, [id]),
+      this.sql.all<Row>(Q.BUNDLE_KNOWN_EVENTS, [id]),
+    )
+    return {
+      ...head,
+      events: rows.map(({ position: _, ...r }) => ({
+        ...r,
+        value: JSON.parse(r.value) as JsonValue,
+      })),
+    }
   }
 
   /** Unacknowledged bundle ids in commit order, after outbox position `after`. */

@@ -6,6 +6,7 @@ import type { Store } from '../store/store.js'
 import { LIMIT_FLAGS, limitsFromFlags } from './limit-flags.js'
 import { RATE_LIMIT_USAGE, rateLimitFromFlag } from './rate-limit-flag.js'
 import type { TransferStreams } from './transfer-commands.js'
+import { TRUST_PROXY_USAGE, trustProxyFromFlag } from './trust-proxy-flag.js'
 
 export const USAGE = `Usage:
   tidings serve [--port ${DEFAULT_PORT}] [--host 127.0.0.1] [--db URL] [--static DIR] [--demo] [--quiet] [--max-body-bytes N] ...
@@ -23,11 +24,13 @@ Limits (or TIDINGS_MAX_BODY_BYTES etc.): ${Object.keys(LIMIT_FLAGS)
   .join(' ')}
 --demo is an insecure demo mode: user "demo" with the public token "demo-token".
 ${RATE_LIMIT_USAGE}
+${TRUST_PROXY_USAGE}
 user token gives a user a new token (the old one stops working) and prints it once.
 
-export writes the stored bundles (of --user NAME, or of every user) as NDJSON, each user's
-in stream order: a header line, {"user":NAME,"bundle":{...}} lines, an end line. Tokens are
-never exported. Progress goes to stderr (every TIDINGS_PROGRESS_MS ms; --quiet: none).
+export writes the users and their stored bundles (of --user NAME, or of every user) as NDJSON:
+a header line, a {"tidings":"user",...} line per user (with or without bundles, and whether
+revoked), {"user":NAME,"bundle":{...}} lines (each user's in stream order), an end line.
+Tokens are never exported; revocations are, and import restores them. Progress goes to stderr (every TIDINGS_PROGRESS_MS ms; --quiet: none).
 import stores such a file (of --user NAME only, if given) through the normal push path, in
 batches of up to --max-bundles-per-request bundles, each one transaction. A bad line stops
 it with its line number and error code, exit code 1: nothing of that line's batch is stored,
@@ -62,6 +65,7 @@ const options = {
   static: { type: 'string' },
   demo: { type: 'boolean' },
   'rate-limit': { type: 'string' },
+  'trust-proxy': { type: 'string' },
   json: { type: 'boolean' },
   quiet: { type: 'boolean' },
   user: { type: 'string' },
@@ -147,6 +151,7 @@ const serve = async (values: Values, db: string, io: CliIo): Promise<RunningServ
   if (port > 65_535) throw new UsageError(`--port ${port} is out of range`)
   const limits = limitsFromFlags(values, (flag, value) => integer(value, flag), io.env)
   const rateLimit = rateLimitFromFlag(values['rate-limit'], io.env, (m) => new UsageError(m))
+  const trustProxy = trustProxyFromFlag(values['trust-proxy'], io.env, (m) => new UsageError(m))
   const { startServer } = await import('../server.js')
   const server = await startServer({
     db,
@@ -157,6 +162,7 @@ const serve = async (values: Values, db: string, io: CliIo): Promise<RunningServ
     ...(text(values.static) !== undefined && { static: text(values.static) as string }),
     ...(values.demo === true && { demo: true }),
     ...(rateLimit !== undefined && { rateLimit }),
+    ...(trustProxy !== undefined && { trustProxy }),
   })
   io.out(`Tidings listening on ${server.url}`)
   return server

@@ -2,7 +2,7 @@ import { TidingsError } from '@tidings/protocol'
 import { chunks, ID_CHUNK } from './chunks.js'
 import { type Backend, isRetryable, isUniqueViolation } from './dialects/family.js'
 import { GroupCommit } from './group-commit.js'
-import { holderQuery, tokenRefused } from './holder.js'
+import { heldTokenHashes, holderQuery, tokenRefused } from './holder.js'
 import { openBackend } from './open.js'
 import { pipelinedPull, pipelinedPush } from './postgres-push.js'
 import { getBundlesById, latestOfClient, listBundleIds, pageKnownEmpty, pullPage } from './pull.js'
@@ -125,6 +125,9 @@ export class KyselyStore implements Store {
       .executeTakeFirst()
     return exists !== undefined
   }
+
+  heldTokens: Store['heldTokens'] = (tokenHashes) =>
+    this.again(() => heldTokenHashes(this.db, tokenHashes))
 
   /** Idempotent (insert if absent, then read), so safe to run again like a push. */
   registerClients(

@@ -113,6 +113,11 @@ export interface Store {
   listUsers(): Promise<UserInfo[]>
   /** False when no such user exists. */
   revokeUser(name: string, now: number): Promise<boolean>
+  /**
+   * Which of these token hashes still authenticate (held by a user, unrevoked): open live
+   * streams are checked with it, in one batch per node, so a revocation ends them.
+   */
+  heldTokens(tokenHashes: readonly string[]): Promise<Set<string>>
   /** Registers unknown client ids to `userId`; answers the owner of every id asked. */
   registerClients(
     userId: string,
