@@ -1,7 +1,7 @@
 import { isUniqueViolation, type PipelinedPool } from './dialects/family.js'
 import { tokenRefused } from './holder.js'
 import { batch, prepared } from './pipeline.js'
-import type { Hashed } from './push-plan.js'
+import { type Hashed, partText } from './push-plan.js'
 import type { PushInput, PushResult } from './store.js'
 
 /**
@@ -21,16 +21,17 @@ const pushSql = (one: boolean): string => `
     on conflict (stream) do update set last_seq = streams.last_seq + excluded.last_seq
     returning last_seq
   ), stored_bundles as (
-    insert into bundles (stream, seq, id, client, hlc, events, event_count, hash, received_at)
+    insert into bundles (stream, seq, id, client, hlc, events, event_count, hash, received_at, part)
     ${
       one
-        ? `select $1, reserved.last_seq, $6, $7, $8, $9, $10, $11, $3 from reserved`
+        ? `select $1, reserved.last_seq, $6, $7, $8, $9, $10, $11, $3, $15 from reserved`
         : `select $1, reserved.last_seq - $2 + fresh.n, fresh.id, fresh.client, fresh.hlc,
-                  fresh.events, fresh.event_count, fresh.hash, $3
+                  fresh.events, fresh.event_count, fresh.hash, $3, fresh.part
              from reserved,
                   unnest(cast($6 as text[]), cast($7 as text[]), cast($8 as text[]),
-                         cast($9 as text[]), cast($10 as integer[]), cast($11 as text[]))
-                    with ordinality as fresh(id, client, hlc, events, event_count, hash, n)`
+                         cast($9 as text[]), cast($10 as integer[]), cast($11 as text[]),
+                         cast($15 as text[]))
+                    with ordinality as fresh(id, client, hlc, events, event_count, hash, part, n)`
     }
   ), stored_events as (
     insert into events (stream, id, bundle_id, hash)
@@ -83,6 +84,7 @@ export const optimisticPush = async (
     events.map((e) => e.id),
     events.map((e) => e.bundle),
     events.map((e) => e.hash),
+    column((h) => partText(h.bundle)),
   ]
   const client = await pool.connect()
   let rows: unknown[] | undefined

@@ -1,17 +1,32 @@
-import type { Bundle, Event } from '@tidings/protocol'
+import type { BundlePart, Event, Part, PartedBundle } from '@tidings/protocol'
 import { type Kysely, sql } from 'kysely'
 import { chunks, ID_CHUNK } from './chunks.js'
 import type { BundleTable, Database } from './schema.js'
 import type { Page, PullOptions } from './store.js'
 
-type BundleRow = Pick<BundleTable, 'seq' | 'id' | 'client' | 'hlc' | 'events' | 'event_count'>
+type BundleRow = Pick<
+  BundleTable,
+  'seq' | 'id' | 'client' | 'hlc' | 'events' | 'event_count' | 'part'
+>
 
-const toBundle = (row: BundleRow): Bundle => ({
-  id: row.id,
-  client: row.client,
-  hlc: row.hlc,
-  events: JSON.parse(row.events) as Event[],
-})
+const toBundle = (row: BundleRow): PartedBundle => {
+  const bundle: PartedBundle = {
+    id: row.id,
+    client: row.client,
+    hlc: row.hlc,
+    events: JSON.parse(row.events) as Event[],
+  }
+  if (row.part !== null) bundle.part = JSON.parse(row.part) as Part
+  return bundle
+}
+
+/** The `parts` list of an answer carrying `rows` (empty when none is a part). */
+const partsOfRows = (rows: readonly BundleRow[]): BundlePart[] => {
+  const parts: BundlePart[] = []
+  for (const row of rows)
+    if (row.part !== null) parts.push({ bundle: row.id, ...(JSON.parse(row.part) as Part) })
+  return parts
+}
 
 export interface PageRow extends Omit<BundleRow, 'seq'> {
   /** Set on the one head row only. */
@@ -43,11 +58,12 @@ export const pageQuery = (options: PullOptions) => {
   const others = excludeClient === undefined ? sql`` : sql`and client <> ${excludeClient}`
   return sql<PageRow>`
     select last_seq as head, cast(null as bigint) as seq, cast(null as text) as id, cast(null as text) as client,
-           cast(null as text) as hlc, cast(null as text) as events, cast(null as integer) as event_count
+           cast(null as text) as hlc, cast(null as text) as events, cast(null as integer) as event_count,
+           cast(null as text) as part
       from streams where stream = ${stream}
     union all
     select * from (
-      select cast(null as bigint) as head, seq, id, client, hlc, events, event_count from bundles
+      select cast(null as bigint) as head, seq, id, client, hlc, events, event_count, part from bundles
        where stream = ${stream} and seq > ${after} ${others}
          and seq <= (
            select max(seq) from (
@@ -98,7 +114,7 @@ export const readPage = (rows: readonly PageRow[], options: PullOptions): Page =
  * events costs no parse and no serialisation of them.
  */
 const lazyPage = (rows: readonly BundleRow[], cursor: number, more: boolean): Page => {
-  let bundles: Bundle[] | undefined
+  let bundles: PartedBundle[] | undefined
   return {
     get bundles() {
       bundles ??= rows.map(toBundle)
@@ -106,6 +122,9 @@ const lazyPage = (rows: readonly BundleRow[], cursor: number, more: boolean): Pa
     },
     get bundlesJson() {
       return `[${rows.map(bundleJson).join(',')}]`
+    },
+    get parts() {
+      return partsOfRows(rows)
     },
     cursor,
     more,
@@ -148,12 +167,12 @@ export const getBundlesById = async (
   db: Kysely<Database>,
   stream: string,
   ids: readonly string[],
-): Promise<Bundle[]> => {
+): Promise<PartedBundle[]> => {
   const rows: BundleRow[] = []
   for (const part of chunks([...new Set(ids)], ID_CHUNK)) {
     const found = await db
       .selectFrom('bundles')
-      .select(['seq', 'id', 'client', 'hlc', 'events', 'event_count'])
+      .select(['seq', 'id', 'client', 'hlc', 'events', 'event_count', 'part'])
       .where('stream', '=', stream)
       .where('id', 'in', part)
       .execute()

@@ -1,9 +1,13 @@
 import {
-  type Bundle,
   type Limits,
   messageSchemas,
+  type PartedBundle,
   parseWire,
+  partSchema,
+  partsOf,
   TidingsError,
+  wholeBundle,
+  withParts,
 } from '@tidings/protocol'
 import { z } from 'zod'
 
@@ -12,6 +16,7 @@ import { z } from 'zod'
  *
  *   {"tidings":"export","version":1,"bundles":N,"events":M}   first: counts when it began
  *   {"user":"alice","bundle":{…wire bundle…}}                  each user's bundles in stream order
+ *   {"user":"alice","bundle":{…},"part":{…wire part…}}          (a part of a bigger transaction)
  *   {"tidings":"end","bundles":N,"events":M}                   last: what was actually written
  *
  * The end line lets an import tell a finished export from one cut short (a failed
@@ -34,7 +39,8 @@ export interface ExportEnd {
 
 export interface BundleLine {
   user: string
-  bundle: Bundle
+  /** With its `part` when it is one part of a bigger transaction. */
+  bundle: PartedBundle
 }
 
 export type ExportLine =
@@ -56,6 +62,7 @@ export const lineSchemas = (limits: Limits) => ({
   bundle: z.strictObject({
     user: z.string().min(1).max(64),
     bundle: messageSchemas(limits).bundle,
+    part: partSchema.optional(),
   }),
 })
 
@@ -73,7 +80,9 @@ export const parseLine = (text: string, schemas: LineSchemas): ExportLine => {
   if (tag === 'export')
     return { kind: 'header', ...parseWire(schemas.header, data, 'export header') }
   if (tag === 'end') return { kind: 'end', ...parseWire(schemas.end, data, 'export end line') }
-  return { kind: 'bundle', ...parseWire(schemas.bundle, data, 'bundle line') }
+  const line = parseWire(schemas.bundle, data, 'bundle line')
+  const [bundle] = withParts([line.bundle], line.part && [line.part])
+  return { kind: 'bundle', user: line.user, bundle: bundle ?? line.bundle }
 }
 
 export const headerLine = (header: Omit<ExportHeader, 'tidings' | 'version'>): string =>
@@ -82,5 +91,8 @@ export const headerLine = (header: Omit<ExportHeader, 'tidings' | 'version'>): s
 export const endLine = (end: Omit<ExportEnd, 'tidings'>): string =>
   `${JSON.stringify({ tidings: 'end', ...end })}\n`
 
-export const bundleLine = (line: BundleLine): string =>
-  `${JSON.stringify({ user: line.user, bundle: line.bundle })}\n`
+export const bundleLine = (line: BundleLine): string => {
+  const [part] = partsOf([line.bundle])
+  const bundle = wholeBundle(line.bundle)
+  return `${JSON.stringify(part ? { user: line.user, bundle, part } : { user: line.user, bundle })}\n`
+}

@@ -1,4 +1,10 @@
-import { assertWithinDrift, parseWire, ROUTES, type SyncResponse } from '@tidings/protocol'
+import {
+  assertWithinDrift,
+  parseWire,
+  ROUTES,
+  type SyncResponse,
+  withParts,
+} from '@tidings/protocol'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import { DEFAULT_PAGE_BUNDLES, parseCursor, type RouteContext } from '../context.js'
 import { sendWithPage } from './page-json.js'
@@ -43,7 +49,13 @@ const sync = async (
   await ctx.clients.assertOwned(caller.userId, clients, now)
   const holder = ctx.holder(request)
   const { pushed, page } = await ctx.store.sync(
-    { stream: caller.stream, bundles: body.bundles, now, ...(holder && { holder }) },
+    {
+      stream: caller.stream,
+      // A part is stored with its bundle (and hashed with it); see wire/part.ts.
+      bundles: withParts(body.bundles, body.parts),
+      now,
+      ...(holder && { holder }),
+    },
     {
       stream: caller.stream,
       after,
