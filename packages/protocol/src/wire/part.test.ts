@@ -50,6 +50,20 @@ describe('parts of a transaction too big for one bundle', () => {
     ).toMatchObject({ code: 'bad_request', paths: ['parts.1.bundle'] })
   })
 
+  it('a client released before parts reads an answer with parts: it ignores the list (and applies each part as a transaction of its own)', () => {
+    const released = schemas.syncResponse.omit({ parts: true }) // what such a client parses with
+    const bundle = makeBundle()
+    const answer = {
+      hlc: hlcAt(1),
+      cursor: '1',
+      accepted: [],
+      bundles: [bundle],
+      parts: [{ bundle: bundle.id, group: GROUP, index: 0, count: 2 }],
+      more: false,
+    }
+    expect(parseWire(released, answer, 'answer').bundles).toEqual([bundle])
+  })
+
   it('an answer without parts (an older server) parses as before', () => {
     const answer = { bundles: [makeBundle()], cursor: '1', more: false }
     expect(parseWire(schemas.pullResponse, answer, 'pull').parts).toBeUndefined()
