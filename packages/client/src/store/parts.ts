@@ -1,4 +1,4 @@
-import type { Bundle, Part, PartedBundle } from '@tidings/protocol'
+import { type Bundle, type Event, newId, type Part, type PartedBundle } from '@tidings/protocol'
 import type { StatementCache } from '../driver/sqlite.js'
 
 /**
@@ -21,6 +21,15 @@ const HELD_GROUP = 'SELECT body, grp, idx, cnt FROM held_parts WHERE grp = ? ORD
 const RELEASE_GROUP = 'DELETE FROM held_parts WHERE grp = ?'
 const HELD_IDS = 'SELECT bundle AS id FROM held_parts'
 const IS_STORED = 'SELECT 1 AS x FROM bundles WHERE id = ?'
+
+/** How big one bundle of a local transaction may be; a bigger one is cut into parts. */
+export interface BundleLimits {
+  maxEvents: number
+  /** Bytes of JSON one bundle may take in a request (default: no limit). */
+  maxBytes?: number
+  /** The largest value (default 256 KiB); bounds a bundle's bytes before any is measured. */
+  maxValueBytes?: number
+}
 
 /** Room for an event's fields besides its value on the wire (ids, HLC, names, punctuation). */
 const EVENT_OVERHEAD_BYTES = 400
@@ -56,6 +65,31 @@ export const cutPoints = (
   }
   cuts.push(n)
   return cuts
+}
+
+/**
+ * The bundles of a local transaction's stamped `events`: one, as usual, or the parts of a new
+ * group when they are over `limits`.
+ */
+export const bundlesOf = (
+  events: Event[],
+  client: string,
+  limits: BundleLimits,
+): PartedBundle[] => {
+  const { maxEvents, maxBytes = Number.POSITIVE_INFINITY, maxValueBytes = 256 * 1024 } = limits
+  const cuts = cutPoints(events, { maxEvents, maxBytes, maxValueBytes })
+  const group = cuts.length > 1 ? newId() : ''
+  return cuts.map((end, index) => {
+    const part = cuts.length === 1 ? events : events.slice(cuts[index - 1] ?? 0, end)
+    const bundle: PartedBundle = {
+      id: newId(),
+      client,
+      hlc: part[part.length - 1]!.hlc,
+      events: part,
+    }
+    if (group) bundle.part = { group, index, count: cuts.length }
+    return bundle
+  })
 }
 
 /** Records that a stored bundle is a part (inside the caller's transaction). */

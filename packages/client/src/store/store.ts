@@ -11,7 +11,7 @@ import { quote, type SqliteDatabase, type SqlRow, StatementCache } from '../driv
 import type { Schema } from '../schema/define.js'
 import { lastEventSeq, logEvents } from './log-events.js'
 import { migrate } from './migrations.js'
-import { cutPoints, holdPart, partOf, recordPart } from './parts.js'
+import { type BundleLimits, bundlesOf, holdPart, partOf, recordPart } from './parts.js'
 import * as Q from './sql.js'
 import { TypedTables, tableName } from './typed.js'
 import { Winners } from './winners.js'
@@ -57,15 +57,6 @@ export interface StoreOptions {
   schema: Schema
   now?: () => number
   hooks?: StoreHooks
-}
-
-/** How big one bundle of a local transaction may be; a bigger one is cut into parts. */
-export interface BundleLimits {
-  maxEvents: number
-  /** Bytes of JSON one bundle may take in a request (default: no limit). */
-  maxBytes?: number
-  /** The largest value (default 256 KiB); bounds a bundle's bytes before any is measured. */
-  maxValueBytes?: number
 }
 
 /** What a commit changed: the types whose typed rows moved (for observers). */
@@ -138,11 +129,6 @@ export class Store {
     ops: readonly Op[],
     limits: number | BundleLimits,
   ): { bundle: Bundle; bundles: PartedBundle[]; changes: Changes } {
-    const {
-      maxEvents,
-      maxBytes = Number.POSITIVE_INFINITY,
-      maxValueBytes = 256 * 1024,
-    } = typeof limits === 'number' ? { maxEvents: limits } : limits
     const client = this.clientId
     const events: Event[] = new Array(ops.length)
     for (let i = 0; i < ops.length; i++) {
@@ -164,19 +150,11 @@ export class Store {
       event.client = client
       events[i] = event
     }
-    const cuts = cutPoints(events, { maxEvents, maxBytes, maxValueBytes })
-    const group = cuts.length > 1 ? newId() : ''
-    const bundles: PartedBundle[] = cuts.map((end, index) => {
-      const part = cuts.length === 1 ? events : events.slice(cuts[index - 1] ?? 0, end)
-      const bundle: PartedBundle = {
-        id: newId(),
-        client,
-        hlc: part[part.length - 1]!.hlc,
-        events: part,
-      }
-      if (group) bundle.part = { group, index, count: cuts.length }
-      return bundle
-    })
+    const bundles = bundlesOf(
+      events,
+      client,
+      typeof limits === 'number' ? { maxEvents: limits } : limits,
+    )
     const changes: Changes = { types: new Set(), applied: bundles.length }
     this.sql.transaction(() => {
       const winners = new Winners()
