@@ -3,6 +3,7 @@ import { type Kysely, type Migration, Migrator, sql } from 'kysely'
 import { clientFromHlc } from './client-from-hlc.js'
 import { eventRanges } from './event-ranges.js'
 import { knownEvents } from './known-events.js'
+import { partsMigration } from './parts-migration.js'
 import { registersBySeq } from './registers-by-seq.js'
 
 /**
@@ -81,6 +82,7 @@ const migrations: Record<string, Migration> = {
   '0004_registers_by_seq': registersBySeq,
   '0005_client_from_hlc': clientFromHlc,
   '0006_known_events': knownEvents,
+  '0007_parts': partsMigration,
 }
 
 /** Brings the fixed tables to the latest version; throws `internal` with the cause on failure. */

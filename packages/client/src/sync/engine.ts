@@ -1,15 +1,19 @@
 import {
-  type Bundle,
   formatHlc,
   isTidingsError,
   jsonBytes,
   type Limits,
+  type PartedBundle,
   parseHlc,
+  partsOf,
   ROUTES,
   SYNC_PROTOCOL,
   type SyncResponse,
   type TidingsError,
+  wholeBundle,
+  withParts,
 } from '@tidings/protocol'
+import { heldPartIds } from '../store/parts.js'
 import type { Changes, Store } from '../store/store.js'
 import { blame } from './blame.js'
 import { owedRecovery, RECOVERY_KEY, type RecoveryReason, recoveryFrom } from './recovery.js'
@@ -48,7 +52,7 @@ interface Round {
 const nextTurn = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0))
 
 /** Room kept under `maxBodyBytes` for the request envelope. */
-const ENVELOPE_BYTES = 4_096
+export const ENVELOPE_BYTES = 4_096
 /** A clock offset estimate within this of zero (plus half the round trip) is treated as zero. */
 const OFFSET_SLACK_MS = 50
 
@@ -175,15 +179,17 @@ export class SyncEngine {
   }
 
   /** Sends one `POST /v1/sync` stamped with the corrected physical time (see `round`). */
-  private send(bundles: Bundle[], cursor: string | null): Sent {
+  private send(bundles: PartedBundle[], cursor: string | null): Sent {
     const clock = this.store.clock
     const hlc = formatHlc({ ms: clock.physical(), counter: 0, node: clock.node })
+    // Parts travel beside their bundles (see protocol wire/part.ts); usually there are none.
+    const parts = partsOf(bundles)
     const request = {
       protocol: SYNC_PROTOCOL,
       client: clock.node,
       hlc,
       cursor,
-      bundles,
+      ...(parts.length === 0 ? { bundles } : { bundles: bundles.map(wholeBundle), parts }),
       ...(!this.resumed && { resume: true as const }),
     }
     return { answer: this.transport.post(ROUTES.sync, request, 'syncResponse'), hlc }
@@ -203,7 +209,7 @@ export class SyncEngine {
    * is committed; if applying fails, it is dropped.
    */
   private async round(
-    bundles: Bundle[],
+    bundles: PartedBundle[],
     result: SyncResult,
     sent?: Sent | null,
     retried = false,
@@ -235,7 +241,7 @@ export class SyncEngine {
       await nextTurn()
     }
     const recovery: RecoveryReason | null = recoveryFrom(this.store, res)
-    const changes = this.store.applyRemote(res.bundles, () => {
+    const changes = this.store.applyRemote(withParts(res.bundles, res.parts), () => {
       result.pushed += this.store.acknowledge(res.accepted)
       this.store.setState('cursor', res.cursor)
       this.store.setState('offset_ms', String(clock.offsetMs))
@@ -256,15 +262,16 @@ export class SyncEngine {
 
   /**
    * The next outbox bundles after position `after` that fit in one request (count and body
-   * size). A bundle is never split: it is one local transaction.
+   * size). A bundle is never split here: a transaction too big for one request was committed
+   * as several bundles, its parts (see store/parts.ts), which may go in several requests.
    */
   private nextChunk(
     after: number,
     max = this.limits.maxBundlesPerRequest,
-  ): { bundles: Bundle[]; lastSeq: number; more: boolean } {
+  ): { bundles: PartedBundle[]; lastSeq: number; more: boolean } {
     const budget = this.limits.maxBodyBytes - ENVELOPE_BYTES
     const rows = this.store.outbox(after, max + 1)
-    const bundles: Bundle[] = []
+    const bundles: PartedBundle[] = []
     let bytes = 0
     let lastSeq = after
     for (const row of rows) {
@@ -306,7 +313,8 @@ export class SyncEngine {
   private async compare(): Promise<Omit<VerifyResult, 'pushed'>> {
     const { body } = await this.transport.get(ROUTES.bundleIds, 'bundleIdsResponse')
     const remote = new Set(body.ids)
-    const local = new Set(this.store.bundleIds())
+    // Parts held aside for the rest of their transaction are here too, just not applied yet.
+    const local = new Set([...this.store.bundleIds(), ...heldPartIds(this.store.sql)])
     const missingLocally = body.ids.filter((id) => !local.has(id))
     // Only this client's own bundles are pushed again: the server takes a bundle from its author.
     // A bundle the server refused for good is not pushed again behind the app's back.
@@ -318,7 +326,7 @@ export class SyncEngine {
     for (let i = 0; i < missingLocally.length; i += this.limits.maxIdsPerRequest) {
       const ids = missingLocally.slice(i, i + this.limits.maxIdsPerRequest)
       const answer = await this.transport.post(ROUTES.getBundles, { ids }, 'getBundlesResponse')
-      const changes = this.store.applyRemote(answer.body.bundles)
+      const changes = this.store.applyRemote(withParts(answer.body.bundles, answer.body.parts))
       pulled += changes.applied
       this.changed(changes)
     }

@@ -1,7 +1,7 @@
 import { isUniqueViolation, type PipelinedPool } from './dialects/family.js'
 import { tokenRefused } from './holder.js'
 import { batch, prepared } from './pipeline.js'
-import type { Hashed } from './push-plan.js'
+import { type Hashed, partText } from './push-plan.js'
 import type { PushInput, PushResult } from './store.js'
 
 /**
@@ -11,7 +11,7 @@ import type { PushInput, PushResult } from './store.js'
  * fails (no `reserved` row); an id already stored fails a unique index and rolls it all back.
  * `one`: the usual single bundle, its columns as plain parameters (no 2 KB array literal to
  * escape and parse); otherwise one array per column, so the text never changes.
- * `$15` is the position a marked cursor checks (-1: none): the bundle there committed before
+ * `$16` is the position a marked cursor checks (-1: none): the bundle there committed before
  * the client was even given that cursor, so the statement's own snapshot sees it.
  */
 const pushSql = (one: boolean): string => `
@@ -23,16 +23,17 @@ const pushSql = (one: boolean): string => `
     on conflict (stream) do update set last_seq = streams.last_seq + excluded.last_seq
     returning last_seq
   ), stored_bundles as (
-    insert into bundles (stream, seq, id, client, hlc, events, event_count, hash, received_at)
+    insert into bundles (stream, seq, id, client, hlc, events, event_count, hash, received_at, part)
     ${
       one
-        ? `select $1, reserved.last_seq, $6, $7, $8, $9, $10, $11, $3 from reserved`
+        ? `select $1, reserved.last_seq, $6, $7, $8, $9, $10, $11, $3, $15 from reserved`
         : `select $1, reserved.last_seq - $2 + fresh.n, fresh.id, fresh.client, fresh.hlc,
-                  fresh.events, fresh.event_count, fresh.hash, $3
+                  fresh.events, fresh.event_count, fresh.hash, $3, fresh.part
              from reserved,
                   unnest(cast($6 as text[]), cast($7 as text[]), cast($8 as text[]),
-                         cast($9 as text[]), cast($10 as integer[]), cast($11 as text[]))
-                    with ordinality as fresh(id, client, hlc, events, event_count, hash, n)`
+                         cast($9 as text[]), cast($10 as integer[]), cast($11 as text[]),
+                         cast($15 as text[]))
+                    with ordinality as fresh(id, client, hlc, events, event_count, hash, part, n)`
     }
   ), stored_events as (
     insert into events (stream, id, bundle_id, hash)
@@ -41,7 +42,7 @@ const pushSql = (one: boolean): string => `
         as fresh(id, bundle_id, hash)
   )
   select last_seq, checked.hash as check_hash, checked.received_at as check_at
-    from reserved left join bundles checked on checked.stream = $1 and checked.seq = $15`
+    from reserved left join bundles checked on checked.stream = $1 and checked.seq = $16`
 
 const PUSH_ONE = pushSql(true)
 const PUSH_MANY = pushSql(false)
@@ -89,6 +90,7 @@ export const optimisticPush = async (
     events.map((e) => e.id),
     events.map((e) => e.bundle),
     events.map((e) => e.hash),
+    column((h) => partText(h.bundle)),
     checkSeq,
   ]
   const client = await pool.connect()

@@ -1,18 +1,33 @@
-import type { Bundle, Event } from '@tidings/protocol'
+import type { BundlePart, Event, Part, PartedBundle } from '@tidings/protocol'
 import { type Kysely, sql } from 'kysely'
 import { chunks, ID_CHUNK } from './chunks.js'
 import { markOf } from './mark.js'
 import type { BundleTable, Database } from './schema.js'
 import type { HeadMark, OwnLatest, Page, PullOptions } from './store.js'
 
-type BundleRow = Pick<BundleTable, 'seq' | 'id' | 'client' | 'hlc' | 'events' | 'event_count'>
+type BundleRow = Pick<
+  BundleTable,
+  'seq' | 'id' | 'client' | 'hlc' | 'events' | 'event_count' | 'part'
+>
 
-const toBundle = (row: BundleRow): Bundle => ({
-  id: row.id,
-  client: row.client,
-  hlc: row.hlc,
-  events: JSON.parse(row.events) as Event[],
-})
+const toBundle = (row: BundleRow): PartedBundle => {
+  const bundle: PartedBundle = {
+    id: row.id,
+    client: row.client,
+    hlc: row.hlc,
+    events: JSON.parse(row.events) as Event[],
+  }
+  if (row.part !== null) bundle.part = JSON.parse(row.part) as Part
+  return bundle
+}
+
+/** The `parts` list of an answer carrying `rows` (empty when none is a part). */
+const partsOfRows = (rows: readonly BundleRow[]): BundlePart[] => {
+  const parts: BundlePart[] = []
+  for (const row of rows)
+    if (row.part !== null) parts.push({ bundle: row.id, ...(JSON.parse(row.part) as Part) })
+  return parts
+}
 
 export interface PageRow extends Omit<BundleRow, 'seq'> {
   /** Set on the one head row only. */
@@ -55,6 +70,7 @@ export const pageQuery = (options: PullOptions) => {
   return sql<PageRow>`
     select s.last_seq as head, cast(null as bigint) as seq, cast(null as text) as id, cast(null as text) as client,
            cast(null as text) as hlc, cast(null as text) as events, cast(null as integer) as event_count,
+           cast(null as text) as part,
            h.hash as head_hash, h.received_at as head_at, c.hash as check_hash, c.received_at as check_at
       from streams s
       left join bundles h on h.stream = s.stream and h.seq = ${markAt}
@@ -62,7 +78,7 @@ export const pageQuery = (options: PullOptions) => {
      where s.stream = ${stream}
     union all
     select * from (
-      select cast(null as bigint) as head, seq, id, client, hlc, events, event_count,
+      select cast(null as bigint) as head, seq, id, client, hlc, events, event_count, part,
              cast(null as text) as head_hash, cast(null as bigint) as head_at,
              cast(null as text) as check_hash, cast(null as bigint) as check_at from bundles
        where stream = ${stream} and seq > ${after} ${others}
@@ -134,7 +150,7 @@ const lazyPage = (
   more: boolean,
   head: HeadMark | null | undefined,
 ): Page => {
-  let bundles: Bundle[] | undefined
+  let bundles: PartedBundle[] | undefined
   return {
     get bundles() {
       bundles ??= rows.map(toBundle)
@@ -142,6 +158,9 @@ const lazyPage = (
     },
     get bundlesJson() {
       return `[${rows.map(bundleJson).join(',')}]`
+    },
+    get parts() {
+      return partsOfRows(rows)
     },
     cursor,
     more,
@@ -188,12 +207,12 @@ export const getBundlesById = async (
   db: Kysely<Database>,
   stream: string,
   ids: readonly string[],
-): Promise<Bundle[]> => {
+): Promise<PartedBundle[]> => {
   const rows: BundleRow[] = []
   for (const part of chunks([...new Set(ids)], ID_CHUNK)) {
     const found = await db
       .selectFrom('bundles')
-      .select(['seq', 'id', 'client', 'hlc', 'events', 'event_count'])
+      .select(['seq', 'id', 'client', 'hlc', 'events', 'event_count', 'part'])
       .where('stream', '=', stream)
       .where('id', 'in', part)
       .execute()

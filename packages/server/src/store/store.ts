@@ -1,4 +1,4 @@
-import type { Bundle } from '@tidings/protocol'
+import type { BundlePart, PartedBundle } from '@tidings/protocol'
 import type { Family } from './dialects/family.js'
 
 /** A user as listed; the token hash never leaves the store except for authentication. */
@@ -24,7 +24,8 @@ export interface PushResult {
 
 export interface PushInput {
   stream: string
-  bundles: readonly Bundle[]
+  /** A bundle with a `part` is one part of a bigger transaction, and is stored as such. */
+  bundles: readonly PartedBundle[]
   /** Epoch ms, stored as the bundles' arrival time. */
   now: number
   /**
@@ -55,7 +56,8 @@ export interface HeadMark {
 }
 
 export interface Page {
-  bundles: Bundle[]
+  /** The page's bundles; a part of a bigger transaction carries its `part`. */
+  bundles: PartedBundle[]
   /** Position to pull after next time. */
   cursor: number
   more: boolean
@@ -71,6 +73,11 @@ export interface Page {
    * has it): a route can answer with it and never parse and serialise the events again.
    */
   readonly bundlesJson?: string
+  /**
+   * The page's bundles that are parts of a bigger transaction (answered beside `bundles`, so
+   * that clients that predate parts still read every page). Absent: none is.
+   */
+  readonly parts?: BundlePart[]
 }
 
 export interface StreamSize {
@@ -142,6 +149,6 @@ export interface Store {
   /** How many bundles and events the stream holds (one pass over it; for progress and ETAs). */
   streamSize(stream: string): Promise<StreamSize>
   /** The stream's bundles among `ids`, in stream order; ids of other streams are absent. */
-  getBundles(stream: string, ids: readonly string[]): Promise<Bundle[]>
+  getBundles(stream: string, ids: readonly string[]): Promise<PartedBundle[]>
   close(): Promise<void>
 }

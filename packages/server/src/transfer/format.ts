@@ -1,9 +1,13 @@
 import {
-  type Bundle,
   type Limits,
   messageSchemas,
+  type PartedBundle,
   parseWire,
+  partSchema,
+  partsOf,
   TidingsError,
+  wholeBundle,
+  withParts,
 } from '@tidings/protocol'
 import { z } from 'zod'
 
@@ -13,6 +17,7 @@ import { z } from 'zod'
  *   {"tidings":"export","version":2,"bundles":N,"events":M}   first: counts when it began
  *   {"tidings":"user","name":"alice","createdAt":T,"revokedAt":null}   every user, bundles or not
  *   {"user":"alice","bundle":{…wire bundle…}}                  each user's bundles in stream order
+ *   {"user":"alice","bundle":{…},"part":{…wire part…}}          (a part of a bigger transaction)
  *   {"tidings":"end","bundles":N,"events":M}                   last: what was actually written
  *
  * The end line lets an import tell a finished export from one cut short (a failed
@@ -47,7 +52,8 @@ export interface UserLine {
 
 export interface BundleLine {
   user: string
-  bundle: Bundle
+  /** With its `part` when it is one part of a bigger transaction. */
+  bundle: PartedBundle
 }
 
 export type ExportLine =
@@ -76,6 +82,7 @@ export const lineSchemas = (limits: Limits) => ({
   bundle: z.strictObject({
     user: z.string().min(1).max(64),
     bundle: messageSchemas(limits).bundle,
+    part: partSchema.optional(),
   }),
 })
 
@@ -97,7 +104,9 @@ export const parseLine = (text: string, schemas: LineSchemas): ExportLine => {
     const { tidings: _, ...user } = parseWire(schemas.user, data, 'user line')
     return { kind: 'user', ...user }
   }
-  return { kind: 'bundle', ...parseWire(schemas.bundle, data, 'bundle line') }
+  const line = parseWire(schemas.bundle, data, 'bundle line')
+  const [bundle] = withParts([line.bundle], line.part && [line.part])
+  return { kind: 'bundle', user: line.user, bundle: bundle ?? line.bundle }
 }
 
 export const headerLine = (header: Omit<ExportHeader, 'tidings' | 'version'>): string =>
@@ -109,5 +118,8 @@ export const endLine = (end: Omit<ExportEnd, 'tidings'>): string =>
 export const userLine = (user: UserLine): string =>
   `${JSON.stringify({ tidings: 'user', name: user.name, createdAt: user.createdAt, revokedAt: user.revokedAt })}\n`
 
-export const bundleLine = (line: BundleLine): string =>
-  `${JSON.stringify({ user: line.user, bundle: line.bundle })}\n`
+export const bundleLine = (line: BundleLine): string => {
+  const [part] = partsOf([line.bundle])
+  const bundle = wholeBundle(line.bundle)
+  return `${JSON.stringify(part ? { user: line.user, bundle, part } : { user: line.user, bundle })}\n`
+}

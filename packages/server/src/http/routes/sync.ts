@@ -4,6 +4,7 @@ import {
   ROUTES,
   type SyncRequest,
   type SyncResponse,
+  withParts,
 } from '@tidings/protocol'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Caller } from '../../auth/authenticate.js'
@@ -53,7 +54,13 @@ const sync = async (
   await ctx.clients.assertOwned(caller.userId, clients, now)
   const holder = ctx.holder(request)
   const { pushed, page } = await ctx.store.sync(
-    { stream: caller.stream, bundles: body.bundles, now, ...(holder && { holder }) },
+    {
+      stream: caller.stream,
+      // A part is stored with its bundle (and hashed with it); see wire/part.ts.
+      bundles: withParts(body.bundles, body.parts),
+      now,
+      ...(holder && { holder }),
+    },
     {
       stream: caller.stream,
       after: cursor.after,
