@@ -40,7 +40,7 @@ describe('export and import of the parts of a big transaction', () => {
       bundle: { ...bundles[0], part: undefined },
       part: { bundle: bundles[0]!.id, group, index: 0, count: 2 },
     })
-    expect(line.bundle).not.toHaveProperty('part')
+    expect(line?.bundle).not.toHaveProperty('part')
 
     await importBundles(target, {
       lines: readLines(chunked(text), DEFAULT_LIMITS.maxBodyBytes),
