@@ -5,6 +5,8 @@ import type { LibraryClient } from './library-client.ts'
 import { RefusedChanges } from './RefusedChanges.tsx'
 
 const label = (status: SyncStatus): string => {
+  // Changes this device could not save (IndexedDB over quota) matter more than the sync state.
+  if (status.unsaved) return 'Not saved on this device'
   switch (status.state) {
     case 'syncing':
       return 'Syncing…'
@@ -18,7 +20,7 @@ const label = (status: SyncStatus): string => {
 }
 
 /**
- * Online/offline/syncing, the number of unsynced changes, the number the server refused for
+ * Online/offline/syncing (or not saved on this device), the number of unsynced changes, the number the server refused for
  * good (they stay on this device; see `client.rejected()`), and a button to sync now.
  */
 export function SyncBar(props: { client: LibraryClient }) {
@@ -40,10 +42,10 @@ export function SyncBar(props: { client: LibraryClient }) {
     <div className="sync">
       <output
         className="status"
-        data-state={status.state}
+        data-state={status.unsaved ? 'unsaved' : status.state}
         aria-label="Sync status"
         aria-live="polite"
-        title={status.error?.message}
+        title={status.unsaved?.message ?? status.error?.message}
       >
         <span className="dot" aria-hidden="true" />
         <span className="state">{label(status)}</span>

@@ -26,6 +26,12 @@ export interface SyncStatus {
   rejected: number
   lastSyncedAt: number | null
   error?: { code: ErrorCode; message: string }
+  /**
+   * Set (in the browser, on IndexedDB) while committed changes could not be saved to the
+   * device's storage (`not_saved`, e.g. over quota): they live in memory only until a later
+   * save succeeds, and are lost if the page closes first.
+   */
+  unsaved?: { code: ErrorCode; message: string }
 }
 
 export interface ServerOptions {
