@@ -101,8 +101,9 @@ export async function openWaSqlite(options: {
     })
     if (saved.legacy) {
       // A version 1 snapshot: saved whole as blocks once (the snapshot goes in that transaction).
+      // If that save fails the snapshot stays, the client opens, and the status says `unsaved`.
       saver.push(wholeFile(saved))
-      await saver.durable()
+      await saver.durable().catch(() => {})
     }
     return {
       database,
