@@ -23,25 +23,30 @@ export class CrashableBrowser {
       // Its own process group, so one kill reaches the browser and every helper process.
       { detached: true, stdio: ['ignore', 'ignore', 'pipe'] },
     )
-    const endpoint = await new Promise<string>((resolve, reject) => {
-      let seen = ''
-      child.stderr?.on('data', (chunk: Buffer) => {
-        seen += chunk.toString()
-        const match = /DevTools listening on (ws:\/\/\S+)/.exec(seen)
-        if (match) resolve(match[1]!)
+    try {
+      const endpoint = await new Promise<string>((resolve, reject) => {
+        let seen = ''
+        child.stderr?.on('data', (chunk: Buffer) => {
+          seen += chunk.toString()
+          const match = /DevTools listening on (ws:\/\/\S+)/.exec(seen)
+          if (match) resolve(match[1]!)
+        })
+        child.once('exit', (code) => reject(new Error(`chromium exited (${code}): ${seen}`)))
       })
-      child.once('exit', (code) => reject(new Error(`chromium exited (${code}): ${seen}`)))
-    })
-    const browser = await chromium.connectOverCDP(endpoint)
-    const context = browser.contexts()[0]!
-    const page = context.pages()[0] ?? (await context.newPage())
-    page.on('pageerror', (error) => console.error('[crashable] page error:', error))
-    return new CrashableBrowser(child, browser, page, profile)
+      const browser = await chromium.connectOverCDP(endpoint)
+      const context = browser.contexts()[0]!
+      const page = context.pages()[0] ?? (await context.newPage())
+      page.on('pageerror', (error) => console.error('[crashable] page error:', error))
+      return new CrashableBrowser(child, browser, page, profile)
+    } catch (error) {
+      killGroup(child)
+      throw error
+    }
   }
 
   /** SIGKILLs every process of this browser at once: synchronous, so it can follow an event. */
   kill(): void {
-    if (this.child.pid) process.kill(-this.child.pid, 'SIGKILL')
+    killGroup(this.child)
   }
 
   /** Resolves once no process of this browser (found by its profile) is left. */
@@ -53,6 +58,14 @@ export class CrashableBrowser {
     await this.browser.close().catch(() => {})
     this.kill()
     await this.exited()
+  }
+}
+
+function killGroup(child: ChildProcess): void {
+  try {
+    if (child.pid) process.kill(-child.pid, 'SIGKILL')
+  } catch {
+    // Already gone (ESRCH): killed before, or it exited on its own.
   }
 }
 

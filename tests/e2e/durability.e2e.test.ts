@@ -43,37 +43,38 @@ describeBrowser('durability of acknowledged writes in Chromium', () => {
   it('keeps every acknowledged write on IndexedDB when the browser is killed right after', async () => {
     const profile = await mkdtemp(join(tmpdir(), 'tidings-crash-'))
     const acked: string[] = []
+    // Whatever fails, no browser of this test outlives it.
+    let browser: CrashableBrowser | null = null
     try {
       for (let round = 0; round <= ROUNDS; round++) {
-        const browser = await CrashableBrowser.launch(profile)
-        await open(browser.page, `${server.url}/?storage=indexeddb`)
+        browser = await CrashableBrowser.launch(profile)
+        const page = browser.page
+        await open(page, `${server.url}/?storage=indexeddb`)
         const titles = new Set(
-          await browser.page.evaluate(async () => {
+          await page.evaluate(async () => {
             return (await (window as unknown as Tidings).tidings.fetch('document')).map(
               (doc) => doc.title,
             )
           }),
         )
         expect(acked.filter((title) => !titles.has(title))).toEqual([])
-        if (round === ROUNDS) {
-          await browser.close()
-          break
-        }
-        if (round === 0) await seed(browser.page)
+        if (round === ROUNDS) break
+        if (round === 0) await seed(page)
         // The page writes one document after another and logs each one its promise resolved
         // for; the browser dies the moment this process reads the log line of the last one.
+        const running = browser
         const killed = new Promise<void>((resolve) => {
-          browser.page.on('console', (message) => {
+          page.on('console', (message) => {
             const title = /^acked (.*)$/.exec(message.text())?.[1]
             if (title === undefined) return
             acked.push(title)
             if (title === `round ${round} write ${ACKED_BEFORE_KILL}`) {
-              browser.kill()
+              running.kill()
               resolve()
             }
           })
         })
-        void browser.page
+        void page
           .evaluate(async (round) => {
             for (let i = 0; ; i++) {
               const title = `round ${round} write ${i}`
@@ -86,9 +87,11 @@ describeBrowser('durability of acknowledged writes in Chromium', () => {
           }, round)
           .catch(() => {}) // ends with the browser
         await killed
-        await browser.exited()
+        await running.exited()
+        browser = null
       }
     } finally {
+      await browser?.close()
       await rm(profile, { recursive: true, force: true })
     }
     expect(acked.length).toBeGreaterThanOrEqual(ROUNDS * (ACKED_BEFORE_KILL + 1))
