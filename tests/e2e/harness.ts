@@ -28,7 +28,8 @@ export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 export const ROOT = resolve(import.meta.dirname, '../..')
 export const DIST = join(ROOT, 'examples/library/dist')
 export const RESULTS = join(ROOT, 'test-results/e2e')
-const FLAGS = [
+/** Chromium flags of every test browser (headless, no network chatter of its own). */
+export const FLAGS = [
   '--headless',
   '--no-sandbox',
   '--disable-gpu',

@@ -19,6 +19,7 @@ const DOCUMENTED: Record<ErrorCode, number> = {
   rate_limited: 429,
   internal: 500,
   unavailable: 503,
+  not_saved: 507,
 }
 
 /** What a TidingsError looks like after crossing the wire. */

@@ -10,6 +10,7 @@ export const ERROR_STATUS = {
   rate_limited: 429,
   internal: 500,
   unavailable: 503,
+  not_saved: 507,
 } as const
 
 export type ErrorCode = keyof typeof ERROR_STATUS

@@ -44,6 +44,12 @@ export interface SyncStatus {
   error?: { code: ErrorCode; message: string }
   /** The last recovery from a restored server or a rolled-back device, for the app to show. */
   recovery?: Recovery
+  /**
+   * Set (in the browser, on IndexedDB) while committed changes could not be saved to the
+   * device's storage (`not_saved`, e.g. over quota): they live in memory only until a later
+   * save succeeds, and are lost if the page closes first.
+   */
+  unsaved?: { code: ErrorCode; message: string }
 }
 
 export interface ServerOptions {
