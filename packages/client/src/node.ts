@@ -1,5 +1,5 @@
-import { loadBetterSqlite3 } from './driver/better-sqlite3.js'
 import type { SqliteDatabase } from './driver/sqlite.js'
+import { loadBetterSqlite3 } from './node-driver.js'
 
 // Loaded once, at import; a missing package is reported by the first `openNodeDatabase`.
 const betterSqlite3 = await loadBetterSqlite3()

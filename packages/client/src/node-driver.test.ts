@@ -1,6 +1,6 @@
 import { isTidingsError } from '@tidings/protocol'
 import { describe, expect, it } from 'vitest'
-import { loadBetterSqlite3 } from './better-sqlite3.js'
+import { loadBetterSqlite3 } from './node-driver.js'
 
 /** What Node's ESM loader throws for a package that is not installed. */
 const notFound = (name: string) =>

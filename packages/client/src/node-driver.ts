@@ -1,4 +1,5 @@
 // Loads the Node driver, better-sqlite3, turning its absence into an error that says what to do.
+// Beside node.ts, outside the portable core (driver/portable.test.ts): only these touch Node.
 import { TidingsError } from '@tidings/protocol'
 import type BetterSqlite3 from 'better-sqlite3'
 
