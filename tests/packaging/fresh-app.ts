@@ -118,6 +118,21 @@ export const installApp = async (app: string, tarballs: Packed[]): Promise<void>
   await reuseNativeBuild(app, 'better-sqlite3', 'build/Release/better_sqlite3.node')
 }
 
+/**
+ * An app with only `@tidings/client` (and the protocol it depends on): what a Node user gets
+ * before installing the optional peer better-sqlite3.
+ */
+export const installClientOnly = async (dir: string, tarballs: Packed[]): Promise<void> => {
+  const wanted = ['@tidings/protocol', '@tidings/client']
+  const paths = tarballs.filter((p) => wanted.includes(p.name)).map((p) => p.path)
+  await writeFile(join(dir, 'package.json'), '{ "name": "client-only", "type": "module" }\n')
+  await runOk(
+    'npm',
+    ['install', '--prefer-offline', '--no-audit', '--no-fund', '--ignore-scripts', ...paths],
+    dir,
+  )
+}
+
 const reuseNativeBuild = async (app: string, name: string, file: string): Promise<void> => {
   const ours = join(ROOT, 'node_modules', name)
   const theirs = join(app, 'node_modules', name)
