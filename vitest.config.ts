@@ -45,6 +45,17 @@ export default defineConfig({
         },
       },
       {
+        // The packed packages in a fresh app outside the workspace (issue 18): npm install,
+        // tsc, a Vite build and Chromium, so one file, long timeouts.
+        extends: true,
+        test: {
+          name: 'packaging',
+          include: ['tests/packaging/**/*.test.ts'],
+          testTimeout: 300_000,
+          hookTimeout: 300_000,
+        },
+      },
+      {
         // The example app in Debian's Chromium (tests/e2e/harness.ts); builds the app if stale.
         extends: true,
         test: {

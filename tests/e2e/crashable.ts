@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { readdirSync, readFileSync } from 'node:fs'
 import { type Browser, chromium, type Page } from 'playwright-core'
-import { CHROMIUM, FLAGS } from './harness.js'
+import { CHROMIUM, CHROMIUM_FLAGS } from './chromium.js'
 
 /**
  * A Chromium the test launches itself on a given profile, so that it can be killed like a crash
@@ -19,7 +19,7 @@ export class CrashableBrowser {
   static async launch(profile: string): Promise<CrashableBrowser> {
     const child = spawn(
       CHROMIUM,
-      [...FLAGS, `--user-data-dir=${profile}`, '--remote-debugging-port=0', 'about:blank'],
+      [...CHROMIUM_FLAGS, `--user-data-dir=${profile}`, '--remote-debugging-port=0', 'about:blank'],
       // Its own process group, so one kill reaches the browser and every helper process.
       { detached: true, stdio: ['ignore', 'ignore', 'pipe'] },
     )

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { TidingsError } from '@tidings/protocol'
 import { DEFAULT_DB, DEFAULT_PORT } from '../defaults.js'
@@ -9,6 +10,7 @@ import type { TransferStreams } from './transfer-commands.js'
 import { TRUST_PROXY_USAGE, trustProxyFromFlag } from './trust-proxy-flag.js'
 
 export const USAGE = `Usage:
+  tidings init [DIR]
   tidings serve [--port ${DEFAULT_PORT}] [--host 127.0.0.1] [--db URL] [--static DIR] [--demo] [--quiet] [--max-body-bytes N] ...
   tidings user add NAME [--db URL] [--json]
   tidings user list [--db URL] [--json]
@@ -17,6 +19,8 @@ export const USAGE = `Usage:
   tidings export [--db URL] [--user NAME] [--out FILE|-] [--quiet]
   tidings import [--db URL] [--in FILE|-] [--user NAME] [--quiet] [--max-events-per-bundle N] ...
 
+init writes a starter app (schema, worker, React page, Vite config) into DIR (default .),
+     keeping files that exist, and prints the commands that install and run it.
 --db (or TIDINGS_DB): memory | sqlite:PATH | postgres://... | pglite:memory | pglite:DIR
      (default ${DEFAULT_DB}); --port (or PORT; 0 picks a free port).
 Limits (or TIDINGS_MAX_BODY_BYTES etc.): ${Object.keys(LIMIT_FLAGS)
@@ -116,6 +120,13 @@ const run = async (argv: string[], io: CliIo): Promise<CliOutcome> => {
     if (sub !== undefined)
       throw new UsageError(`serve takes no arguments, got ${JSON.stringify(sub)}`)
     return { code: 0, server: await serve(values, db, io) }
+  }
+  if (command === 'init') {
+    if (name !== undefined) throw new UsageError(`unexpected argument ${JSON.stringify(name)}`)
+    const { nextSteps, writeStarter } = await import('./init.js')
+    const dir = resolve(sub ?? '.')
+    io.out(nextSteps(dir, await writeStarter(dir)))
+    return { code: 0 }
   }
   if (command === 'export' || command === 'import') {
     if (sub !== undefined)
