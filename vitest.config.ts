@@ -38,10 +38,21 @@ export default defineConfig({
         extends: true,
         test: {
           name: 'chaos',
-          include: ['tests/{chaos,fuzz,security,support}/**/*.test.ts'],
+          include: ['tests/{chaos,fuzz,recovery,security,support}/**/*.test.ts'],
           fileParallelism: false,
           testTimeout: 300_000,
           hookTimeout: 120_000,
+        },
+      },
+      {
+        // The packed packages in a fresh app outside the workspace (issue 18): npm install,
+        // tsc, a Vite build and Chromium, so one file, long timeouts.
+        extends: true,
+        test: {
+          name: 'packaging',
+          include: ['tests/packaging/**/*.test.ts'],
+          testTimeout: 300_000,
+          hookTimeout: 300_000,
         },
       },
       {

@@ -1,4 +1,4 @@
-import { type Bundle, HybridClock, newId, ROUTES } from '@tidings/protocol'
+import { type Bundle, HybridClock, newId, ROUTES, SYNC_PROTOCOL } from '@tidings/protocol'
 import autocannon from 'autocannon'
 import { ATTRIBUTES } from './workload.js'
 
@@ -97,11 +97,16 @@ export const syncConnections = (tokens: readonly string[]): SyncConnection[] => 
   })
 }
 
-/** Loads `POST /v1/sync` of a Tidings server with one new ~2 KB bundle per request. */
+/**
+ * Loads `POST /v1/sync` of a Tidings server with one new ~2 KB bundle per request, as today's
+ * clients send it (`protocol` 2: marked cursors, checked on every request), or with
+ * `protocol: 1` as a released client does (plain cursors, no check).
+ */
 export const loadSync = (
   url: string,
   connections: readonly SyncConnection[],
   seconds: number,
+  protocol = SYNC_PROTOCOL,
 ): Promise<LoadResult> =>
   load({
     url: `${url}${ROUTES.sync}`,
@@ -113,6 +118,7 @@ export const loadSync = (
       if (previous) conn.cursor = (JSON.parse(previous) as { cursor: string }).cursor
       const bundle = twoKbBundle(conn.id, conn.clock)
       return JSON.stringify({
+        ...(protocol > 1 && { protocol }),
         client: conn.id,
         hlc: bundle.hlc,
         cursor: conn.cursor,

@@ -1,4 +1,4 @@
-import { HybridClock, newId } from '@tidings/protocol'
+import { HybridClock, newId, SYNC_PROTOCOL } from '@tidings/protocol'
 import pg from 'pg'
 import { withServer } from './child.js'
 import { type Bench, type BenchContext, makeRow, ratioAtLeast, settle } from './context.js'
@@ -108,16 +108,20 @@ export const serverThroughput: Bench = {
       return cell(median(rates), 'tx/s', { samples: rates })
     })
     ctx.log('server-throughput: /v1/sync on Postgres')
-    const postgres = await settle(async () =>
-      summarize(
-        await withTempDatabase((url) =>
-          withServer({ kind: 'tidings', db: url, users: CONNECTIONS }, (s) => {
-            const connections = syncConnections(s.tokens)
-            return repeat(ctx.runs, () => loadSync(s.url, connections, seconds))
-          }),
+    const onPostgres = (protocol: number) =>
+      settle(async () =>
+        summarize(
+          await withTempDatabase((url) =>
+            withServer({ kind: 'tidings', db: url, users: CONNECTIONS }, (s) => {
+              const connections = syncConnections(s.tokens)
+              return repeat(ctx.runs, () => loadSync(s.url, connections, seconds, protocol))
+            }),
+          ),
         ),
-      ),
-    )
+      )
+    const postgres = await onPostgres(SYNC_PROTOCOL)
+    ctx.log('server-throughput: /v1/sync on Postgres, plain cursors (released clients)')
+    const plain = await onPostgres(1)
     const p99Goal = ratioAtLeast(0.7, '≥ 70% of raw pg, p99 ≤ 50 ms')
     ctx.report(
       makeRow({
@@ -130,6 +134,16 @@ export const serverThroughput: Bench = {
           text: p99Goal.text,
           met: (ours, ratio) => p99Goal.met(ours, ratio) && (ours.extra?.p99 ?? Infinity) <= 50,
         },
+      }),
+    )
+    ctx.report(
+      makeRow({
+        bench,
+        measure: `/v1/sync push on Postgres: marked cursors, checked per request (req/s)`,
+        ours: postgres,
+        baseline: plain,
+        baselineName: 'the same with plain cursors, as released clients send (no check)',
+        note: 'what invariant 7 costs',
       }),
     )
     ctx.report(

@@ -8,9 +8,11 @@ const SCHEDULES = Number(process.env.TIDINGS_CHAOS_SCHEDULES ?? 3)
 const CLIENTS = Number(process.env.TIDINGS_CHAOS_CLIENTS ?? 5)
 const STEPS = Number(process.env.TIDINGS_CHAOS_STEPS ?? 30)
 const KILLS = Number(process.env.TIDINGS_CHAOS_KILLS ?? 1)
+/** Of each schedule's kills, how many restore the database from a backup (every other schedule). */
+const RESTORES = Number(process.env.TIDINGS_CHAOS_RESTORES ?? 1)
 const SEED = seedFrom(process.env.TIDINGS_SEED)
 
-describe('chaos: replicas converge through faults and server kills', () => {
+describe('chaos: replicas converge through faults, server kills and restores, device rollbacks', () => {
   it(
     `${SCHEDULES} schedules of ${CLIENTS} clients (base seed ${SEED})`,
     async () => {
@@ -28,6 +30,9 @@ describe('chaos: replicas converge through faults and server kills', () => {
           clients: CLIENTS,
           steps: STEPS,
           kills: KILLS,
+          // Schedules 1, 3, 5, …: the kills restore a backup (on SQLite and on Postgres).
+          restores: i % 2 === 0 ? RESTORES : 0,
+          rollbacks: true,
         })
         reports.push(report)
         console.log(`[chaos ${i + 1}/${SCHEDULES}] ${describeReport(report)}`)
@@ -44,7 +49,8 @@ describe('chaos: replicas converge through faults and server kills', () => {
         for (const [k, v] of Object.entries(r.faults)) faults[k] = (faults[k] ?? 0) + v
       console.log(
         `[chaos] ${reports.length} schedules, ${total((r) => r.clients)} clients, ${total((r) => r.events)} events, ` +
-          `${total((r) => r.restarts)} server kills, ${total((r) => r.reopens)} client reopens, faults ${JSON.stringify(faults)}`,
+          `${total((r) => r.restarts)} server kills (${total((r) => r.restores)} restored from a backup), ` +
+          `${total((r) => r.reopens)} client reopens, ${total((r) => r.rollbacks)} device rollbacks, faults ${JSON.stringify(faults)}`,
       )
       const failed = reports
         .filter((r) => r.problems.length > 0)
@@ -52,6 +58,8 @@ describe('chaos: replicas converge through faults and server kills', () => {
       expect(failed).toEqual([])
       // The run really did break things: otherwise it proves nothing.
       expect(faults.drop ?? 0).toBeGreaterThan(0)
+      expect(total((r) => r.rollbacks)).toBeGreaterThan(0)
+      if (KILLS > 0 && RESTORES > 0) expect(total((r) => r.restores)).toBeGreaterThan(0)
       expect(total((r) => r.events)).toBeGreaterThan(0)
     },
     120_000 + SCHEDULES * 90_000,

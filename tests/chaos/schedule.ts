@@ -1,6 +1,13 @@
 import path from 'node:path'
 import { type Bundle, type Event, newId, ROUTES } from '@tidings/protocol'
-import { type TempDatabase, tempDir, tempPostgres, tempSqlite } from '../support/databases.js'
+import {
+  copyLiveFile,
+  type Restorable,
+  restorablePostgres,
+  restorableSqlite,
+  restoreFile,
+} from '../support/backups.js'
+import { type TempDatabase, tempDir, tempPostgres } from '../support/databases.js'
 import {
   DEFAULT_FAULTS,
   type FaultCounts,
@@ -29,6 +36,17 @@ export interface ScheduleOptions {
   steps: number
   /** How many times the server is SIGKILLed (and restarted) at random moments. */
   kills: number
+  /**
+   * How many of the kills restore the server's database from a backup taken mid-run before it
+   * restarts (invariant 7): what was stored after the backup is gone.
+   */
+  restores: number
+  /**
+   * Devices roll back: a replica's database is copied mid-run, and later the replica is closed
+   * and reopened on that older copy (a power cut under synchronous=NORMAL). Replica 0 always
+   * does it once; the others at random.
+   */
+  rollbacks: boolean
 }
 
 export interface ScheduleReport {
@@ -41,6 +59,12 @@ export interface ScheduleReport {
   syncs: number
   failedSyncs: number
   restarts: number
+  /** Server restarts on a database restored from a backup. */
+  restores: number
+  /** Replicas reopened on an older copy of their database. */
+  rollbacks: number
+  /** Syncs that found a restored server or a rolled-back device and recovered. */
+  recoveries: number
   /** Replicas closed and reopened from their file mid-schedule. */
   reopens: number
   quiescenceRounds: number
@@ -59,8 +83,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
  */
 export const runSchedule = async (options: ScheduleOptions): Promise<ScheduleReport> => {
   const prng = new Prng(options.seed)
-  const db: TempDatabase =
-    options.backend === 'postgres' ? await tempPostgres('chaos') : tempSqlite()
+  // PGlite (no Postgres reachable) has no backup to restore: its schedules only kill.
+  const restorable: Restorable | null =
+    options.backend === 'postgres' ? await restorablePostgres() : restorableSqlite()
+  const db: TempDatabase = restorable ?? (await tempPostgres('chaos'))
   const user = await addUser(db.url, 'chaos')
   const server = await spawnServer({ db: db.url, env: { LOG_LEVEL: 'warn' } })
   /** Bundles seen on the wire in push requests, before any fault: what the replicas sent. */
@@ -91,6 +117,9 @@ export const runSchedule = async (options: ScheduleOptions): Promise<ScheduleRep
     syncs: 0,
     failedSyncs: 0,
     restarts: 0,
+    restores: 0,
+    rollbacks: 0,
+    recoveries: 0,
     reopens: 0,
     quiescenceRounds: 0,
     faults: proxy.counts,
@@ -98,17 +127,22 @@ export const runSchedule = async (options: ScheduleOptions): Promise<ScheduleRep
   }
   const clients: ChaosClient[] = []
   const files = tempDir('replicas')
-  const replica = (i: number) =>
-    openReplica({ url: proxy.url, token: user.token, file: path.join(files.dir, `client-${i}.db`) })
+  const fileOf = (i: number) => path.join(files.dir, `client-${i}.db`)
+  const copyOf = (i: number) => path.join(files.dir, `client-${i}.copy.db`)
+  const replica = (i: number) => openReplica({ url: proxy.url, token: user.token, file: fileOf(i) })
   try {
     for (let i = 0; i < options.clients; i++) clients.push(await replica(i))
     const pool = Array.from({ length: 2 * options.clients }, () => newId())
     let killing = options.kills > 0
 
     let down = false
-    const restart = async (downMs: number) => {
+    const restart = async (downMs: number, restore = false) => {
       down = true
       await server.kill()
+      if (restore && restorable) {
+        await restorable.restore()
+        report.restores++
+      }
       await sleep(downMs)
       await server.restart()
       down = false
@@ -122,9 +156,22 @@ export const runSchedule = async (options: ScheduleOptions): Promise<ScheduleRep
       // Keep writing while the killer is at work (offline writes), then half as many steps
       // again against the last incarnation, so faults also hit a server that is up.
       let after = 0
+      let copied = false
       for (let step = 0; step < options.steps || killing || after < options.steps / 2; step++) {
         if (!killing) after++
-        if (own.chance(0.03)) {
+        if (options.rollbacks && (i === 0 ? step === 3 : own.chance(0.04))) {
+          await copyLiveFile(fileOf(i), copyOf(i))
+          copied = true
+        } else if (copied && (i === 0 ? step === 12 : own.chance(0.02))) {
+          // The device goes back to its copy: acknowledged writes since are gone from it.
+          await client.close()
+          restoreFile(copyOf(i), fileOf(i))
+          client = await replica(i)
+          clients[i] = client
+          report.rollbacks++
+          inflight.length = 0
+          copied = false
+        } else if (own.chance(0.03)) {
           // An app restart: close (waits for in-flight syncs) and reopen the same file.
           const id = client.clientId
           await client.close()
@@ -136,9 +183,14 @@ export const runSchedule = async (options: ScheduleOptions): Promise<ScheduleRep
         }
         if (own.chance(0.35)) {
           report.syncs++
-          const sync = client.sync().catch(() => {
-            report.failedSyncs++
-          })
+          const sync = client.sync().then(
+            (r) => {
+              if (r.recovered) report.recoveries++
+            },
+            () => {
+              report.failedSyncs++
+            },
+          )
           // Sometimes wait for it, sometimes keep writing while it runs.
           if (own.chance(0.5)) await sync
           else inflight.push(sync)
@@ -156,7 +208,13 @@ export const runSchedule = async (options: ScheduleOptions): Promise<ScheduleRep
       try {
         for (let k = 0; k < options.kills; k++) {
           await sleep(own.int(200, 2_000))
-          await restart(own.int(0, 300))
+          const restore = k < options.restores && restorable !== null
+          if (restore) {
+            // A backup taken while replicas write; what they store after it, the restore loses.
+            await restorable.backup()
+            await sleep(own.int(300, 1_500))
+          }
+          await restart(own.int(0, 300), restore)
         }
       } finally {
         killing = false
@@ -178,6 +236,7 @@ export const runSchedule = async (options: ScheduleOptions): Promise<ScheduleRep
       let moved = 0
       for (const client of clients) {
         const r = await client.sync()
+        if (r.recovered) report.recoveries++
         moved += r.pulled + r.pushed
       }
       if (moved === 0 && clients.every((c) => c.status.pending === 0)) break
@@ -260,5 +319,6 @@ const check = async (
 /** One line for the log. */
 export const describeReport = (r: ScheduleReport): string =>
   `seed ${r.seed} ${r.backend}: ${r.clients} clients, ${r.writes} writes, ${r.events} events in ${r.bundles} bundles, ` +
-  `${r.syncs} syncs (${r.failedSyncs} failed), ${r.restarts} server kills, ${r.reopens} client reopens, quiescent after ${r.quiescenceRounds} rounds; ` +
+  `${r.syncs} syncs (${r.failedSyncs} failed), ${r.restarts} server kills (${r.restores} restored from a backup), ` +
+  `${r.reopens} client reopens, ${r.rollbacks} device rollbacks, ${r.recoveries} recoveries, quiescent after ${r.quiescenceRounds} rounds; ` +
   `faults ${JSON.stringify(r.faults)}`

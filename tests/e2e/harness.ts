@@ -5,6 +5,9 @@ import { join, resolve } from 'node:path'
 import { type RunningServer, startServer } from '@tidings/server'
 import { type BrowserContext, chromium, type Locator, type Page } from 'playwright-core'
 import { describe } from 'vitest'
+import { CHROMIUM, CHROMIUM_FLAGS } from './chromium.js'
+
+export { CHROMIUM }
 
 /** What the app exposes as `window.tidings` (its open browser client), as the tests use it. */
 interface AppClient {
@@ -23,21 +26,9 @@ declare global {
   }
 }
 
-/** Debian's Chromium (installed by `.ci/run`); never a downloaded browser. */
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 export const ROOT = resolve(import.meta.dirname, '../..')
 export const DIST = join(ROOT, 'examples/library/dist')
 export const RESULTS = join(ROOT, 'test-results/e2e')
-const FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-]
 
 /**
  * `describe` for suites that need Chromium. Without it: in CI a failing suite saying so,
@@ -91,7 +82,7 @@ export class Device {
     const profile = await mkdtemp(join(tmpdir(), `tidings-${name}-`))
     const context = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
-      args: FLAGS,
+      args: CHROMIUM_FLAGS,
       headless: true,
       viewport: { width: 900, height: 760 },
     })

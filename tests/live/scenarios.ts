@@ -107,3 +107,52 @@ export const manyConnections = async (options: {
     await Promise.all([...writers, ...readers].map((c) => c.client.close()))
   }
 }
+
+/**
+ * A user's live streams, open on every one of `urls`, end within seconds of `revoke()` (not at
+ * their hour-long maximum age), and their reconnects are refused as `unauthorized`; another
+ * user's streams on the same nodes stay open and keep receiving pokes.
+ */
+export const revokedStreamsEnd = async (options: {
+  urls: readonly string[]
+  revokedToken: string
+  otherToken: string
+  revoke: () => Promise<void>
+  /** Makes the other user's stream advance, so its streams must be poked afterwards. */
+  writeAsOther: () => Promise<void>
+}) => {
+  const watch = (url: string, token: string) => {
+    // One URL each, a short backoff: the reconnect after the end is quick and stays on its node.
+    const connection = new LiveConnection({
+      urls: [url],
+      token,
+      backoff: { initialMs: 50, maxMs: 200 },
+    })
+    const events: LiveEvent[] = []
+    connection.on((event) => events.push(event))
+    connection.start()
+    return { url, connection, events }
+  }
+  const revoked = options.urls.map((url) => watch(url, options.revokedToken))
+  const others = options.urls.map((url) => watch(url, options.otherToken))
+  const opened = (w: { events: LiveEvent[] }) => w.events.some((e) => e.type === 'open')
+  try {
+    await until('every live stream to open', async () => [...revoked, ...others].every(opened))
+    await options.revoke()
+    const refused = (w: { events: LiveEvent[] }) =>
+      w.events.some((e) => e.type === 'closed' && e.error.code === 'unauthorized')
+    await until(
+      'the revoked user’s streams to end, on every node',
+      async () => revoked.every(refused),
+      10_000,
+    )
+    for (const w of revoked) expect(w.events.filter((e) => e.type === 'open')).toHaveLength(1)
+    await options.writeAsOther()
+    await until('the other user’s streams to be poked, on every node', async () =>
+      others.every((w) => w.events.some((e) => e.type === 'poke')),
+    )
+    for (const w of others) expect(w.events.some((e) => e.type === 'closed')).toBe(false)
+  } finally {
+    for (const w of [...revoked, ...others]) w.connection.stop()
+  }
+}

@@ -1,6 +1,6 @@
-import { type RunningServer, startServer } from '@tidings/server'
+import { type RunningServer, revokeUser, startServer } from '@tidings/server'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { manyConnections, pokeReachesIdleClient } from './scenarios.js'
+import { manyConnections, pokeReachesIdleClient, revokedStreamsEnd } from './scenarios.js'
 import { openTestClient, settled, until } from './support.js'
 
 /**
@@ -30,6 +30,25 @@ describe('one server node, in-process hub (SQLite)', () => {
       perUser: 50,
       writes: 10,
     })
+  })
+
+  it('ends a revoked user’s live streams within seconds; other users’ go on', async () => {
+    const [revoked, other] = await Promise.all([server.addUser('hal'), server.addUser('ivy')])
+    const writer = await openTestClient({ urls: [server.url], token: other.token })
+    try {
+      await revokedStreamsEnd({
+        urls: [server.url],
+        revokedToken: revoked.token,
+        otherToken: other.token,
+        revoke: () => revokeUser(server.store, 'hal'),
+        writeAsOther: async () => {
+          await writer.client.create('note', { text: 'ivy goes on', by: 'ivy' })
+          await writer.client.sync()
+        },
+      })
+    } finally {
+      await writer.client.close()
+    }
   })
 
   it('closes promptly while live streams are open', async () => {

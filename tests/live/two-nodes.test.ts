@@ -1,4 +1,4 @@
-import { addUser, openStore, type Store } from '@tidings/server'
+import { addUser, openStore, revokeUser, type Store } from '@tidings/server'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import {
@@ -8,7 +8,7 @@ import {
   tempPostgres,
 } from '../support/databases.js'
 import { type ServerProcess, spawnServer } from '../support/server-process.js'
-import { manyConnections, pokeReachesIdleClient } from './scenarios.js'
+import { manyConnections, pokeReachesIdleClient, revokedStreamsEnd } from './scenarios.js'
 import { holds, noteTexts, openTestClient, settled, until } from './support.js'
 
 /** Kills every node's LISTEN connection to `url`'s database, as a network blip would. */
@@ -68,6 +68,27 @@ describe.skipIf(!hasPostgres)('two server nodes on one Postgres', () => {
       perUser: 50,
       writes: 10,
     })
+  })
+
+  it('ends a revoked user’s live streams on both nodes within seconds; other users’ go on', async () => {
+    const [revoked, other] = await Promise.all([addUser(store, 'hal'), addUser(store, 'ivy')])
+    const writer = await openTestClient({ urls: [node1.url], token: other.token })
+    try {
+      await revokedStreamsEnd({
+        urls: [node1.url, node2.url],
+        revokedToken: revoked.token,
+        otherToken: other.token,
+        // From this process's own connection, as `tidings user revoke` would: neither node
+        // is told, each finds out from the database.
+        revoke: () => revokeUser(store, 'hal'),
+        writeAsOther: async () => {
+          await writer.client.create('note', { text: 'ivy goes on', by: 'ivy' })
+          await writer.client.sync()
+        },
+      })
+    } finally {
+      await writer.client.close()
+    }
   })
 
   it('ends live streams when a node loses its LISTEN connection; clients reconnect and get pokes', async () => {

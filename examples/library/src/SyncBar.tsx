@@ -5,6 +5,8 @@ import type { LibraryClient } from './library-client.ts'
 import { RefusedChanges } from './RefusedChanges.tsx'
 
 const label = (status: SyncStatus): string => {
+  // Changes this device could not save (IndexedDB over quota) matter more than the sync state.
+  if (status.unsaved) return 'Not saved on this device'
   switch (status.state) {
     case 'syncing':
       return 'Syncing…'
@@ -17,9 +19,16 @@ const label = (status: SyncStatus): string => {
   }
 }
 
+/** What a recovery exchanged, for the tooltip. */
+const recoveryDetail = (recovery: NonNullable<SyncStatus['recovery']>): string =>
+  `${new Date(recovery.at).toLocaleTimeString()}: fetched ${recovery.missingLocally}, ` +
+  `sent again ${recovery.missingOnServer}`
+
 /**
- * Online/offline/syncing, the number of unsynced changes, the number the server refused for
- * good (they stay on this device; see `client.rejected()`), and a button to sync now.
+ * Online/offline/syncing (or not saved on this device), the number of unsynced changes, the
+ * number the server refused for good (they stay on this device; see `client.rejected()`), a
+ * button to sync now, and the last recovery from a restored server or a rolled-back device
+ * (invariant 7), when there was one.
  */
 export function SyncBar(props: { client: LibraryClient }) {
   const status = useSyncStatus()
@@ -40,10 +49,10 @@ export function SyncBar(props: { client: LibraryClient }) {
     <div className="sync">
       <output
         className="status"
-        data-state={status.state}
+        data-state={status.unsaved ? 'unsaved' : status.state}
         aria-label="Sync status"
         aria-live="polite"
-        title={status.error?.message}
+        title={status.unsaved?.message ?? status.error?.message}
       >
         <span className="dot" aria-hidden="true" />
         <span className="state">{label(status)}</span>
@@ -53,6 +62,13 @@ export function SyncBar(props: { client: LibraryClient }) {
         Sync now
       </button>
       <RefusedChanges client={props.client} count={status.rejected} />
+      {status.recovery && (
+        <span className="recovery" title={recoveryDetail(status.recovery)}>
+          {status.recovery.reason === 'server_restored'
+            ? 'Resynced after a server restore'
+            : 'Recovered changes this device had lost'}
+        </span>
+      )}
     </div>
   )
 }

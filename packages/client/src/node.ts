@@ -1,5 +1,8 @@
-import Database from 'better-sqlite3'
 import type { SqliteDatabase } from './driver/sqlite.js'
+import { loadBetterSqlite3 } from './node-driver.js'
+
+// Loaded once, at import; a missing package is reported by the first `openNodeDatabase`.
+const betterSqlite3 = await loadBetterSqlite3()
 
 export interface NodeDatabaseOptions {
   /**
@@ -16,11 +19,14 @@ export interface NodeDatabaseOptions {
 /**
  * Opens a better-sqlite3 database for the client: WAL for files (readers never block the
  * writer), foreign keys on, a busy timeout. `':memory:'` gives a throwaway database.
+ * Throws a `TidingsError` (`internal`, `details.missingPackage`) when better-sqlite3 is not
+ * installed.
  */
 export const openNodeDatabase = (
   path: string,
   options: NodeDatabaseOptions = {},
 ): SqliteDatabase => {
+  const Database = betterSqlite3()
   const db = new Database(path)
   if (path !== ':memory:' && path !== '') db.pragma('journal_mode = WAL')
   db.pragma(`synchronous = ${options.synchronous === 'full' ? 'FULL' : 'NORMAL'}`)

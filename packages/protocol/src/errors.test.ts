@@ -20,6 +20,7 @@ const DOCUMENTED: Record<ErrorCode, number> = {
   internal: 500,
   bad_answer: 502,
   unavailable: 503,
+  not_saved: 507,
 }
 
 /** What a TidingsError looks like after crossing the wire. */

@@ -15,6 +15,7 @@ export const ERROR_STATUS = {
    */
   bad_answer: 502,
   unavailable: 503,
+  not_saved: 507,
 } as const
 
 export type ErrorCode = keyof typeof ERROR_STATUS

@@ -5,6 +5,7 @@ import { DEFAULT_DB, DEFAULT_PORT } from './defaults.js'
 import { buildApp } from './http/app.js'
 import type { RateLimit } from './http/rate-limit-option.js'
 import { DEMO_TOKEN, DEMO_USER } from './http/routes/demo.js'
+import type { TrustProxy } from './http/trust-proxy.js'
 import { type LiveHub, openHub, withPokes } from './live/index.js'
 import { openStore } from './store/kysely-store.js'
 import type { Store } from './store/store.js'
@@ -22,8 +23,13 @@ export interface ServerOptions {
   static?: string
   /** Insecure demo mode: user `demo` with token `demo-token`, served at `/config.json`. */
   demo?: boolean
-  /** Requests per token (or IP, without one); default 10,000/s; false turns limiting off. */
+  /** Requests per user (its token; or per IP, without one); default 100/s; false turns it off. */
   rateLimit?: RateLimit | false
+  /**
+   * Behind a reverse proxy: the proxies' addresses or CIDR ranges (or true: any peer) whose
+   * `X-Forwarded-For` names the client. Default false: the socket's address is the client's.
+   */
+  trustProxy?: TrustProxy
   now?: () => number
 }
 
@@ -58,6 +64,7 @@ export const startServer = async (options: ServerOptions = {}): Promise<RunningS
       ...(options.static !== undefined && { static: options.static }),
       ...(options.demo !== undefined && { demo: options.demo }),
       ...(options.rateLimit !== undefined && { rateLimit: options.rateLimit }),
+      ...(options.trustProxy !== undefined && { trustProxy: options.trustProxy }),
     })
     live.log = app.log // the hub's rare failures go to the server's structured log
     const started = app

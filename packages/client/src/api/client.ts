@@ -4,8 +4,9 @@ import { createLiveSync } from '../live/create-live-sync.js'
 import type { LiveSync } from '../live/live-sync.js'
 import type { Schema } from '../schema/define.js'
 import type { Shapes } from '../schema/types.js'
+import type { BundleLimits } from '../store/parts.js'
 import { type Changes, Store, type StoreHooks } from '../store/store.js'
-import { SyncEngine } from '../sync/engine.js'
+import { ENVELOPE_BYTES, SyncEngine } from '../sync/engine.js'
 import { type RejectedBundle, RejectedBundles } from '../sync/rejected.js'
 import { Scheduler } from '../sync/scheduler.js'
 import { Transport } from '../sync/transport.js'
@@ -124,6 +125,15 @@ export class LocalClient {
     })
   }
 
+  /** How big one pushed bundle may be (see `Store.commitLocal`). */
+  private get bundleLimits(): BundleLimits {
+    return {
+      maxEvents: this.limits.maxEventsPerBundle,
+      maxBytes: this.limits.maxBodyBytes - ENVELOPE_BYTES,
+      maxValueBytes: this.limits.maxValueBytes,
+    }
+  }
+
   get clientId(): string {
     return this.store.clientId
   }
@@ -178,11 +188,15 @@ export class LocalClient {
 
   async transaction<R>(fn: (tx: Transaction) => Promise<R>): Promise<R> {
     this.open()
-    const tx = new Transaction(this.schema, {
-      get: (type, id) => this.read(type, id),
-      exists: (type, id) => this.store.row(type, id) !== undefined,
-      fetch: (type, query) => this.query(type, query as RawQuery | undefined),
-    })
+    const tx = new Transaction(
+      this.schema,
+      {
+        get: (type, id) => this.read(type, id),
+        exists: (type, id) => this.store.row(type, id) !== undefined,
+        fetch: (type, query) => this.query(type, query as RawQuery | undefined),
+      },
+      this.limits.maxValueBytes,
+    )
     let result: R
     try {
       result = await fn(tx)
@@ -191,7 +205,8 @@ export class LocalClient {
     }
     if (tx.ops.length === 0) return result
     this.open()
-    const { changes } = this.store.commitLocal(tx.ops, this.limits.maxEventsPerBundle)
+    // A transaction too big for one bundle is cut into parts that travel and apply as one.
+    const { changes } = this.store.commitLocal(tx.ops, this.bundleLimits)
     this.changed(changes)
     this.scheduler.localWrite()
     return result

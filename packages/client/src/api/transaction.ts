@@ -3,6 +3,7 @@ import type { Schema } from '../schema/define.js'
 import { checkCreate, checkPatch } from '../schema/validate.js'
 import { newOp, type Op } from '../store/store.js'
 import { applyWrites } from './objects.js'
+import { assertValueFits } from './value-size.js'
 
 /** Reads of committed state a transaction builds on. */
 export interface Reader {
@@ -30,6 +31,8 @@ export class Transaction {
   constructor(
     private readonly schema: Schema,
     private readonly reader: Reader,
+    /** The largest value the server takes (`maxValueBytes`); a bigger one is refused here. */
+    private readonly maxValueBytes = Number.POSITIVE_INFINITY,
   ) {}
 
   async create(type: string, fields: unknown): Promise<Record<string, unknown>> {
@@ -111,6 +114,11 @@ export class Transaction {
     entity: string,
     writes: ReadonlyArray<readonly [string, JsonValue]>,
   ): void {
+    // Every value is checked before any is buffered: a refused write leaves nothing behind.
+    for (let i = 0; i < writes.length; i++) {
+      const write = writes[i]!
+      assertValueFits(type, write[0], write[1], this.maxValueBytes)
+    }
     for (let i = 0; i < writes.length; i++) {
       const write = writes[i]!
       this.ops.push(newOp(type, entity, write[0], write[1]))

@@ -6,4 +6,4 @@ export {
   openBrowserClient,
   type WorkerLike,
 } from './open-browser-client.js'
-export type { BrowserStorage, StoragePreference } from './rpc.js'
+export type { BrowserStorage, Durability, StoragePreference } from './rpc.js'

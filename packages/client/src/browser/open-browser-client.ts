@@ -5,6 +5,7 @@ import type { ServerOptions, SyncStatus } from '../sync/types.js'
 import {
   type BrowserStorage,
   type CallMethod,
+  type Durability,
   fromWireError,
   type Opened,
   type Reply,
@@ -18,6 +19,8 @@ import type { Port } from './serve.js'
 export type BrowserClient<S extends Shapes> = Omit<Client<S>, 'schema'> & {
   /** Where the worker keeps the data; `memory` means nothing survives the page (warned). */
   readonly storage: BrowserStorage
+  /** What a resolved write means here: saved in `storage`, or memory only. */
+  readonly durability: Durability
 }
 
 /** A `Worker` or anything shaped like one (a `MessagePort` in tests). */
@@ -89,6 +92,9 @@ class ClientProxy {
   }
   get storage(): BrowserStorage {
     return this.#opened?.storage ?? 'memory'
+  }
+  get durability(): Durability {
+    return this.#opened?.durability ?? { writes: 'memory', synchronous: 'off' }
   }
   get status(): SyncStatus {
     return this.#status

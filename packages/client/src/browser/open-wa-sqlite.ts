@@ -3,24 +3,29 @@ import * as SQLite from '@journeyapps/wa-sqlite'
 import SQLiteModuleFactory from '@journeyapps/wa-sqlite/dist/wa-sqlite.mjs'
 import { OPFSCoopSyncVFS } from '@journeyapps/wa-sqlite/src/examples/OPFSCoopSyncVFS.js'
 import { TidingsError } from '@tidings/protocol'
-import { IdbSnapshot } from './idb-snapshot.js'
-import type { BrowserStorage, StoragePreference } from './rpc.js'
+import { BLOCK, BlockSaver, type FileChange, type Saves } from './block-saver.js'
+import { IdbBlocks, type SavedFile } from './idb-blocks.js'
+import { MirrorVFS } from './mirror-vfs.js'
+import type { BrowserStorage, Durability, StoragePreference } from './rpc.js'
 import { WaSqliteDatabase } from './wa-sqlite-database.js'
 import { bindSqlite, type WasmModule } from './wasm-module.js'
 
 export interface OpenedDatabase {
   database: WaSqliteDatabase
   storage: BrowserStorage
-  /** Resolves once every committed change is persisted (IndexedDB snapshots are deferred). */
-  flush(): Promise<void>
+  durability: Durability
+  /** Saves that complete after the commit returns (IndexedDB); null where there are none. */
+  saves: Saves | null
 }
+
+const IDB_VFS = 'tidings-idb'
 
 /**
  * Opens the device database inside a dedicated worker on wa-sqlite's synchronous build:
- * OPFS (`OPFSCoopSyncVFS`) when the browser offers it, else an in-memory database persisted to
- * IndexedDB, else (IndexedDB refused too) a memory-only database with a loud warning.
- * A Web Lock per database name keeps a second tab from taking the OPFS handles mid-statement:
- * that tab waits until this one closes.
+ * OPFS (`OPFSCoopSyncVFS`) when the browser offers it, else an in-memory database mirrored to
+ * IndexedDB block by block, else (IndexedDB refused too) a memory-only database with a loud
+ * warning. A Web Lock per database name keeps a second tab from taking the OPFS handles (or
+ * writing the same IndexedDB blocks) mid-statement: that tab waits until this one closes.
  */
 export async function openWaSqlite(options: {
   name: string
@@ -34,50 +39,78 @@ export async function openWaSqlite(options: {
     const module = await (options.module ?? loadSqlite())
     const sqlite3 = SQLite.Factory(module)
     const c = bindSqlite(module)
-    const onClose = () => release()
+    const file = `${options.name}.sqlite3`
 
     const vfs = preference === 'indexeddb' ? null : await opfsVfs(module, preference)
     if (vfs) {
       sqlite3.vfs_register(vfs, false)
-      const db = await sqlite3.open_v2(`${options.name}.sqlite3`, undefined, 'tidings-opfs')
+      const db = await sqlite3.open_v2(file, undefined, 'tidings-opfs')
       // The first statement takes the OPFS access handles (asynchronously, through wa-sqlite's
       // retry); afterwards every lock is granted synchronously. The Web Lock makes this the
       // only connection, so exclusive locking is free, and it lets WAL run without shared
       // memory: measured here, a write transaction drops from ~6 ms to under 1 ms.
       await sqlite3.exec(db, 'PRAGMA locking_mode = EXCLUSIVE')
       await sqlite3.exec(db, 'PRAGMA journal_mode = WAL')
-      const database = new WaSqliteDatabase(module, c, db, { afterClose: onClose })
-      return { database, storage: 'opfs', flush: async () => {} }
+      // This build's WAL default is NORMAL (a commit may be lost to an OS crash or power cut
+      // until the next checkpoint), and it applies whenever an existing WAL database is
+      // reopened. FULL flushes the WAL at every commit, so a resolved write is on disk.
+      await sqlite3.exec(db, 'PRAGMA synchronous = FULL')
+      const database = new WaSqliteDatabase(module, c, db, { afterClose: release })
+      return { database, storage: 'opfs', durability: durability(database, 'saved'), saves: null }
     }
 
-    const db = await sqlite3.open_v2(':memory:')
-    let snapshot: IdbSnapshot | null = null
+    let blocks: IdbBlocks | null = null
+    let saved: SavedFile
     try {
-      snapshot = await IdbSnapshot.open(options.name)
-      await snapshot.restore(module, c, db)
+      blocks = await IdbBlocks.open(options.name)
+      saved = await blocks.load()
     } catch (error) {
-      snapshot?.close()
-      snapshot = null
+      blocks?.close()
       console.error(
         'Tidings: neither OPFS nor IndexedDB is available. Data lives in memory only and ' +
           'is LOST when this page closes.',
         error,
       )
+      const db = await sqlite3.open_v2(':memory:')
+      const database = new WaSqliteDatabase(module, c, db, { afterClose: release })
+      return {
+        database,
+        storage: 'memory',
+        durability: durability(database, 'memory'),
+        saves: null,
+      }
     }
-    const saver = snapshot
-    if (!saver) {
-      const database = new WaSqliteDatabase(module, c, db, { afterClose: onClose })
-      return { database, storage: 'memory', flush: async () => {} }
-    }
+    const store = blocks
+    const saver = new BlockSaver(store, 'IndexedDB')
+    const mirror = new MirrorVFS(IDB_VFS, module, { path: file, ...saved }, (change) =>
+      saver.push(change),
+    )
+    sqlite3.vfs_register(mirror as unknown as SQLiteVFS, false)
+    const db = await sqlite3.open_v2(file, undefined, IDB_VFS)
+    // Rollbacks need a journal, but one that never leaves memory: only committed states are
+    // mirrored, so there is no torn file to roll back after a crash.
+    await sqlite3.exec(db, 'PRAGMA journal_mode = MEMORY')
     const database = new WaSqliteDatabase(module, c, db, {
-      beforeClose: () => saver.close(),
-      afterClose: onClose,
+      // Another tab may open the database once the lock is free: not before the last save ends.
+      afterClose: () => {
+        void saver.settled().finally(() => {
+          store.close()
+          release()
+        })
+      },
     })
-    sqlite3.commit_hook(db, () => {
-      saver.schedule()
-      return 0
-    })
-    return { database, storage: 'indexeddb', flush: () => saver.flush() }
+    if (saved.legacy) {
+      // A version 1 snapshot: saved whole as blocks once (the snapshot goes in that transaction).
+      // If that save fails the snapshot stays, the client opens, and the status says `unsaved`.
+      saver.push(wholeFile(saved))
+      await saver.durable().catch(() => {})
+    }
+    return {
+      database,
+      storage: 'indexeddb',
+      durability: durability(database, 'saved'),
+      saves: saver,
+    }
   } catch (error) {
     release()
     throw error instanceof TidingsError
@@ -86,6 +119,25 @@ export async function openWaSqlite(options: {
           cause: error,
         })
   }
+}
+
+const SYNCHRONOUS = ['off', 'normal', 'full', 'extra'] as const
+
+/** What a resolved write means here, with `synchronous` read back from the database itself. */
+function durability(database: WaSqliteDatabase, writes: Durability['writes']): Durability {
+  const row = database.prepare('PRAGMA synchronous').all([])[0] as { synchronous: number }
+  return { writes, synchronous: SYNCHRONOUS[row.synchronous] ?? 'full' }
+}
+
+/** Every block of a file, as one change. */
+function wholeFile(saved: SavedFile): FileChange {
+  const blocks = new Map<number, Uint8Array>()
+  for (let index = 0; index * BLOCK < saved.size; index++) {
+    const bytes = new Uint8Array(BLOCK)
+    bytes.set(saved.image.subarray(index * BLOCK, Math.min((index + 1) * BLOCK, saved.size)))
+    blocks.set(index, bytes)
+  }
+  return { size: saved.size, blocks }
 }
 
 /** The OPFS VFS, or null where the browser has no usable OPFS (then IndexedDB is used). */

@@ -1,14 +1,15 @@
-import { isTidingsError } from '@tidings/protocol'
+import { isTidingsError, TidingsError } from '@tidings/protocol'
 import { afterEach, describe, expect, it } from 'vitest'
 import { openClient } from '../api/client.js'
 import { openNodeDatabase } from '../node.js'
 import { type LibrarySchema, librarySchema } from '../test/fixtures.js'
+import type { Saves } from './block-saver.js'
 import { type BrowserClient, openBrowserClient } from './open-browser-client.js'
 import { type HostedClient, serveClient } from './serve.js'
 
 // The page ↔ worker RPC over a real MessageChannel, the client core on better-sqlite3 behind
 // it: everything of the browser client except wa-sqlite (which the e2e tests run in Chromium).
-const open = async (): Promise<BrowserClient<LibrarySchema>> => {
+const open = async (saves?: Saves): Promise<BrowserClient<LibrarySchema>> => {
   const { port1, port2 } = new MessageChannel()
   port1.start()
   serveClient(port1, async () => {
@@ -19,8 +20,10 @@ const open = async (): Promise<BrowserClient<LibrarySchema>> => {
     return {
       client: client as unknown as HostedClient,
       clientId: client.clientId,
-      storage: 'memory',
+      storage: saves ? 'indexeddb' : 'memory',
+      durability: { writes: saves ? 'saved' : 'memory', synchronous: 'full' },
       status: client.status,
+      saves: saves ?? null,
     }
   })
   opened.push(port1, port2)
@@ -119,4 +122,58 @@ describe('browser client proxy', () => {
     const closed = await client.fetch('document').catch((error: unknown) => error)
     expect(isTidingsError(closed, 'unavailable')).toBe(true)
   })
+
+  it('answers a write once its save completes, and a failed save as not_saved in the call and the status', async () => {
+    const saves = new ManualSaves()
+    const client = await open(saves)
+    const created = client.create('document', { author: 'Ada', title: 'saved' })
+    const save = await saves.next()
+    let answered = false
+    void created.then(() => (answered = true))
+    await client.fetch('document') // a round trip: a reply already sent would have arrived
+    expect(answered).toBe(false)
+    save.resolve()
+    await created
+
+    const failing = client.create('document', { author: 'Ada', title: 'not saved' })
+    const quota = new TidingsError('not_saved', 'saving changes to IndexedDB failed')
+    const unsaved = new Promise((resolve) =>
+      client.onStatus((status) => status.unsaved && resolve(status.unsaved)),
+    )
+    saves.fail(quota)
+    ;(await saves.next()).reject(quota)
+    expect(isTidingsError(await failing.catch((error: unknown) => error), 'not_saved')).toBe(true)
+    expect(await unsaved).toEqual({ code: 'not_saved', message: quota.message })
+    expect(client.status.unsaved).toEqual({ code: 'not_saved', message: quota.message })
+    // Reads never wait for saves.
+    expect(await client.fetch('document')).toHaveLength(2)
+  })
 })
+
+/** Saves the test completes by hand, one `durable()` at a time. */
+class ManualSaves implements Saves {
+  failure: TidingsError | null = null
+  readonly #listeners = new Set<(failure: TidingsError | null) => void>()
+  readonly #calls: Array<{ resolve: () => void; reject: (error: TidingsError) => void }> = []
+  #waiting: (() => void) | null = null
+
+  durable(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.#calls.push({ resolve, reject })
+      this.#waiting?.()
+    })
+  }
+  onFailure(listener: (failure: TidingsError | null) => void): () => void {
+    this.#listeners.add(listener)
+    return () => this.#listeners.delete(listener)
+  }
+  fail(failure: TidingsError): void {
+    this.failure = failure
+    for (const listener of this.#listeners) listener(failure)
+  }
+  /** The next `durable()` call, once the worker makes it. */
+  async next(): Promise<{ resolve: () => void; reject: (error: TidingsError) => void }> {
+    while (this.#calls.length === 0) await new Promise<void>((r) => (this.#waiting = r))
+    return this.#calls.shift()!
+  }
+}

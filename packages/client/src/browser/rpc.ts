@@ -1,8 +1,18 @@
 import { ERROR_STATUS, type ErrorCode, TidingsError } from '@tidings/protocol'
 import type { ServerOptions } from '../sync/types.js'
 
-/** Where the worker keeps the database: OPFS, IndexedDB snapshots, or (last resort) memory. */
+/** Where the worker keeps the database: OPFS, IndexedDB blocks, or (last resort) memory. */
 export type BrowserStorage = 'opfs' | 'indexeddb' | 'memory'
+/**
+ * What a resolved write means on this device. `writes`: `saved` = a write's promise resolves
+ * only once the write is durable in `storage` (OPFS flushed, or the IndexedDB transaction
+ * holding it complete); `memory` = nothing is saved (no storage allowed, warned).
+ * `synchronous`: SQLite's `PRAGMA synchronous` as read back from the open database.
+ */
+export interface Durability {
+  writes: 'saved' | 'memory'
+  synchronous: 'off' | 'normal' | 'full' | 'extra'
+}
 /** `auto` tries OPFS, then IndexedDB; the others force one (tests, debugging). */
 export type StoragePreference = 'auto' | 'opfs' | 'indexeddb'
 
@@ -24,6 +34,15 @@ export const CALLS = [
   'retryRejected',
 ] as const
 export type CallMethod = (typeof CALLS)[number]
+/** Calls that never write: they answer without waiting for a save (every other call waits). */
+export const READ_CALLS: readonly CallMethod[] = [
+  'get',
+  'fetch',
+  'related',
+  'rejected',
+  'startSync',
+  'stopSync',
+]
 /** The write methods a transaction handle offers. */
 export const TX_CALLS = ['create', 'get', 'update', 'delete', 'fetch'] as const
 export type TxMethod = (typeof TX_CALLS)[number]
@@ -49,6 +68,7 @@ export type Request =
 export interface Opened {
   clientId: string
   storage: BrowserStorage
+  durability: Durability
   status: unknown
 }
 

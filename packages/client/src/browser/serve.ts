@@ -1,9 +1,11 @@
 import { TidingsError } from '@tidings/protocol'
+import type { Saves } from './block-saver.js'
 import {
   CALLS,
   type CallMethod,
   type Opened,
   type OpenOptions,
+  READ_CALLS,
   type Reply,
   type Request,
   TX_CALLS,
@@ -27,7 +29,9 @@ export interface Port {
   addEventListener(type: 'message', listener: (event: MessageEvent) => void): void
 }
 
-export type OpenHosted = (options: OpenOptions) => Promise<Opened & { client: HostedClient }>
+export type OpenHosted = (
+  options: OpenOptions,
+) => Promise<Opened & { client: HostedClient; saves?: Saves | null }>
 
 const NO_REPLY = Symbol('no reply')
 
@@ -43,9 +47,13 @@ const ABORT = new TidingsError('bad_request', 'transaction aborted by the page')
 /**
  * Answers the page's requests with a client opened by `open`: one reply per request id,
  * observe rows and status changes streamed as they happen, errors flattened to their code.
+ * Where saves complete after the commit (IndexedDB), a call that may write answers only once
+ * its changes are saved, or with the `not_saved` error; the status carries a failed save as
+ * `unsaved` until a later save succeeds.
  */
 export function serveClient(port: Port, open: OpenHosted): void {
   let client: HostedClient | null = null
+  let saves: Saves | null = null
   const subscriptions = new Map<number, () => void>()
   const transactions = new Map<number, OpenTx>()
   const send = (reply: Reply) => port.postMessage(reply)
@@ -64,8 +72,16 @@ export function serveClient(port: Port, open: OpenHosted): void {
         if (client) throw new TidingsError('conflict', 'the client is already open')
         const opened = await open(request.options)
         client = opened.client
-        client.onStatus((status) => send({ kind: 'status', status }))
-        return { clientId: opened.clientId, storage: opened.storage, status: opened.status }
+        saves = opened.saves ?? null
+        const publish = (status: unknown) => send({ kind: 'status', status: withSaves(status) })
+        client.onStatus(publish)
+        saves?.onFailure(() => client && publish(client.status))
+        return {
+          clientId: opened.clientId,
+          storage: opened.storage,
+          durability: opened.durability,
+          status: withSaves(opened.status),
+        }
       }
       case 'call': {
         if (!CALLS.includes(request.method)) throw unknownMethod(request.method)
@@ -73,6 +89,7 @@ export function serveClient(port: Port, open: OpenHosted): void {
           request.method
         ]
         const value = await method.apply(client, request.args)
+        if (!READ_CALLS.includes(request.method)) await saves?.durable()
         return value ?? null
       }
       case 'observe': {
@@ -100,21 +117,32 @@ export function serveClient(port: Port, open: OpenHosted): void {
         if (!tx) throw new TidingsError('not_found', `no open transaction ${request.tx}`)
         transactions.delete(request.tx)
         tx.finish(request.commit)
+        let value: unknown
         try {
-          return (await tx.done) ?? null
+          value = await tx.done
         } catch (error) {
           if (error === ABORT) return null
           throw error
         }
+        await saves?.durable()
+        return value ?? null
       }
       case 'close': {
         for (const off of subscriptions.values()) off()
         subscriptions.clear()
         await client?.close()
         client = null
+        await saves?.durable()
         return null
       }
     }
+  }
+
+  /** The client's status, with a failed save (`unsaved`) shown until a save succeeds. */
+  const withSaves = (status: unknown): unknown => {
+    const failure = saves?.failure
+    if (!failure) return status
+    return { ...(status as object), unsaved: { code: failure.code, message: failure.message } }
   }
 
   port.addEventListener('message', (event: MessageEvent) => {

@@ -60,9 +60,6 @@ export function bindSqlite(module: WasmModule) {
     lastInsertRowid: fn('sqlite3_last_insert_rowid', n, 1),
     errmsg: fn('sqlite3_errmsg', 'string', 1),
     closeV2: fn('sqlite3_close_v2', n, 1),
-    // 64-bit sizes are legalized into (low, high) word pairs by this build.
-    serialize: module.cwrap('sqlite3_serialize', n, [n, 'string', n, n]),
-    deserialize: module.cwrap('sqlite3_deserialize', n, [n, 'string', n, n, n, n, n, n]),
   } as const satisfies Record<string, SqliteFn>
 }
 

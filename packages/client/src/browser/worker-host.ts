@@ -39,7 +39,9 @@ export function hostWorker<S extends Shapes>(options: HostWorkerOptions<S>): voi
         client: client as unknown as HostedClient,
         clientId: client.clientId,
         storage: opened.storage,
+        durability: opened.durability,
         status: client.status,
+        saves: opened.saves,
       }
     } catch (error) {
       opened.database.close()

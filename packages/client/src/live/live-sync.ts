@@ -1,3 +1,4 @@
+import { pokeIsNews } from '@tidings/protocol'
 import { isTransient } from '../sync/retry-after.js'
 import type { LiveEvent } from './live-connection.js'
 
@@ -53,7 +54,8 @@ export class LiveSync {
 
   #onEvent(event: LiveEvent): void {
     if (event.type === 'open') this.#request()
-    else if (event.type === 'poke' && event.cursor !== this.#options.cursor()) this.#request()
+    else if (event.type === 'poke' && pokeIsNews(event.cursor, this.#options.cursor()))
+      this.#request()
   }
 
   #request(): void {

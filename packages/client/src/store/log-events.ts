@@ -22,7 +22,11 @@ export const logEvents = (
   events: readonly Event[],
   winners: Winners,
 ): number => {
-  const logged = applyEvents(sql, first, events, winners)
+  // An event already in the log keeps its row; the bundle remembers it by position, so the
+  // bundle can be rebuilt whole (see known-events.ts).
+  const known = (seq: number, e: Event) =>
+    sql.run(Q.INSERT_KNOWN_EVENT, [bundle, seq - first, e.id])
+  const logged = applyEvents(sql, first, events, winners, known)
   if (logged < first + events.length - 1) sql.run(Q.SET_LAST_EVENT, [logged, bundle])
   return logged
 }
@@ -37,13 +41,15 @@ export const logEvents = (
  * many rows they changed: when every event was new and moved its register (a created entity,
  * a first pull) that is the answer for each row. Otherwise (a duplicate, an event that lost)
  * the block is rolled back to its savepoint and applied event by event, which says exactly
- * which rows changed. Returns the greatest `seq` logged (`first - 1` when none was new).
+ * which rows changed, and `known` hears of each event already logged. Returns the greatest
+ * `seq` logged (`first - 1` when none was new).
  */
 const applyEvents = (
   sql: StatementCache,
   first: number,
   events: readonly Event[],
   winners: Winners,
+  known: (seq: number, e: Event) => void,
 ): number => {
   const moved = (e: Event) => winners.moved(e)
   let logged = first - 1
@@ -52,6 +58,7 @@ const applyEvents = (
     while (size > events.length - i) size >>= 1
     if (size === 1) {
       if (applyEvent(sql, first + i, events[i]!, moved)) logged = first + i
+      else known(first + i, events[i]!)
       i += 1
       continue
     }
@@ -77,6 +84,7 @@ const applyEvents = (
       sql.run(Q.ROLLBACK_TO_SAVEPOINT)
       for (let j = i; j < i + size; j++)
         if (applyEvent(sql, first + j, events[j]!, moved)) logged = first + j
+        else known(first + j, events[j]!)
     }
     sql.run(Q.RELEASE_SAVEPOINT)
     i += size

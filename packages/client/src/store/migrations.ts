@@ -2,6 +2,8 @@ import { TidingsError } from '@tidings/protocol'
 import { type Kysely, type Migration, Migrator, sql } from 'kysely'
 import { clientFromHlc } from './client-from-hlc.js'
 import { eventRanges } from './event-ranges.js'
+import { knownEvents } from './known-events.js'
+import { partsMigration } from './parts-migration.js'
 import { registersBySeq } from './registers-by-seq.js'
 
 /**
@@ -79,6 +81,8 @@ const migrations: Record<string, Migration> = {
   '0003_event_ranges': eventRanges,
   '0004_registers_by_seq': registersBySeq,
   '0005_client_from_hlc': clientFromHlc,
+  '0006_known_events': knownEvents,
+  '0007_parts': partsMigration,
 }
 
 /** Brings the fixed tables to the latest version; throws `internal` with the cause on failure. */

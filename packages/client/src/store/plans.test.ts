@@ -24,6 +24,7 @@ describe('query plans of the sync and apply paths', () => {
     const statements: Array<[string, string, unknown[]]> = [
       ['load a bundle', Q.BUNDLE_BY_ID, ['x']],
       ['load its events in order', Q.BUNDLE_EVENTS, ['x']],
+      ['and those it found logged', Q.BUNDLE_KNOWN_EVENTS, ['x']],
       ['next outbox page', Q.OUTBOX_PAGE, [0, 10]],
       ['dequeue an acknowledged bundle', Q.DEQUEUE_OUTBOX, ['x']],
       ['mark it acknowledged', Q.ACKNOWLEDGE_BUNDLE, ['x']],

@@ -81,9 +81,20 @@ export const BUNDLE_BY_ID = 'SELECT id, client, hlc FROM bundles WHERE id = ?'
 export const REGISTERS = `SELECT a.type, a.entity, a.attribute, e.value, e.hlc, e.id AS event
 FROM attributes a JOIN events e ON e.seq = a.seq`
 
-/** A bundle's events in their order in the bundle, by its `seq` range (a primary-key search). */
-export const BUNDLE_EVENTS = `SELECT e.id, e.type, e.entity, e.attribute, e.value, e.hlc, e.client
+/**
+ * The events a bundle logged, in their order in the bundle, by its `seq` range (a primary-key
+ * search); `position` is the event's index in the bundle (its `seq` was the range's first plus it).
+ */
+export const BUNDLE_EVENTS = `SELECT e.seq - b.first_event AS position, e.id, e.type, e.entity, e.attribute, e.value, e.hlc, e.client
 FROM bundles b JOIN events e ON e.seq BETWEEN b.first_event AND b.last_event WHERE b.id = ? ORDER BY e.seq`
+
+/** The bundle's events that another bundle logged first, by position (see known-events.ts). */
+export const BUNDLE_KNOWN_EVENTS = `SELECT k.position, e.id, e.type, e.entity, e.attribute, e.value, e.hlc, e.client
+FROM known_events k JOIN events e ON e.id = k.event WHERE k.bundle = ? ORDER BY k.position`
+
+/** Records that the event at `position` of a bundle was already in the log. */
+export const INSERT_KNOWN_EVENT =
+  'INSERT INTO known_events (bundle, position, event) VALUES (?, ?, ?) ON CONFLICT DO NOTHING'
 export const ALL_BUNDLE_IDS = 'SELECT id FROM bundles'
 export const CLIENT_BUNDLE_IDS = 'SELECT id FROM bundles WHERE client = ?'
 

@@ -4,13 +4,15 @@ import {
   HybridClock,
   type JsonValue,
   newId,
-  TidingsError,
+  type PartedBundle,
 } from '@tidings/protocol'
 import { Kysely, SqliteDialect } from 'kysely'
 import { quote, type SqliteDatabase, type SqlRow, StatementCache } from '../driver/sqlite.js'
 import type { Schema } from '../schema/define.js'
+import { mergeByPosition } from './known-events.js'
 import { lastEventSeq, logEvents } from './log-events.js'
 import { migrate } from './migrations.js'
+import { type BundleLimits, bundlesOf, holdPart, partOf, recordPart } from './parts.js'
 import * as Q from './sql.js'
 import { TypedTables, tableName } from './typed.js'
 import { Winners } from './winners.js'
@@ -125,14 +127,14 @@ export class Store {
   /**
    * Commits a local change set as one bundle in one SQLite transaction: log, registers, typed
    * rows, outbox and the last HLC (so HLCs keep increasing across restarts). Ops from `newOp`
-   * become the bundle's events (stamped in place).
+   * become the bundle's events (stamped in place). A change set over `limits` (a number: the
+   * event limit) becomes several bundles, the parts of one group (see `parts.ts`), still in one
+   * SQLite transaction; `bundle` is then the first part.
    */
-  commitLocal(ops: readonly Op[], maxEvents: number): { bundle: Bundle; changes: Changes } {
-    if (ops.length > maxEvents)
-      throw new TidingsError(
-        'too_large',
-        `a transaction of ${ops.length} writes exceeds the ${maxEvents} events one bundle may carry; split it`,
-      )
+  commitLocal(
+    ops: readonly Op[],
+    limits: number | BundleLimits,
+  ): { bundle: Bundle; bundles: PartedBundle[]; changes: Changes } {
     const client = this.clientId
     const events: Event[] = new Array(ops.length)
     for (let i = 0; i < ops.length; i++) {
@@ -154,24 +156,32 @@ export class Store {
       event.client = client
       events[i] = event
     }
-    const bundle: Bundle = { id: newId(), client, hlc: events[events.length - 1]!.hlc, events }
+    const bundles = bundlesOf(
+      events,
+      client,
+      typeof limits === 'number' ? { maxEvents: limits } : limits,
+    )
     const offset = this.clock.offsetMs
-    const changes: Changes = { types: new Set(), applied: 1 }
+    const changes: Changes = { types: new Set(), applied: bundles.length }
     this.sql.transaction(() => {
-      const first = lastEventSeq(this.sql) + 1
-      const last = first + events.length - 1
-      this.sql.run(Q.INSERT_BUNDLE, [bundle.id, client, bundle.hlc, 1, 0, first, last])
       const winners = new Winners()
-      logEvents(this.sql, bundle.id, first, events, winners)
+      let first = lastEventSeq(this.sql) + 1
+      for (const bundle of bundles) {
+        const last = first + bundle.events.length - 1
+        this.sql.run(Q.INSERT_BUNDLE, [bundle.id, client, bundle.hlc, 1, 0, first, last])
+        logEvents(this.sql, bundle.id, first, bundle.events, winners)
+        if (bundle.part) recordPart(this.sql, bundle.id, bundle.part)
+        this.sql.run(Q.QUEUE_OUTBOX, [bundle.id])
+        first = last + 1
+      }
       winners.writeTo(this.typed, changes.types)
-      this.sql.run(Q.QUEUE_OUTBOX, [bundle.id])
-      this.sql.run(Q.SET_STATE, ['last_hlc', this.clock.last ?? bundle.hlc])
+      this.sql.run(Q.SET_STATE, ['last_hlc', this.clock.last ?? events[events.length - 1]!.hlc])
       // The clock drops its offset when the wall clock is set: a restart must not bring it back.
       if (offset !== this.savedOffset) this.sql.run(Q.SET_STATE, ['offset_ms', String(offset)])
     })
     this.savedOffset = offset
-    if (this.pendingCount !== null) this.pendingCount += 1
-    return { bundle, changes }
+    if (this.pendingCount !== null) this.pendingCount += bundles.length
+    return { bundle: bundles[0]!, bundles, changes }
   }
 
   /**
@@ -179,22 +189,28 @@ export class Store {
    * Idempotent (a known bundle or event id changes nothing) and order-independent. `alsoInTx`
    * runs in the same transaction (saving the cursor, acknowledging pushed bundles).
    */
-  applyRemote(bundles: readonly Bundle[], alsoInTx?: () => void): Changes {
+  applyRemote(bundles: readonly PartedBundle[], alsoInTx?: () => void): Changes {
     const changes: Changes = { types: new Set(), applied: 0 }
     // Acknowledgements inside `alsoInTx` change the outbox: count it again next time it's asked.
     this.pendingCount = null
     this.sql.transaction(() => {
       const winners = new Winners()
       let next = lastEventSeq(this.sql) + 1
-      for (const bundle of bundles) {
-        this.clock.receive(bundle.hlc)
+      const apply = (bundle: PartedBundle) => {
         const first = next
         const last = first + bundle.events.length - 1
         const row = [bundle.id, bundle.client, bundle.hlc, 0, 1, first, last]
-        if (this.sql.run(Q.INSERT_BUNDLE, row) === 0) continue
+        if (this.sql.run(Q.INSERT_BUNDLE, row) === 0) return
         next = logEvents(this.sql, bundle.id, first, bundle.events, winners) + 1
+        if (bundle.part) recordPart(this.sql, bundle.id, bundle.part)
         changes.applied += 1
         this.hooks.afterApplyBundle?.(changes.applied)
+      }
+      for (const bundle of bundles) {
+        this.clock.receive(bundle.hlc)
+        if (!bundle.part) apply(bundle)
+        // A part waits aside until its whole transaction is here, then all of it applies.
+        else for (const whole of holdPart(this.sql, bundle, bundle.part) ?? []) apply(whole)
       }
       winners.writeTo(this.typed, changes.types)
       alsoInTx?.()
@@ -209,12 +225,33 @@ export class Store {
     return this.sql.one(`SELECT * FROM ${quote(tableName(type))} WHERE id = ?`, [id])
   }
 
-  /** A stored bundle with its events, as it travels on the wire. */
-  bundle(id: string): Bundle | undefined {
+  /** True when the log holds this bundle. */
+  hasBundle(id: string): boolean {
+    return this.sql.one(Q.BUNDLE_BY_ID, [id]) !== undefined
+  }
+
+  /**
+   * A stored bundle with its events (and its part, if it is one), as it is pushed: whole, even
+   * when some of its events were logged under another bundle first (`known-events.ts`).
+   */
+  bundle(id: string): PartedBundle | undefined {
     const head = this.sql.one<{ id: string; client: string; hlc: string }>(Q.BUNDLE_BY_ID, [id])
     if (!head) return undefined
-    const rows = this.sql.all<Omit<Event, 'value'> & { value: string }>(Q.BUNDLE_EVENTS, [id])
-    return { ...head, events: rows.map((r) => ({ ...r, value: JSON.parse(r.value) as JsonValue })) }
+    type Row = Omit<Event, 'value'> & { value: string; position: number }
+    const rows = mergeByPosition(
+      this.sql.all<Row>(Q.BUNDLE_EVENTS, [id]),
+      this.sql.all<Row>(Q.BUNDLE_KNOWN_EVENTS, [id]),
+    )
+    const bundle: PartedBundle = {
+      ...head,
+      events: rows.map(({ position: _, ...r }) => ({
+        ...r,
+        value: JSON.parse(r.value) as JsonValue,
+      })),
+    }
+    const part = partOf(this.sql, id)
+    if (part) bundle.part = part
+    return bundle
   }
 
   /** Unacknowledged bundle ids in commit order, after outbox position `after`. */

@@ -84,4 +84,13 @@ describe('blame: which pushed bundle a refusal is about', () => {
     expect(blame([], refusal('conflict', { bundle: a.id }))).toBe('request')
     expect(blame(three, new Error('boom'))).toBe('request')
   })
+
+  it('takes a part an issue about the parts list names; an old server refusing the list blames the first part', () => {
+    const group = newId()
+    const [p0, p1] = [0, 1].map((index) => ({ ...bundle(), part: { group, index, count: 2 } }))
+    const sent = [a, p0!, p1!]
+    expect(blame(sent, refusal('bad_request', [{ path: 'parts.1.bundle', message: 'x' }]))).toBe(p1)
+    const unknown = [{ path: 'parts', message: 'unknown field "parts"' }]
+    expect(blame(sent, refusal('bad_request', unknown))).toBe(p0)
+  })
 })

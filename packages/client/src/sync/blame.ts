@@ -1,4 +1,10 @@
-import { type Bundle, type ErrorCode, isTidingsError, type TidingsError } from '@tidings/protocol'
+import {
+  type Bundle,
+  type ErrorCode,
+  isTidingsError,
+  type PartedBundle,
+  type TidingsError,
+} from '@tidings/protocol'
 
 /**
  * Refusals that sending the same bundle again can never turn into an acceptance: an id reused
@@ -23,6 +29,7 @@ interface Issue {
 }
 
 const BUNDLE_PATH = /^bundles\.(\d+)(?:\.|$)/
+const PART_PATH = /^parts(?:\.(\d+))?(?:\.|$)/
 
 /**
  * Finds the pushed bundle a refusal is about, from what the server's answer says (DESIGN.md §6):
@@ -31,12 +38,14 @@ const BUNDLE_PATH = /^bundles\.(\d+)(?:\.|$)/
  * conflict or a `too_large` that names nothing blames the bundle of a one-bundle push; a
  * `bad_request` that names nothing (a bad cursor, say) blames no bundle.
  */
-export const blame = (bundles: readonly Bundle[], error: unknown): Blame => {
+export const blame = (bundles: readonly PartedBundle[], error: unknown): Blame => {
   if (bundles.length === 0 || !isTidingsError(error) || !PERMANENT.has(error.code)) return 'request'
   const only = bundles.length === 1 ? bundles[0]! : 'unknown'
   if (error.code === 'conflict') return byId(bundles, error) ?? only
   const list = issues(error)
   if (list === null) return error.code === 'too_large' ? only : 'request'
+  const part = partBlamed(bundles, list)
+  if (part) return part
   // An issue outside the bundles (the cursor, the request's own timestamp) blames the request.
   if (list.some((issue) => !issue.path.startsWith('bundles'))) return 'request'
   const index = BUNDLE_PATH.exec(list[0]!.path)?.[1]
@@ -44,6 +53,23 @@ export const blame = (bundles: readonly Bundle[], error: unknown): Blame => {
   if (named && list.every((issue) => BUNDLE_PATH.test(issue.path))) return named
   // Issues about the bundle list itself (too many bundles): one at a time is the way out.
   return bundles.length === 1 ? 'request' : 'unknown'
+}
+
+/**
+ * The part an issue about the request's `parts` list is about: `parts.N…` names the Nth part
+ * sent; `parts` alone is a server that predates parts refusing the list as an unknown field,
+ * which no resend fixes, so the first part is set aside (then the next, one per round), and
+ * the rest of the outbox still goes. The app sees them in `rejected()` and can retry them once
+ * the server is upgraded.
+ */
+const partBlamed = (
+  bundles: readonly PartedBundle[],
+  list: readonly Issue[],
+): Bundle | undefined => {
+  const match = list.length > 0 ? PART_PATH.exec(list[0]!.path) : null
+  if (!match) return undefined
+  const parts = bundles.filter((b) => b.part !== undefined)
+  return parts[Number(match[1] ?? 0)] ?? parts[0]
 }
 
 /** The bundle a conflict names, by its id or by one of its events' ids. */

@@ -1,17 +1,29 @@
 import {
-  type Bundle,
   formatHlc,
   isTidingsError,
   jsonBytes,
   type Limits,
+  type PartedBundle,
   parseHlc,
+  partsOf,
   ROUTES,
+  SYNC_PROTOCOL,
   type SyncResponse,
   type TidingsError,
+  wholeBundle,
+  withParts,
 } from '@tidings/protocol'
 import { restampPast } from '../store/restamp.js'
 import type { Changes, Store } from '../store/store.js'
 import { blame, Refusal, rethrow, unwrap } from './blame.js'
+import { compareBundles } from './compare.js'
+import {
+  afterRecovery,
+  owedRecovery,
+  RECOVERY_KEY,
+  type RecoveryReason,
+  recoveryFrom,
+} from './recovery.js'
 import type { RejectedBundles } from './rejected.js'
 import { neverStoredPast } from './restamp.js'
 import type { Answer, Transport } from './transport.js'
@@ -50,7 +62,7 @@ interface Round {
 const nextTurn = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0))
 
 /** Room kept under `maxBodyBytes` for the request envelope. */
-const ENVELOPE_BYTES = 4_096
+export const ENVELOPE_BYTES = 4_096
 /** A clock offset estimate within this of zero (plus half the round trip) is treated as zero. */
 const OFFSET_SLACK_MS = 50
 
@@ -61,6 +73,11 @@ const OFFSET_SLACK_MS = 50
 export class SyncEngine {
   private running: Promise<SyncResult> | null = null
   private queued: Promise<SyncResult> | null = null
+  /**
+   * Whether the server has told this process where it has this client (`resume`): the first
+   * round after opening asks, before pushing anything, in case the database rolled back.
+   */
+  private resumed = false
 
   constructor(
     private readonly store: Store,
@@ -84,10 +101,34 @@ export class SyncEngine {
         })
       return this.queued
     }
-    this.running = this.rounds().finally(() => {
+    this.running = this.roundsAndRecovery().finally(() => {
       this.running = null
     })
     return this.running
+  }
+
+  /**
+   * The rounds, then any recovery an answer called for (or a crash left owed): the bundle sets
+   * are compared with the server as `verify()` does, so this device fetches what it lacks (its
+   * own lost writes too) and pushes again what the server lost; then the rounds run again.
+   */
+  private async roundsAndRecovery(): Promise<SyncResult> {
+    const result: SyncResult = { pushed: 0, pulled: 0 }
+    if (!this.resumed) {
+      await this.round([], result, null).catch(rethrow)
+      this.resumed = true
+    }
+    await this.rounds(result)
+    const reason = owedRecovery(this.store)
+    if (reason === null) return result
+    const compared = await this.compare()
+    const again = await this.rounds({ pushed: 0, pulled: 0 })
+    this.store.setState(RECOVERY_KEY, '')
+    return afterRecovery(reason, compared, result, again)
+  }
+
+  private compare() {
+    return compareBundles(this.store, this.transport, this.limits, this.refused, this.changed)
   }
 
   /** Resolves when no sync is in flight or queued (for `close`). */
@@ -95,8 +136,7 @@ export class SyncEngine {
     while (this.running || this.queued) await (this.queued ?? this.running)?.catch(() => undefined)
   }
 
-  private async rounds(): Promise<SyncResult> {
-    const result: SyncResult = { pushed: 0, pulled: 0 }
+  private async rounds(result: SyncResult): Promise<SyncResult> {
     let after = 0
     // Outbox bundles up to this position go one per request: a refusal of several bundles did
     // not say which one it was about (see `blame`).
@@ -150,10 +190,19 @@ export class SyncEngine {
   }
 
   /** Sends one `POST /v1/sync` stamped with the corrected physical time (see `round`). */
-  private send(bundles: Bundle[], cursor: string | null): Sent {
+  private send(bundles: PartedBundle[], cursor: string | null): Sent {
     const clock = this.store.clock
     const hlc = formatHlc({ ms: clock.physical(), counter: 0, node: clock.node })
-    const request = { client: clock.node, hlc, cursor, bundles }
+    // Parts travel beside their bundles (see protocol wire/part.ts); usually there are none.
+    const parts = partsOf(bundles)
+    const request = {
+      protocol: SYNC_PROTOCOL,
+      client: clock.node,
+      hlc,
+      cursor,
+      ...(parts.length === 0 ? { bundles } : { bundles: bundles.map(wholeBundle), parts }),
+      ...(!this.resumed && { resume: true as const }),
+    }
     return { answer: this.transport.post(ROUTES.sync, request, 'syncResponse'), hlc }
   }
 
@@ -171,7 +220,7 @@ export class SyncEngine {
    * is committed; if applying fails, it is dropped.
    */
   private async round(
-    bundles: Bundle[],
+    bundles: PartedBundle[],
     result: SyncResult,
     sent?: Sent | null,
     retried = false,
@@ -202,10 +251,13 @@ export class SyncEngine {
       // this one is applied, and the two processes would take turns instead of overlapping.
       await nextTurn()
     }
-    const changes = this.store.applyRemote(res.bundles, () => {
+    const recovery: RecoveryReason | null = recoveryFrom(this.store, res)
+    const changes = this.store.applyRemote(withParts(res.bundles, res.parts), () => {
       result.pushed += this.store.acknowledge(res.accepted)
       this.store.setState('cursor', res.cursor)
       this.store.setState('offset_ms', String(clock.offsetMs))
+      // Owed in the same transaction as the cursor it came with: a crash cannot lose it.
+      if (recovery) this.store.setState(RECOVERY_KEY, recovery)
     })
     result.pulled += changes.applied
     this.changed(changes)
@@ -234,15 +286,16 @@ export class SyncEngine {
 
   /**
    * The next outbox bundles after position `after` that fit in one request (count and body
-   * size). A bundle is never split: it is one local transaction.
+   * size). A bundle is never split here: a transaction too big for one request was committed
+   * as several bundles, its parts (see store/parts.ts), which may go in several requests.
    */
   private nextChunk(
     after: number,
     max = this.limits.maxBundlesPerRequest,
-  ): { bundles: Bundle[]; lastSeq: number; more: boolean } {
+  ): { bundles: PartedBundle[]; lastSeq: number; more: boolean } {
     const budget = this.limits.maxBodyBytes - ENVELOPE_BYTES
     const rows = this.store.outbox(after, max + 1)
-    const bundles: Bundle[] = []
+    const bundles: PartedBundle[] = []
     let bytes = 0
     let lastSeq = after
     for (const row of rows) {
@@ -275,31 +328,8 @@ export class SyncEngine {
    * fetches and applies what this replica lacks, queues what the server lacks, then syncs.
    */
   async verify(): Promise<VerifyResult> {
-    const { body } = await this.transport.get(ROUTES.bundleIds, 'bundleIdsResponse')
-    const remote = new Set(body.ids)
-    const local = new Set(this.store.bundleIds())
-    const missingLocally = body.ids.filter((id) => !local.has(id))
-    // Only this client's own bundles are pushed again: the server takes a bundle from its author.
-    // A bundle the server refused for good is not pushed again behind the app's back.
-    const refused = this.refused.ids()
-    const missingOnServer = this.store
-      .bundleIds(this.store.clientId)
-      .filter((id) => !remote.has(id) && !refused.has(id))
-    let pulled = 0
-    for (let i = 0; i < missingLocally.length; i += this.limits.maxIdsPerRequest) {
-      const ids = missingLocally.slice(i, i + this.limits.maxIdsPerRequest)
-      const answer = await this.transport.post(ROUTES.getBundles, { ids }, 'getBundlesResponse')
-      const changes = this.store.applyRemote(answer.body.bundles)
-      pulled += changes.applied
-      this.changed(changes)
-    }
-    this.store.requeue(missingOnServer)
+    const compared = await this.compare()
     const { pushed } = await this.sync()
-    return {
-      missingLocally: missingLocally.length,
-      missingOnServer: missingOnServer.length,
-      pulled,
-      pushed,
-    }
+    return { ...compared, pushed }
   }
 }

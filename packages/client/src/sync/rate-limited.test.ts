@@ -33,7 +33,9 @@ describe('a rate-limited client', () => {
       // The transport waited as asked and tried again, within the same sync() call.
       expect(answers[held + 1]?.status).toBe(200)
       expect(client.status).toMatchObject({ state: 'idle', pending: 0, rejected: 0 })
-      expect(pushed).toBe(answers.filter((a) => a.status === 200).length)
+      // Every answer acknowledged one write, but the first: a client's first request after it
+      // opens pushes nothing and asks where the server has it (`resume`, a rolled-back device).
+      expect(pushed).toBe(answers.filter((a) => a.status === 200).length - 1)
       await client.close()
     } finally {
       await server.close()

@@ -135,7 +135,8 @@ describe.each(['sqlite', 'postgres'] as const)(
       await squat(server, user.token, internals(writer).store.bundle(refusedId!)!.events[0]!.id)
 
       expect(await writer.sync()).toMatchObject({ pushed: 2, rejected: 1 })
-      expect(counts).toEqual([3, 1, 1, 1])
+      // First the `resume` question (no bundles), then all three, then one at a time.
+      expect(counts).toEqual([0, 3, 1, 1, 1])
       expect((await writer.rejected()).map((r) => [r.id, r.code])).toEqual([
         [refusedId, 'conflict'],
       ])

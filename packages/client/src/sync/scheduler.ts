@@ -1,6 +1,6 @@
 import { isTidingsError } from '@tidings/protocol'
 import { isTransient, retryAfterOf } from './retry-after.js'
-import type { ServerOptions, SyncStatus } from './types.js'
+import type { ServerOptions, SyncResult, SyncStatus } from './types.js'
 
 const MAX_BACKOFF_MS = 60_000
 
@@ -57,7 +57,13 @@ export class Scheduler {
     try {
       const result = await work()
       this.failures = 0
-      this.set({ state: 'idle', lastSyncedAt: Date.now(), error: undefined })
+      const recovered = (result as Partial<SyncResult> | undefined)?.recovered
+      this.set({
+        state: 'idle',
+        lastSyncedAt: Date.now(),
+        error: undefined,
+        ...(recovered && { recovery: recovered }),
+      })
       return result
     } catch (error) {
       this.failures += 1
@@ -140,7 +146,8 @@ export class Scheduler {
       prev.pending === next.pending &&
       prev.rejected === next.rejected &&
       prev.lastSyncedAt === next.lastSyncedAt &&
-      prev.error === next.error
+      prev.error === next.error &&
+      prev.recovery === next.recovery
     )
       return
     this.current = next

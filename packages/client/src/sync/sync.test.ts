@@ -110,6 +110,7 @@ describe.each(['sqlite', 'postgres'] as const)(
     it('runs once more after the current sync when asked during it, so new writes are carried', async () => {
       const user = await server.addUser(`queued-${kind}-${Date.now()}`)
       const a = await serverClient(server, user.token)
+      await a.sync() // past the first sync's `resume` question, which pushes nothing
       await a.create('document', { author: 'a', title: 'first' })
       const first = a.sync() // its outbox chunk is taken now, before the request goes out
       await a.create('document', { author: 'a', title: 'during' })

@@ -1,5 +1,9 @@
 import type { ErrorCode } from '@tidings/protocol'
 
+import type { RecoveryReason } from './recovery.js'
+
+export type { RecoveryReason }
+
 export interface SyncResult {
   /** Local bundles the server acknowledged in this sync. */
   pushed: number
@@ -7,6 +11,18 @@ export interface SyncResult {
   pulled: number
   /** Local bundles the server refused for good in this sync (absent when none); see `rejected()`. */
   rejected?: number
+  /** Set when this sync found a restored server or a rolled-back device and recovered. */
+  recovered?: Recovery
+}
+
+/** A recovery (invariant 7): bundles compared with the server, the missing ones exchanged. */
+export interface Recovery {
+  reason: RecoveryReason
+  /** Bundles this device lacked (its own lost writes among them) and fetched. */
+  missingLocally: number
+  /** This device's bundles the server lacked, queued and pushed again. */
+  missingOnServer: number
+  at: number
 }
 
 export interface VerifyResult {
@@ -26,6 +42,14 @@ export interface SyncStatus {
   rejected: number
   lastSyncedAt: number | null
   error?: { code: ErrorCode; message: string }
+  /** The last recovery from a restored server or a rolled-back device, for the app to show. */
+  recovery?: Recovery
+  /**
+   * Set (in the browser, on IndexedDB) while committed changes could not be saved to the
+   * device's storage (`not_saved`, e.g. over quota): they live in memory only until a later
+   * save succeeds, and are lost if the page closes first.
+   */
+  unsaved?: { code: ErrorCode; message: string }
 }
 
 export interface ServerOptions {

@@ -2,6 +2,14 @@ import { z } from 'zod'
 import { DEFAULT_LIMITS, type Limits } from '../limits.js'
 import { bundleSchema } from './bundle.js'
 import { cursor, hlc, uuid } from './fields.js'
+import { partSchema, storedPartSchema } from './part.js'
+
+const protocolVersion = z.number().int().min(1).max(1_000)
+
+const reset = z.literal(true).meta({
+  description:
+    'The cursor no longer names what the client saw (the server was restored from a backup): this page starts from the beginning; re-pull, and push again what the server lacks',
+})
 
 /** Request and answer schemas of every route in DESIGN.md §6, built for given limits. */
 export const messageSchemas = (limits: Limits = DEFAULT_LIMITS) => {
@@ -13,29 +21,63 @@ export const messageSchemas = (limits: Limits = DEFAULT_LIMITS) => {
     { maxValueBytes: Number.MAX_SAFE_INTEGER, maxEventsPerBundle: Number.MAX_SAFE_INTEGER },
     'strip',
   )
+  const storedParts = z.array(storedPartSchema).optional()
   return {
     bundle,
-    syncRequest: z.strictObject({
-      client: uuid,
-      hlc,
-      cursor: cursor.nullable(),
-      bundles: z.array(bundle).max(limits.maxBundlesPerRequest),
-    }),
+    syncRequest: z
+      .strictObject({
+        protocol: protocolVersion.optional(),
+        client: uuid,
+        hlc,
+        cursor: cursor.nullable(),
+        bundles: z.array(bundle).max(limits.maxBundlesPerRequest),
+        parts: z.array(partSchema).max(limits.maxBundlesPerRequest).optional(),
+        resume: z
+          .literal(true)
+          .optional()
+          .meta({ description: 'First sync since the device opened its database: answer `own`' }),
+      })
+      .superRefine((request, ctx) => {
+        const ids = new Set(request.bundles.map((b) => b.id))
+        const marked = new Set<string>()
+        request.parts?.forEach((part, i) => {
+          if (!ids.has(part.bundle) || marked.has(part.bundle))
+            ctx.addIssue({
+              code: 'custom',
+              path: ['parts', i, 'bundle'],
+              message: 'a part must name a bundle of the request, once',
+            })
+          marked.add(part.bundle)
+        })
+      }),
     syncResponse: z.object({
       hlc,
       cursor,
       accepted: z.array(uuid),
       bundles: z.array(storedBundle),
+      parts: storedParts,
       more: z.boolean(),
+      reset: reset.optional(),
+      own: z
+        .object({ bundle: uuid, hlc })
+        .nullable()
+        .optional()
+        .meta({ description: "With `resume`: the caller client's latest bundle on the server" }),
     }),
     pullQuery: z.strictObject({
       after: cursor.optional(),
       limit: z.coerce.number().int().min(1).max(limits.maxPageBundles).optional(),
     }),
-    pullResponse: z.object({ bundles: z.array(storedBundle), cursor, more: z.boolean() }),
+    pullResponse: z.object({
+      bundles: z.array(storedBundle),
+      parts: storedParts,
+      cursor,
+      more: z.boolean(),
+      reset: reset.optional(),
+    }),
     bundleIdsResponse: z.object({ ids: z.array(uuid) }),
     getBundlesRequest: z.strictObject({ ids: z.array(uuid).max(limits.maxIdsPerRequest) }),
-    getBundlesResponse: z.object({ bundles: z.array(storedBundle) }),
+    getBundlesResponse: z.object({ bundles: z.array(storedBundle), parts: storedParts }),
     poke: z.object({ cursor }),
     health: z.object({ ok: z.literal(true), version: z.string(), time: z.string() }),
     error: z.object({

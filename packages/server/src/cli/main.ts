@@ -1,3 +1,4 @@
+import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { TidingsError } from '@tidings/protocol'
 import { DEFAULT_DB, DEFAULT_PORT } from '../defaults.js'
@@ -6,8 +7,10 @@ import type { Store } from '../store/store.js'
 import { LIMIT_FLAGS, limitsFromFlags } from './limit-flags.js'
 import { RATE_LIMIT_USAGE, rateLimitFromFlag } from './rate-limit-flag.js'
 import type { TransferStreams } from './transfer-commands.js'
+import { TRUST_PROXY_USAGE, trustProxyFromFlag } from './trust-proxy-flag.js'
 
 export const USAGE = `Usage:
+  tidings init [DIR]
   tidings serve [--port ${DEFAULT_PORT}] [--host 127.0.0.1] [--db URL] [--static DIR] [--demo] [--quiet] [--max-body-bytes N] ...
   tidings user add NAME [--db URL] [--json]
   tidings user list [--db URL] [--json]
@@ -16,6 +19,8 @@ export const USAGE = `Usage:
   tidings export [--db URL] [--user NAME] [--out FILE|-] [--quiet]
   tidings import [--db URL] [--in FILE|-] [--user NAME] [--quiet] [--max-events-per-bundle N] ...
 
+init writes a starter app (schema, worker, React page, Vite config) into DIR (default .),
+     keeping files that exist, and prints the commands that install and run it.
 --db (or TIDINGS_DB): memory | sqlite:PATH | postgres://... | pglite:memory | pglite:DIR
      (default ${DEFAULT_DB}); --port (or PORT; 0 picks a free port).
 Limits (or TIDINGS_MAX_BODY_BYTES etc.): ${Object.keys(LIMIT_FLAGS)
@@ -23,11 +28,13 @@ Limits (or TIDINGS_MAX_BODY_BYTES etc.): ${Object.keys(LIMIT_FLAGS)
   .join(' ')}
 --demo is an insecure demo mode: user "demo" with the public token "demo-token".
 ${RATE_LIMIT_USAGE}
+${TRUST_PROXY_USAGE}
 user token gives a user a new token (the old one stops working) and prints it once.
 
-export writes the stored bundles (of --user NAME, or of every user) as NDJSON, each user's
-in stream order: a header line, {"user":NAME,"bundle":{...}} lines, an end line. Tokens are
-never exported. Progress goes to stderr (every TIDINGS_PROGRESS_MS ms; --quiet: none).
+export writes the users and their stored bundles (of --user NAME, or of every user) as NDJSON:
+a header line, a {"tidings":"user",...} line per user (with or without bundles, and whether
+revoked), {"user":NAME,"bundle":{...}} lines (each user's in stream order), an end line.
+Tokens are never exported; revocations are, and import restores them. Progress goes to stderr (every TIDINGS_PROGRESS_MS ms; --quiet: none).
 import stores such a file (of --user NAME only, if given) through the normal push path, in
 batches of up to --max-bundles-per-request bundles, each one transaction. A bad line stops
 it with its line number and error code, exit code 1: nothing of that line's batch is stored,
@@ -62,6 +69,7 @@ const options = {
   static: { type: 'string' },
   demo: { type: 'boolean' },
   'rate-limit': { type: 'string' },
+  'trust-proxy': { type: 'string' },
   json: { type: 'boolean' },
   quiet: { type: 'boolean' },
   user: { type: 'string' },
@@ -113,6 +121,13 @@ const run = async (argv: string[], io: CliIo): Promise<CliOutcome> => {
       throw new UsageError(`serve takes no arguments, got ${JSON.stringify(sub)}`)
     return { code: 0, server: await serve(values, db, io) }
   }
+  if (command === 'init') {
+    if (name !== undefined) throw new UsageError(`unexpected argument ${JSON.stringify(name)}`)
+    const { nextSteps, writeStarter } = await import('./init.js')
+    const dir = resolve(sub ?? '.')
+    io.out(nextSteps(dir, await writeStarter(dir)))
+    return { code: 0 }
+  }
   if (command === 'export' || command === 'import') {
     if (sub !== undefined)
       throw new UsageError(`${command} takes no arguments, got ${JSON.stringify(sub)}`)
@@ -147,6 +162,7 @@ const serve = async (values: Values, db: string, io: CliIo): Promise<RunningServ
   if (port > 65_535) throw new UsageError(`--port ${port} is out of range`)
   const limits = limitsFromFlags(values, (flag, value) => integer(value, flag), io.env)
   const rateLimit = rateLimitFromFlag(values['rate-limit'], io.env, (m) => new UsageError(m))
+  const trustProxy = trustProxyFromFlag(values['trust-proxy'], io.env, (m) => new UsageError(m))
   const { startServer } = await import('../server.js')
   const server = await startServer({
     db,
@@ -157,6 +173,7 @@ const serve = async (values: Values, db: string, io: CliIo): Promise<RunningServ
     ...(text(values.static) !== undefined && { static: text(values.static) as string }),
     ...(values.demo === true && { demo: true }),
     ...(rateLimit !== undefined && { rateLimit }),
+    ...(trustProxy !== undefined && { trustProxy }),
   })
   io.out(`Tidings listening on ${server.url}`)
   return server

@@ -1,8 +1,8 @@
 import { isTidingsError } from '@tidings/protocol'
 import { parseRateLimit, type RateLimit } from '../http/rate-limit-option.js'
 
-export const RATE_LIMIT_USAGE = `--rate-limit N/s|N/min|N/h|off (or TIDINGS_RATE_LIMIT): requests per token, or per IP
-     without one (default 10000/s); past it 429 rate_limited with Retry-After.`
+export const RATE_LIMIT_USAGE = `--rate-limit N/s|N/min|N/h|off (or TIDINGS_RATE_LIMIT): requests per user (its token), or
+     per IP without one (default 100/s); past it 429 rate_limited with Retry-After.`
 
 /**
  * `serve`'s `--rate-limit` (else `TIDINGS_RATE_LIMIT`): undefined keeps the default. A bad

@@ -93,6 +93,10 @@ export const runImport = async (command: TransferCommand): Promise<void> => {
     command.out(
       `created ${summary.createdUsers.length} users without a token (${summary.createdUsers.join(', ')}): tokens are never exported, so nobody can sign in as them until you run \`tidings user token NAME\` for each`,
     )
+  if (summary.revokedUsers.length > 0)
+    command.out(
+      `revoked ${summary.revokedUsers.length} users as the export says (${summary.revokedUsers.join(', ')})`,
+    )
 }
 
 const progressFor = (verb: string, command: TransferCommand): Progress => {

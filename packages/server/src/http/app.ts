@@ -1,8 +1,9 @@
 import { resolve } from 'node:path'
 import fastifyStatic from '@fastify/static'
-import { DEFAULT_LIMITS, type Limits, messageSchemas } from '@tidings/protocol'
+import { DEFAULT_LIMITS, isTidingsError, type Limits, messageSchemas } from '@tidings/protocol'
 import Fastify, { type FastifyInstance } from 'fastify'
-import { authenticate } from '../auth/authenticate.js'
+import { authenticate, bearerToken } from '../auth/authenticate.js'
+import { hashToken } from '../auth/token.js'
 import { type LiveHub, registerLiveRoute } from '../live/index.js'
 import type { Store } from '../store/store.js'
 import { RouteContext } from './context.js'
@@ -16,6 +17,7 @@ import { getBundlesRoute } from './routes/get-bundles.js'
 import { healthRoute } from './routes/health.js'
 import { openapiRoute } from './routes/openapi.js'
 import { syncRoute } from './routes/sync.js'
+import { fastifyTrustProxy, type TrustProxy } from './trust-proxy.js'
 
 export interface AppDeps {
   store: Store
@@ -32,8 +34,10 @@ export interface AppDeps {
   pageEvents?: number
   /** Serve `GET /config.json` with the demo token (insecure demo mode). */
   demo?: boolean
-  /** Requests per token (or IP, without one); default `DEFAULT_RATE_LIMIT`; false turns it off. */
+  /** Requests per user (its token; or per IP, without one); default `DEFAULT_RATE_LIMIT`; false: off. */
   rateLimit?: RateLimit | false
+  /** Which peers may name the client's address in `X-Forwarded-For`; default none. */
+  trustProxy?: TrustProxy
 }
 
 const REDACT = {
@@ -46,10 +50,24 @@ const loggerOption = (logger: AppDeps['logger']): false | Record<string, unknown
   return { ...(logger === true ? {} : logger), redact: REDACT }
 }
 
+/** A bad token answers false; any other failure (the database is down) is thrown. */
+const tokenIsValid = (store: Store, header: string): Promise<boolean> =>
+  authenticate(store, header).then(
+    () => true,
+    (error: unknown) => {
+      if (isTidingsError(error) && error.code === 'unauthorized') return false
+      throw error
+    },
+  )
+
 /** The Fastify app with every route of DESIGN.md §6; not listening yet. */
 export const buildApp = async (deps: AppDeps): Promise<FastifyInstance> => {
   const limits: Limits = { ...DEFAULT_LIMITS, ...deps.limits }
-  const app = Fastify({ logger: loggerOption(deps.logger), bodyLimit: limits.maxBodyBytes })
+  const app = Fastify({
+    logger: loggerOption(deps.logger),
+    bodyLimit: limits.maxBodyBytes,
+    trustProxy: fastifyTrustProxy(deps.trustProxy ?? false),
+  })
   const ctx = new RouteContext(
     deps.store,
     limits,
@@ -66,7 +84,8 @@ export const buildApp = async (deps: AppDeps): Promise<FastifyInstance> => {
   )
   app.setErrorHandler(handleError)
   const rateLimit = deps.rateLimit ?? DEFAULT_RATE_LIMIT
-  if (rateLimit) await registerRateLimit(app, rateLimit)
+  if (rateLimit)
+    await registerRateLimit(app, rateLimit, (header) => tokenIsValid(deps.store, header))
   // While closing, answers in flight also close their connection, so shutdown does not wait
   // for keep-alive sockets to time out.
   let closing = false
@@ -86,7 +105,12 @@ export const buildApp = async (deps: AppDeps): Promise<FastifyInstance> => {
     const { store } = deps
     registerLiveRoute(app, {
       hub: deps.live,
-      authenticate: (request) => authenticate(store, request.headers.authorization),
+      authenticate: async (request) => {
+        const header = request.headers.authorization
+        const caller = await authenticate(store, header)
+        return { stream: caller.stream, credential: hashToken(bearerToken(header)) }
+      },
+      stillValid: (tokenHashes) => store.heldTokens(tokenHashes),
     })
   }
   if (deps.demo) demoRoute(app)

@@ -81,14 +81,3 @@ export class RouteContext {
     return caller
   }
 }
-
-/** A cursor the server gave out (decimal position), or the beginning for null / "". */
-export const parseCursor = (cursor: string | null | undefined): number => {
-  if (cursor === null || cursor === undefined || cursor === '') return 0
-  if (!/^\d{1,15}$/.test(cursor))
-    throw new TidingsError(
-      'bad_request',
-      `unknown cursor ${JSON.stringify(cursor)}: send one this server gave out, or null`,
-    )
-  return Number(cursor)
-}

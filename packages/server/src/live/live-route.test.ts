@@ -6,11 +6,15 @@ import type { LiveHub } from './hub.js'
 import { registerLiveRoute } from './live-route.js'
 import { LocalHub } from './local-hub.js'
 
-/** Tokens are stream names here; the real server resolves them through its user store. */
+/**
+ * Tokens are stream names (and credentials) here, and any token not in `revoked` is valid; the
+ * real server resolves them through its user store.
+ */
 const startApp = async (
   hub: LiveHub,
   heartbeatMs = 60_000,
   maxStreamMs = 3_600_000,
+  revoked: ReadonlySet<string> = new Set(),
 ): Promise<{ app: FastifyInstance; url: string }> => {
   const app = Fastify()
   app.setErrorHandler(handleError)
@@ -18,11 +22,13 @@ const startApp = async (
     hub,
     heartbeatMs,
     maxStreamMs,
+    recheckMs: 20,
     authenticate: async (request) => {
       const token = request.headers.authorization?.replace(/^Bearer /, '')
-      if (!token) throw new TidingsError('unauthorized', 'no token')
-      return { stream: token }
+      if (!token || revoked.has(token)) throw new TidingsError('unauthorized', 'no token')
+      return { stream: token, credential: token }
     },
+    stillValid: async (tokens) => new Set(tokens.filter((token) => !revoked.has(token))),
   })
   const url = await app.listen({ port: 0, host: '127.0.0.1' })
   return { app, url }
@@ -98,6 +104,23 @@ describe(`GET ${ROUTES.live}`, () => {
     await alice.reading
     expect(alice.ended()).toBe(true)
     await vi.waitFor(() => expect(hub.listeners).toBe(0))
+  })
+
+  it('ends a stream soon after its token stops authenticating (revoked); others stay open', async () => {
+    const hub = new LocalHub()
+    const revoked = new Set<string>()
+    const { app, url } = await startApp(hub, 60_000, 3_600_000, revoked)
+    apps.push(app)
+    const alice = await openLive(url, 'alice')
+    const bob = await openLive(url, 'bob')
+    await vi.waitFor(() => expect(hub.listeners).toBe(2))
+    revoked.add('alice')
+    // Well before the hour of the stream's maximum age and any heartbeat.
+    await vi.waitFor(() => expect(alice.ended()).toBe(true), { timeout: 10_000 })
+    await vi.waitFor(() => expect(hub.listeners).toBe(1))
+    hub.notify('bob', 7)
+    await vi.waitFor(() => expect(bob.text()).toContain('data: {"cursor":"7"}\n\n'))
+    expect(bob.ended()).toBe(false)
   })
 
   it('ends the stream and unsubscribes when the hub loses its pokes', async () => {

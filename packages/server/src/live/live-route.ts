@@ -1,18 +1,26 @@
 import type { ServerResponse } from 'node:http'
 import { ROUTES, TidingsError } from '@tidings/protocol'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { CredentialWatch, DEFAULT_RECHECK_MS, type StillValid } from './credential-watch.js'
 import type { LiveHub } from './hub.js'
 import { commentFrame, pokeFrame, SSE_HEADERS } from './sse.js'
 
 export interface LiveRouteOptions {
   hub: LiveHub
-  /** The server's bearer authentication: resolves the caller's stream or throws `unauthorized`. */
-  authenticate: (request: FastifyRequest) => Promise<{ stream: string }>
+  /**
+   * The server's bearer authentication: resolves the caller's stream and the credential that
+   * authenticated it (the token's hash), or throws `unauthorized`.
+   */
+  authenticate: (request: FastifyRequest) => Promise<{ stream: string; credential: string }>
+  /** Which credentials still authenticate; open streams whose credential does not are ended. */
+  stillValid: StillValid
+  /** How often open streams' credentials are checked; default 2 s. */
+  recheckMs?: number
   /** Comment frames this often keep idle streams alive through proxies; default 15 s. */
   heartbeatMs?: number
   /**
    * A stream ends after 75–100 % of this (checked at heartbeats; default 1 hour), so clients
-   * authenticate again (a revoked token stops getting pokes) and spread over new nodes.
+   * spread over new nodes. (Revoked tokens do not wait for it: see `stillValid`.)
    */
   maxStreamMs?: number
   random?: () => number
@@ -41,14 +49,21 @@ export const registerLiveRoute = (app: FastifyInstance, options: LiveRouteOption
     }
   }, options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS)
   heartbeat.unref()
+  const watch = new CredentialWatch({
+    open: () => open,
+    stillValid: options.stillValid,
+    intervalMs: options.recheckMs ?? DEFAULT_RECHECK_MS,
+    log: () => options.hub.log,
+  })
 
   app.addHook('preClose', async () => {
     clearInterval(heartbeat)
+    watch.stop()
     for (const stream of open) stream.end()
   })
 
   app.get(ROUTES.live, async (request, reply) => {
-    const { stream: key } = await options.authenticate(request)
+    const { stream: key, credential } = await options.authenticate(request)
     if (!options.hub.ready)
       throw new TidingsError(
         'unavailable',
@@ -58,7 +73,8 @@ export const registerLiveRoute = (app: FastifyInstance, options: LiveRouteOption
     // request would hang (found by tests/fuzz): answer it at once.
     if (request.method === 'HEAD') return reply.code(200).headers(SSE_HEADERS).send()
     reply.hijack()
-    const stream = new LiveStream(reply.raw, Date.now() + maxStreamMs * (0.75 + random() / 4))
+    const endsAt = Date.now() + maxStreamMs * (0.75 + random() / 4)
+    const stream = new LiveStream(reply.raw, endsAt, credential)
     open.add(stream)
     const unsubscribe = options.hub.subscribe(key, {
       poke: (cursor) => stream.poke(cursor),
@@ -89,6 +105,8 @@ class LiveStream {
     readonly res: ServerResponse,
     /** Epoch ms after which the next heartbeat ends the stream instead. */
     readonly endsAt: number,
+    /** What authenticated it; the stream ends once that no longer does. */
+    readonly credential: string,
   ) {}
 
   poke(cursor: string): void {

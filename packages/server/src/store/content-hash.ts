@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import type { Bundle, Event } from '@tidings/protocol'
+import type { Event, PartedBundle } from '@tidings/protocol'
 
 /** JSON text with object keys sorted, so equal content always hashes equally. */
 export const canonicalJson = (value: unknown): string => {
@@ -16,6 +16,13 @@ const sha256 = (text: string): string => createHash('sha256').update(text).diges
 
 export const eventHash = (event: Event): string => sha256(canonicalJson(event))
 
-/** A bundle's identity: its client, HLC and the hashes of its events in order. */
-export const bundleHash = (bundle: Bundle, eventHashes: readonly string[]): string =>
-  sha256(`${bundle.client}\n${bundle.hlc}\n${eventHashes.join(',')}`)
+/**
+ * A bundle's identity: its client, HLC, the hashes of its events in order and, for a part of a
+ * bigger transaction, its part (the same id sent as another part, or as a whole, is a conflict).
+ * A whole bundle hashes as it always did, so hashes stored before parts existed stay valid.
+ */
+export const bundleHash = (bundle: PartedBundle, eventHashes: readonly string[]): string => {
+  const { part } = bundle
+  const marker = part ? `\n${part.group}:${part.index}/${part.count}` : ''
+  return sha256(`${bundle.client}\n${bundle.hlc}\n${eventHashes.join(',')}${marker}`)
+}

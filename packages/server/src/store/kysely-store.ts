@@ -2,12 +2,12 @@ import { TidingsError } from '@tidings/protocol'
 import { chunks, ID_CHUNK } from './chunks.js'
 import { type Backend, isRetryable, isUniqueViolation } from './dialects/family.js'
 import { GroupCommit } from './group-commit.js'
-import { holderQuery, tokenRefused } from './holder.js'
+import { heldTokenHashes, holderQuery, tokenRefused } from './holder.js'
 import { openBackend } from './open.js'
 import { pipelinedPull, pipelinedPush } from './postgres-push.js'
-import { getBundlesById, listBundleIds, pageKnownEmpty, pullPage } from './pull.js'
+import { getBundlesById, latestOfClient, listBundleIds, pageKnownEmpty, pullPage } from './pull.js'
 import { pushBundles } from './push.js'
-import type { Store, TokenHolder, UserAuthRow, UserInfo } from './store.js'
+import type { Page, PullOptions, Store, TokenHolder, UserAuthRow, UserInfo } from './store.js'
 import { countStream } from './stream-size.js'
 
 /** Tries of idempotent work on Postgres; a few, since every pooled connection may be dead. */
@@ -126,6 +126,9 @@ export class KyselyStore implements Store {
     return exists !== undefined
   }
 
+  heldTokens: Store['heldTokens'] = (tokenHashes) =>
+    this.again(() => heldTokenHashes(this.db, tokenHashes))
+
   /** Idempotent (insert if absent, then read), so safe to run again like a push. */
   registerClients(
     userId: string,
@@ -174,7 +177,11 @@ export class KyselyStore implements Store {
     const { headBefore: _, ...pushed } = await pushBundles(this.db, this.family, input)
     return pushed
   }
-  sync: Store['sync'] = (push, pull) => this.again(() => this.syncOnce(push, pull))
+  sync: Store['sync'] = (push, pull) =>
+    this.again(async () => {
+      const done = await this.syncOnce(push, pull)
+      return { pushed: done.pushed, page: await this.replayIfStale(done.page, pull) }
+    })
   private syncOnce: Store['sync'] = async (push, pull) => {
     if (this.pipelined) {
       if (push.bundles.length === 0)
@@ -218,7 +225,21 @@ export class KyselyStore implements Store {
       }
     }
   }
-  pull: Store['pull'] = (options) => this.again(() => this.pullOnce(options))
+  pull: Store['pull'] = (options) =>
+    this.again(async () => this.replayIfStale(await this.pullOnce(options), options))
+
+  /**
+   * A page whose cursor check failed (see `http/cursor.ts`), read again from the beginning of
+   * the stream and marked `reset`, so the client re-pulls and re-pushes what the server lacks.
+   */
+  private async replayIfStale(page: Page, pull: PullOptions): Promise<Page> {
+    if (!page.reset) return page
+    const { check: _, ...fresh } = pull
+    return Object.assign(await this.pullOnce({ ...fresh, after: 0 }), { reset: true })
+  }
+
+  latestOf: Store['latestOf'] = (stream, client) =>
+    this.again(() => latestOfClient(this.db, stream, client))
   private pullOnce: Store['pull'] = (options) =>
     this.pipelined ? pipelinedPull(this.pipelined, this.db, options) : pullPage(this.db, options)
   bundleIds: Store['bundleIds'] = (stream) => this.again(() => listBundleIds(this.db, stream))

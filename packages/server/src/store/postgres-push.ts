@@ -1,8 +1,9 @@
 import type { Kysely } from 'kysely'
 import type { PipelinedPool } from './dialects/family.js'
 import { tokenRefused } from './holder.js'
+import { markOf } from './mark.js'
 import { batch, command, prepared, type Statement } from './pipeline.js'
-import { optimisticPush } from './postgres-optimistic-push.js'
+import { type OptimisticPush, optimisticPush } from './postgres-optimistic-push.js'
 import {
   giveBackStatement,
   holderStatement,
@@ -47,10 +48,12 @@ export const pipelinedPush = async (
 ): Promise<PipelinedSync | null> => {
   const unique = dedupe(input.bundles)
   if (unique.length === 0) return null
-  const bet = await optimisticPush(pool, input, unique)
+  const bet = await optimisticPush(pool, input, unique, pull?.check?.seq)
   if (!bet) return carefulPush(pool, db, input, unique, pull)
   const { pushed, headBefore } = bet
   if (!pull) return { pushed }
+  const marked = markedPageKnownEmpty(pull, bet, unique, input.now)
+  if (marked) return { pushed, page: marked }
   if (
     pageKnownEmpty(
       pull,
@@ -142,4 +145,29 @@ export const pipelinedPull = async (
     // No transaction to end; the pool itself drops a connection that broke.
     client.release()
   }
+}
+
+/**
+ * `pageKnownEmpty` for a marked cursor (see `http/cursor.ts`), whose check rode in the push
+ * statement itself: when the client stood at the head, its cursor still names the bundle there
+ * and it pushed only its own bundles, the page is empty and the new head is its last bundle,
+ * whose mark is known without a read. Saves the page query's round trip on Postgres' hot path.
+ * Anything else (a failed check included) is left to the page query.
+ */
+const markedPageKnownEmpty = (
+  pull: PullOptions,
+  bet: OptimisticPush,
+  unique: readonly Hashed[],
+  now: number,
+): Page | null => {
+  const { headBefore, checked, pushed } = bet
+  const last = unique[unique.length - 1]
+  if (!pull.marked || last === undefined || pull.after !== headBefore) return null
+  if (!unique.every((h) => h.bundle.client === pull.excludeClient)) return null
+  if (pull.check) {
+    if (pull.check.seq !== headBefore || !checked) return null
+    if (markOf(checked.hash, checked.at) !== pull.check.mark) return null
+  } else if (headBefore !== 0) return null
+  const head = { seq: pushed.head, mark: markOf(last.hash, now) }
+  return { bundles: [], cursor: pushed.head, more: false, head }
 }

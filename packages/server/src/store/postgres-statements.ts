@@ -18,19 +18,19 @@ const GIVE_BACK = 'update streams set last_seq = $2 where stream = $1'
 
 /** One bundle (the usual push): its columns as plain parameters, its events as arrays. */
 const INSERT_ONE = `with stored_bundles as (
-    insert into bundles (stream, seq, id, client, hlc, events, event_count, hash, received_at)
-    values ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+    insert into bundles (stream, seq, id, client, hlc, events, event_count, hash, received_at, part)
+    values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $12)
   )
   insert into events (stream, id, bundle_id, hash)
   select $1, id, $3, hash from unnest(cast($10 as text[]), cast($11 as text[])) as fresh(id, hash)`
 
 /** Any number of bundles: one array per column, so the text never changes. */
 const INSERT_MANY = `with stored_bundles as (
-    insert into bundles (stream, seq, id, client, hlc, events, event_count, hash, received_at)
-    select $1, seq, id, client, hlc, events, event_count, hash, $2
+    insert into bundles (stream, seq, id, client, hlc, events, event_count, hash, received_at, part)
+    select $1, seq, id, client, hlc, events, event_count, hash, $2, part
       from unnest(cast($3 as bigint[]), cast($4 as text[]), cast($5 as text[]), cast($6 as text[]),
-                  cast($7 as text[]), cast($8 as integer[]), cast($9 as text[]))
-        as fresh(seq, id, client, hlc, events, event_count, hash)
+                  cast($7 as text[]), cast($8 as integer[]), cast($9 as text[]), cast($13 as text[]))
+        as fresh(seq, id, client, hlc, events, event_count, hash, part)
   )
   insert into events (stream, id, bundle_id, hash)
   select $1, id, bundle_id, hash
@@ -67,6 +67,7 @@ export const insertStatement = (rows: Rows): Statement | undefined => {
         first.received_at,
         events.map((e) => e.id),
         events.map((e) => e.hash),
+        first.part,
       ],
     })
   return prepared({
@@ -84,6 +85,7 @@ export const insertStatement = (rows: Rows): Statement | undefined => {
       events.map((e) => e.id),
       events.map((e) => e.bundle_id),
       events.map((e) => e.hash),
+      bundles.map((b) => b.part),
     ],
   })
 }

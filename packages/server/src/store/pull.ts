@@ -1,22 +1,44 @@
-import type { Bundle, Event } from '@tidings/protocol'
+import type { BundlePart, Event, Part, PartedBundle } from '@tidings/protocol'
 import { type Kysely, sql } from 'kysely'
 import { chunks, ID_CHUNK } from './chunks.js'
+import { markOf } from './mark.js'
 import type { BundleTable, Database } from './schema.js'
-import type { Page, PullOptions } from './store.js'
+import type { HeadMark, OwnLatest, Page, PullOptions } from './store.js'
 
-type BundleRow = Pick<BundleTable, 'seq' | 'id' | 'client' | 'hlc' | 'events' | 'event_count'>
+type BundleRow = Pick<
+  BundleTable,
+  'seq' | 'id' | 'client' | 'hlc' | 'events' | 'event_count' | 'part'
+>
 
-const toBundle = (row: BundleRow): Bundle => ({
-  id: row.id,
-  client: row.client,
-  hlc: row.hlc,
-  events: JSON.parse(row.events) as Event[],
-})
+const toBundle = (row: BundleRow): PartedBundle => {
+  const bundle: PartedBundle = {
+    id: row.id,
+    client: row.client,
+    hlc: row.hlc,
+    events: JSON.parse(row.events) as Event[],
+  }
+  if (row.part !== null) bundle.part = JSON.parse(row.part) as Part
+  return bundle
+}
+
+/** The `parts` list of an answer carrying `rows` (empty when none is a part). */
+const partsOfRows = (rows: readonly BundleRow[]): BundlePart[] => {
+  const parts: BundlePart[] = []
+  for (const row of rows)
+    if (row.part !== null) parts.push({ bundle: row.id, ...(JSON.parse(row.part) as Part) })
+  return parts
+}
 
 export interface PageRow extends Omit<BundleRow, 'seq'> {
   /** Set on the one head row only. */
   head: number | string | null
   seq: number | string | null
+  /** Head row only: hash and arrival of the bundle at the head (see `markOf`). */
+  head_hash: string | null
+  head_at: number | string | null
+  /** Head row only: hash and arrival of the bundle at the cursor's checked position. */
+  check_hash: string | null
+  check_at: number | string | null
 }
 
 /**
@@ -41,13 +63,24 @@ export const pullPage = async (db: Kysely<Database>, options: PullOptions): Prom
 export const pageQuery = (options: PullOptions) => {
   const { stream, after, excludeClient } = options
   const others = excludeClient === undefined ? sql`` : sql`and client <> ${excludeClient}`
+  // The marks ride on the head row, read in the page's own snapshot: two primary-key lookups,
+  // and none at all (a position that is never there) when the caller needs neither.
+  const markAt = options.marked ? sql`s.last_seq` : sql`-1`
+  const checkAt = options.check?.seq ?? -1
   return sql<PageRow>`
-    select last_seq as head, cast(null as bigint) as seq, cast(null as text) as id, cast(null as text) as client,
-           cast(null as text) as hlc, cast(null as text) as events, cast(null as integer) as event_count
-      from streams where stream = ${stream}
+    select s.last_seq as head, cast(null as bigint) as seq, cast(null as text) as id, cast(null as text) as client,
+           cast(null as text) as hlc, cast(null as text) as events, cast(null as integer) as event_count,
+           cast(null as text) as part,
+           h.hash as head_hash, h.received_at as head_at, c.hash as check_hash, c.received_at as check_at
+      from streams s
+      left join bundles h on h.stream = s.stream and h.seq = ${markAt}
+      left join bundles c on c.stream = s.stream and c.seq = ${checkAt}
+     where s.stream = ${stream}
     union all
     select * from (
-      select cast(null as bigint) as head, seq, id, client, hlc, events, event_count from bundles
+      select cast(null as bigint) as head, seq, id, client, hlc, events, event_count, part,
+             cast(null as text) as head_hash, cast(null as bigint) as head_at,
+             cast(null as text) as check_hash, cast(null as bigint) as check_at from bundles
        where stream = ${stream} and seq > ${after} ${others}
          and seq <= (
            select max(seq) from (
@@ -69,12 +102,20 @@ export const pageQuery = (options: PullOptions) => {
 /** The page, its cursor and `more`, from the rows of `pageQuery`. */
 export const readPage = (rows: readonly PageRow[], options: PullOptions): Page => {
   let end = 0
+  let head: HeadMark | null = null
+  let checked = options.check === undefined
   const page: BundleRow[] = []
   let events = 0
   let more = false
   for (const row of rows) {
     if (row.head !== null) {
       end = Number(row.head)
+      if (row.head_hash !== null && row.head_at !== null)
+        head = { seq: end, mark: markOf(row.head_hash, row.head_at) }
+      checked ||=
+        row.check_hash !== null &&
+        row.check_at !== null &&
+        markOf(row.check_hash, row.check_at) === options.check?.mark
       continue
     }
     if (more || row.seq === null) continue
@@ -88,8 +129,14 @@ export const readPage = (rows: readonly PageRow[], options: PullOptions): Page =
     page.push({ ...row, seq: row.seq })
     events += row.event_count
   }
+  if (!checked) return { bundles: [], cursor: 0, more: true, reset: true }
   const last = page[page.length - 1]
-  return lazyPage(page, more && last ? Number(last.seq) : end, more)
+  return lazyPage(
+    page,
+    more && last ? Number(last.seq) : end,
+    more,
+    options.marked ? head : undefined,
+  )
 }
 
 /**
@@ -97,8 +144,13 @@ export const readPage = (rows: readonly PageRow[], options: PullOptions): Page =
  * with `bundlesJson`, the stored events text spliced in as is, so serving a page of 10,000
  * events costs no parse and no serialisation of them.
  */
-const lazyPage = (rows: readonly BundleRow[], cursor: number, more: boolean): Page => {
-  let bundles: Bundle[] | undefined
+const lazyPage = (
+  rows: readonly BundleRow[],
+  cursor: number,
+  more: boolean,
+  head: HeadMark | null | undefined,
+): Page => {
+  let bundles: PartedBundle[] | undefined
   return {
     get bundles() {
       bundles ??= rows.map(toBundle)
@@ -107,8 +159,12 @@ const lazyPage = (rows: readonly BundleRow[], cursor: number, more: boolean): Pa
     get bundlesJson() {
       return `[${rows.map(bundleJson).join(',')}]`
     },
+    get parts() {
+      return partsOfRows(rows)
+    },
     cursor,
     more,
+    ...(head !== undefined && { head }),
   }
 }
 
@@ -129,6 +185,9 @@ export const pageKnownEmpty = (
   headBefore: number,
   bundles: ReadonlyArray<{ client: string }>,
 ): boolean =>
+  // A marked cursor is checked and its new head marked by the page query itself.
+  !pull.marked &&
+  pull.check === undefined &&
   pull.excludeClient !== undefined &&
   headBefore >= 0 &&
   pull.after === headBefore &&
@@ -148,16 +207,38 @@ export const getBundlesById = async (
   db: Kysely<Database>,
   stream: string,
   ids: readonly string[],
-): Promise<Bundle[]> => {
+): Promise<PartedBundle[]> => {
   const rows: BundleRow[] = []
   for (const part of chunks([...new Set(ids)], ID_CHUNK)) {
     const found = await db
       .selectFrom('bundles')
-      .select(['seq', 'id', 'client', 'hlc', 'events', 'event_count'])
+      .select(['seq', 'id', 'client', 'hlc', 'events', 'event_count', 'part'])
       .where('stream', '=', stream)
       .where('id', 'in', part)
       .execute()
     rows.push(...found)
   }
   return rows.sort((a, b) => Number(a.seq) - Number(b.seq)).map(toBundle)
+}
+
+/**
+ * The client's latest bundle in the stream. Walks the stream backwards over the covering index
+ * `bundles_page` (stream, seq, client) until it meets one: cheap for a client that pushed
+ * lately, longer for one that has been silent while others wrote. Asked once per app start
+ * (`resume`), never per sync, so pushes pay nothing for it.
+ */
+export const latestOfClient = async (
+  db: Kysely<Database>,
+  stream: string,
+  client: string,
+): Promise<OwnLatest | null> => {
+  const row = await db
+    .selectFrom('bundles')
+    .select(['id', 'hlc'])
+    .where('stream', '=', stream)
+    .where('client', '=', client)
+    .orderBy('seq', 'desc')
+    .limit(1)
+    .executeTakeFirst()
+  return row ? { bundle: row.id, hlc: row.hlc } : null
 }

@@ -1,4 +1,4 @@
-import { type Bundle, TidingsError } from '@tidings/protocol'
+import { type PartedBundle, TidingsError } from '@tidings/protocol'
 import { type Compilable, type Kysely, sql } from 'kysely'
 import { ARRAY_CHUNK, chunks, ID_CHUNK, ROW_CHUNK } from './chunks.js'
 import { bundleHash, eventHash } from './content-hash.js'
@@ -10,7 +10,7 @@ import type { Database } from './schema.js'
  * transaction) and the pipelined Postgres path. See `pushBundles` for why the order matters.
  */
 export interface Hashed {
-  bundle: Bundle
+  bundle: PartedBundle
   hash: string
   eventHashes: string[]
 }
@@ -27,7 +27,7 @@ export interface StoredRow {
 }
 
 /** One entry per bundle id; the same id twice in one request must carry the same content. */
-export const dedupe = (bundles: readonly Bundle[]): Hashed[] => {
+export const dedupe = (bundles: readonly PartedBundle[]): Hashed[] => {
   const byId = new Map<string, Hashed>()
   for (const bundle of bundles) {
     const eventHashes = bundle.events.map(eventHash)
@@ -150,6 +150,7 @@ export const decide = (input: {
       event_count: h.bundle.events.length,
       hash: h.hash,
       received_at: input.now,
+      part: partText(h.bundle),
     })
     h.bundle.events.forEach((event, j) => {
       const hash = h.eventHashes[j] as string
@@ -163,6 +164,10 @@ export const decide = (input: {
   const head = first + fresh.length - 1
   return { rows, added: fresh.length, head, giveBack: head !== reserved }
 }
+
+/** The stored text of a bundle's part marker (null for a whole transaction). */
+export const partText = (bundle: PartedBundle): string | null =>
+  bundle.part ? JSON.stringify(bundle.part) : null
 
 /** Multi-row inserts; on Postgres a small push is one statement (a data-modifying CTE). */
 export const insertQueries = (db: Kysely<Database>, family: Family, rows: Rows): Compilable[] => {

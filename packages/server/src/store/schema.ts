@@ -48,6 +48,8 @@ export interface BundleTable {
   /** SHA-256 of the bundle's canonical content: a reused id with other content is a conflict. */
   hash: string
   received_at: number | string
+  /** A part of a bigger transaction: `{group, index, count}` as JSON text; else null. */
+  part: string | null
 }
 
 /** Every stored event id with its content hash, to refuse the same id with other content. */

@@ -56,8 +56,8 @@ export const storedStatements = (
 export const insertStatements = (rows: Rows): CompiledQuery[] => [
   ...chunks(rows.bundles, ROW_CHUNK).map((part) =>
     CompiledQuery.raw(
-      `insert into bundles (stream, seq, id, client, hlc, events, event_count, hash, received_at)
-       values ${marks(part.length, '(?, ?, ?, ?, ?, ?, ?, ?, ?)')}`,
+      `insert into bundles (stream, seq, id, client, hlc, events, event_count, hash, received_at, part)
+       values ${marks(part.length, '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')}`,
       part.flatMap((b) => [
         b.stream,
         b.seq,
@@ -68,6 +68,7 @@ export const insertStatements = (rows: Rows): CompiledQuery[] => [
         b.event_count,
         b.hash,
         b.received_at,
+        b.part,
       ]),
     ),
   ),

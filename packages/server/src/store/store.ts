@@ -1,4 +1,4 @@
-import type { Bundle } from '@tidings/protocol'
+import type { BundlePart, PartedBundle } from '@tidings/protocol'
 import type { Family } from './dialects/family.js'
 
 /** A user as listed; the token hash never leaves the store except for authentication. */
@@ -24,7 +24,8 @@ export interface PushResult {
 
 export interface PushInput {
   stream: string
-  bundles: readonly Bundle[]
+  /** A bundle with a `part` is one part of a bigger transaction, and is stored as such. */
+  bundles: readonly PartedBundle[]
   /** Epoch ms, stored as the bundles' arrival time. */
   now: number
   /**
@@ -42,16 +43,41 @@ export interface TokenHolder {
   tokenHash: string
 }
 
+/** A cursor's claim that the bundle at `seq` carries `mark` (see `http/cursor.ts`). */
+export interface CursorCheck {
+  seq: number
+  mark: string
+}
+
+/** The stream's head when a page was read, and the mark of the bundle there. */
+export interface HeadMark {
+  seq: number
+  mark: string
+}
+
 export interface Page {
-  bundles: Bundle[]
+  /** The page's bundles; a part of a bigger transaction carries its `part`. */
+  bundles: PartedBundle[]
   /** Position to pull after next time. */
   cursor: number
   more: boolean
+  /** With `PullOptions.marked`: the head the page was read at; null for an empty stream. */
+  head?: HeadMark | null
+  /**
+   * The cursor's check failed (the database was restored, or the cursor came from elsewhere):
+   * this page is read from the beginning of the stream instead.
+   */
+  reset?: boolean
   /**
    * `bundles` as JSON text, built from the stored text of each bundle's events (when the store
    * has it): a route can answer with it and never parse and serialise the events again.
    */
   readonly bundlesJson?: string
+  /**
+   * The page's bundles that are parts of a bigger transaction (answered beside `bundles`, so
+   * that clients that predate parts still read every page). Absent: none is.
+   */
+  readonly parts?: BundlePart[]
 }
 
 export interface StreamSize {
@@ -67,6 +93,16 @@ export interface PullOptions {
   maxEvents: number
   /** Leave out this client's bundles: a syncing client already has its own. */
   excludeClient?: string
+  /** Confirm the cursor still names what its client saw; read from the beginning when not. */
+  check?: CursorCheck
+  /** Read the head's mark too (`Page.head`), for a marked cursor in the answer. */
+  marked?: boolean
+}
+
+/** A client's latest bundle in a stream, as a device that may have rolled back asks for it. */
+export interface OwnLatest {
+  bundle: string
+  hlc: string
 }
 
 /**
@@ -84,6 +120,11 @@ export interface Store {
   listUsers(): Promise<UserInfo[]>
   /** False when no such user exists. */
   revokeUser(name: string, now: number): Promise<boolean>
+  /**
+   * Which of these token hashes still authenticate (held by a user, unrevoked): open live
+   * streams are checked with it, in one batch per node, so a revocation ends them.
+   */
+  heldTokens(tokenHashes: readonly string[]): Promise<Set<string>>
   /** Registers unknown client ids to `userId`; answers the owner of every id asked. */
   registerClients(
     userId: string,
@@ -103,9 +144,11 @@ export interface Store {
    */
   sync(push: PushInput, pull: PullOptions): Promise<{ pushed: PushResult; page: Page }>
   bundleIds(stream: string): Promise<string[]>
+  /** The client's latest bundle in the stream (by position), or null when it has none there. */
+  latestOf(stream: string, client: string): Promise<OwnLatest | null>
   /** How many bundles and events the stream holds (one pass over it; for progress and ETAs). */
   streamSize(stream: string): Promise<StreamSize>
   /** The stream's bundles among `ids`, in stream order; ids of other streams are absent. */
-  getBundles(stream: string, ids: readonly string[]): Promise<Bundle[]>
+  getBundles(stream: string, ids: readonly string[]): Promise<PartedBundle[]>
   close(): Promise<void>
 }

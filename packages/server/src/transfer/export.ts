@@ -1,6 +1,6 @@
 import { TidingsError } from '@tidings/protocol'
 import type { Store, StreamSize, UserInfo } from '../store/store.js'
-import { bundleLine, endLine, headerLine } from './format.js'
+import { bundleLine, endLine, headerLine, userLine } from './format.js'
 import type { Progress } from './progress.js'
 
 /** Per page read (one statement each): a few MB of text at most. */
@@ -22,8 +22,9 @@ export interface ExportSummary extends StreamSize {
 }
 
 /**
- * Writes the stored bundles as export lines (see format.ts): user by user, each user's
- * bundles in stream order, one page in memory at a time. Bundles pushed while it runs may or
+ * Writes the users and their stored bundles as export lines (see format.ts): every user (those
+ * without bundles too, and whether revoked), then user by user each user's bundles in stream
+ * order, one page in memory at a time. Bundles pushed while it runs may or
  * may not be included; each user's stream is read up to its head as found page by page.
  */
 export const exportBundles = async (
@@ -39,6 +40,7 @@ export const exportBundles = async (
   }
   options.progress?.expect(total)
   await options.write(headerLine(total))
+  if (users.length > 0) await options.write(users.map((user) => userLine(user)).join(''))
   const written: StreamSize = { bundles: 0, events: 0 }
   for (const user of users) {
     // Today a user's stream key is the user id (see authenticate).

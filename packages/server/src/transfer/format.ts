@@ -1,27 +1,38 @@
 import {
-  type Bundle,
   type Limits,
   messageSchemas,
+  type PartedBundle,
   parseWire,
+  partSchema,
+  partsOf,
   TidingsError,
+  wholeBundle,
+  withParts,
 } from '@tidings/protocol'
 import { z } from 'zod'
 
 /**
  * The export file: NDJSON, one JSON object per line.
  *
- *   {"tidings":"export","version":1,"bundles":N,"events":M}   first: counts when it began
+ *   {"tidings":"export","version":2,"bundles":N,"events":M}   first: counts when it began
+ *   {"tidings":"user","name":"alice","createdAt":T,"revokedAt":null}   every user, bundles or not
  *   {"user":"alice","bundle":{…wire bundle…}}                  each user's bundles in stream order
+ *   {"user":"alice","bundle":{…},"part":{…wire part…}}          (a part of a bigger transaction)
  *   {"tidings":"end","bundles":N,"events":M}                   last: what was actually written
  *
  * The end line lets an import tell a finished export from one cut short (a failed
- * `tidings export | tidings import` still ends its input cleanly). Tokens are never exported.
+ * `tidings export | tidings import` still ends its input cleanly). Tokens are never exported;
+ * a user's revocation is (`revokedAt`), so an import never brings back a revoked account.
+ *
+ * Version 2 added the user lines (version 1 carried only users with bundles, and no
+ * revocations); imports read both.
  */
-export const FORMAT_VERSION = 1
+export const FORMAT_VERSION = 2
+const READABLE_VERSIONS = [1, 2] as const
 
 export interface ExportHeader {
   tidings: 'export'
-  version: typeof FORMAT_VERSION
+  version: (typeof READABLE_VERSIONS)[number]
   bundles: number
   events: number
 }
@@ -32,14 +43,23 @@ export interface ExportEnd {
   events: number
 }
 
+/** A user as exported: who it is and whether it is revoked (epoch ms), never its token. */
+export interface UserLine {
+  name: string
+  createdAt: number
+  revokedAt: number | null
+}
+
 export interface BundleLine {
   user: string
-  bundle: Bundle
+  /** With its `part` when it is one part of a bigger transaction. */
+  bundle: PartedBundle
 }
 
 export type ExportLine =
   | ({ kind: 'header' } & ExportHeader)
   | ({ kind: 'end' } & ExportEnd)
+  | ({ kind: 'user' } & UserLine)
   | ({ kind: 'bundle' } & BundleLine)
 
 const count = z.number().int().min(0)
@@ -48,14 +68,21 @@ const count = z.number().int().min(0)
 export const lineSchemas = (limits: Limits) => ({
   header: z.strictObject({
     tidings: z.literal('export'),
-    version: z.literal(FORMAT_VERSION),
+    version: z.union([z.literal(READABLE_VERSIONS[0]), z.literal(READABLE_VERSIONS[1])]),
     bundles: count,
     events: count,
   }),
   end: z.strictObject({ tidings: z.literal('end'), bundles: count, events: count }),
+  user: z.strictObject({
+    tidings: z.literal('user'),
+    name: z.string().min(1).max(64),
+    createdAt: count,
+    revokedAt: count.nullable(),
+  }),
   bundle: z.strictObject({
     user: z.string().min(1).max(64),
     bundle: messageSchemas(limits).bundle,
+    part: partSchema.optional(),
   }),
 })
 
@@ -73,7 +100,13 @@ export const parseLine = (text: string, schemas: LineSchemas): ExportLine => {
   if (tag === 'export')
     return { kind: 'header', ...parseWire(schemas.header, data, 'export header') }
   if (tag === 'end') return { kind: 'end', ...parseWire(schemas.end, data, 'export end line') }
-  return { kind: 'bundle', ...parseWire(schemas.bundle, data, 'bundle line') }
+  if (tag === 'user') {
+    const { tidings: _, ...user } = parseWire(schemas.user, data, 'user line')
+    return { kind: 'user', ...user }
+  }
+  const line = parseWire(schemas.bundle, data, 'bundle line')
+  const [bundle] = withParts([line.bundle], line.part && [line.part])
+  return { kind: 'bundle', user: line.user, bundle: bundle ?? line.bundle }
 }
 
 export const headerLine = (header: Omit<ExportHeader, 'tidings' | 'version'>): string =>
@@ -82,5 +115,11 @@ export const headerLine = (header: Omit<ExportHeader, 'tidings' | 'version'>): s
 export const endLine = (end: Omit<ExportEnd, 'tidings'>): string =>
   `${JSON.stringify({ tidings: 'end', ...end })}\n`
 
-export const bundleLine = (line: BundleLine): string =>
-  `${JSON.stringify({ user: line.user, bundle: line.bundle })}\n`
+export const userLine = (user: UserLine): string =>
+  `${JSON.stringify({ tidings: 'user', name: user.name, createdAt: user.createdAt, revokedAt: user.revokedAt })}\n`
+
+export const bundleLine = (line: BundleLine): string => {
+  const [part] = partsOf([line.bundle])
+  const bundle = wholeBundle(line.bundle)
+  return `${JSON.stringify(part ? { user: line.user, bundle, part } : { user: line.user, bundle })}\n`
+}

@@ -1,6 +1,6 @@
 import { type Bundle, DEFAULT_LIMITS, type Limits, TidingsError } from '@tidings/protocol'
 import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { addUser } from '../auth/users.js'
+import { addUser, revokeUser } from '../auth/users.js'
 import { openStore } from '../store/kysely-store.js'
 import type { Store } from '../store/store.js'
 import { exportBundles } from './export.js'
@@ -8,7 +8,7 @@ import { importBundles } from './import.js'
 import { readLines } from './ndjson.js'
 import { chunked, seedStore, streamOf } from './testing.js'
 
-/** 100 bundles of alice: lines 2–101 (line 1 is the header), line 102 the end line. */
+/** Line 1 the header, line 2 alice's user line, her 100 bundles lines 3–102, line 103 the end. */
 let lines: string[]
 
 beforeAll(async () => {
@@ -57,7 +57,7 @@ describe('importing bad input', () => {
   })
 
   it('names the line and code, stores nothing of that batch, keeps earlier ones; a re-run resumes', async () => {
-    // Batches of 30: lines 2–31, 32–61, 62–91, … Line 70 is in the third.
+    // Batches of 30: lines 3–32, 33–62, 63–92, … Line 70 is in the third.
     const corrupt = lines.map((text, i) =>
       i + 1 === 70 ? text.replace('"hlc":"', '"hlc":"x') : text,
     )
@@ -67,7 +67,7 @@ describe('importing bad input', () => {
       /^line 70: bad_request: invalid bundle line at bundle\.(events\.\d+\.)?hlc/,
     )
     expect(err.message).toContain(
-      'Nothing from line 62 on was stored; the 60 bundles before it are',
+      'Nothing from line 63 on was stored; the 60 bundles before it are',
     )
     expect(err.details).toMatchObject({ line: 70, storedBundles: 60 })
     expect((await streamOf(target, 'alice')).length).toBe(60)
@@ -99,7 +99,7 @@ describe('importing bad input', () => {
     [
       'a header of another version',
       1,
-      (l: Record<string, unknown>) => ({ ...l, version: 2 }),
+      (l: Record<string, unknown>) => ({ ...l, version: 3 }),
       'bad_request',
       'invalid export header at version',
     ],
@@ -112,7 +112,7 @@ describe('importing bad input', () => {
     ],
     [
       'a wrong end count',
-      102,
+      103,
       (l: Record<string, unknown>) => ({ ...l, bundles: 99 }),
       'bad_request',
       'end line counts 99',
@@ -132,7 +132,7 @@ describe('importing bad input', () => {
 
   it('an HLC far ahead of this clock -> clock_drift', async () => {
     const err = await refusal(importLines(target, lines, { maxDriftMs: -60 * 60_000 }))
-    expect(err).toMatchObject({ code: 'clock_drift', details: { line: 2 } })
+    expect(err).toMatchObject({ code: 'clock_drift', details: { line: 3 } })
   })
 
   it('input cut short (no end line) -> bad_request after the last line; full batches stay', async () => {
@@ -152,22 +152,22 @@ describe('importing bad input', () => {
     expect(err).toMatchObject({ code: 'conflict', details: { line: 41 } })
     expect((await streamOf(target, 'alice')).map((b) => b.id)).toEqual([
       bundle.id,
-      ...lines.slice(1, 31).map((l) => (JSON.parse(l).bundle as Bundle).id),
+      ...lines.slice(2, 32).map((l) => (JSON.parse(l).bundle as Bundle).id),
     ])
   })
 
   it("another user's client -> forbidden at its first line", async () => {
     const bob = await addUser(target, 'bob')
-    const client = (JSON.parse(lines[1] as string).bundle as Bundle).client
+    const client = (JSON.parse(lines[2] as string).bundle as Bundle).client
     await target.registerClients(bob.id, [client], Date.now())
     const err = await refusal(importLines(target, lines))
-    expect(err).toMatchObject({ code: 'forbidden', details: { line: 2 } })
+    expect(err).toMatchObject({ code: 'forbidden', details: { line: 3 } })
     expect(await streamOf(target, 'alice')).toEqual([])
   })
 
   it('a line longer than the body limit -> too_large, without holding it', async () => {
     const err = await refusal(importLines(target, lines, { maxBodyBytes: 200 }))
-    expect(err).toMatchObject({ code: 'too_large', details: { line: 2 } })
+    expect(err).toMatchObject({ code: 'too_large', details: { line: 3 } })
   })
 
   it('skips blank lines but still counts them', async () => {
@@ -177,5 +177,33 @@ describe('importing bad input', () => {
     // Cut short after 10 lines and a blank one: the end is missing at line 12.
     const cut = [...spaced.slice(0, 10), '']
     expect(await refusal(importLines(target, cut))).toMatchObject({ details: { line: 12 } })
+  })
+})
+
+describe('importing users', () => {
+  it('revokes an active user the export says is revoked, and never brings a revoked one back', async () => {
+    const target = await openStore('memory')
+    try {
+      await addUser(target, 'erin')
+      await addUser(target, 'finn')
+      await revokeUser(target, 'finn', 7)
+      const user = (name: string, revokedAt: number | null) =>
+        JSON.stringify({ tidings: 'user', name, createdAt: 1, revokedAt })
+      const summary = await importLines(target, [
+        JSON.stringify({ tidings: 'export', version: 2, bundles: 0, events: 0 }),
+        user('erin', 5),
+        user('finn', null),
+        user('gus', null),
+        JSON.stringify({ tidings: 'end', bundles: 0, events: 0 }),
+      ])
+      expect(summary).toMatchObject({ createdUsers: ['gus'], revokedUsers: ['erin'] })
+      expect((await target.listUsers()).map((u) => [u.name, u.revokedAt])).toEqual([
+        ['erin', 5],
+        ['finn', 7],
+        ['gus', null],
+      ])
+    } finally {
+      await target.close()
+    }
   })
 })

@@ -1,6 +1,5 @@
 import { assertWithinDrift, type Bundle, type Limits, TidingsError } from '@tidings/protocol'
 import { ClientRegistry } from '../auth/clients.js'
-import { addUserWithoutToken } from '../auth/users.js'
 import type { Store, StreamSize } from '../store/store.js'
 import {
   type ExportHeader,
@@ -9,7 +8,9 @@ import {
   type LineSchemas,
   lineSchemas,
   parseLine,
+  type UserLine,
 } from './format.js'
+import { ImportUsers } from './import-users.js'
 import type { NumberedLine } from './ndjson.js'
 import { count, type Progress } from './progress.js'
 
@@ -35,9 +36,13 @@ export interface ImportSummary extends StreamSize {
   present: number
   /** Bundle lines of other users than `--user`. */
   skipped: number
-  /** Users the bundles went to, and those of them this import created (without a token). */
+  /**
+   * Users imported (by user line or bundle), those of them this import created (without a
+   * token), and those it revoked as the export said.
+   */
   users: string[]
   createdUsers: string[]
+  revokedUsers: string[]
 }
 
 interface Batch {
@@ -72,7 +77,7 @@ class ImportRun {
   private readonly clients: ClientRegistry
   private readonly now: () => number
   private readonly batchBundles: number
-  private userIds = new Map<string, string>()
+  private targetUsers: ImportUsers | undefined
   private header: ExportHeader | undefined
   private ended = false
   private batch: Batch | undefined
@@ -86,6 +91,7 @@ class ImportRun {
     skipped: 0,
     users: [],
     createdUsers: [],
+    revokedUsers: [],
   }
 
   constructor(
@@ -99,7 +105,8 @@ class ImportRun {
   }
 
   async run(): Promise<ImportSummary> {
-    this.userIds = new Map((await this.store.listUsers()).map((u) => [u.name, u.id]))
+    const targetUsers = await ImportUsers.load(this.store)
+    this.targetUsers = targetUsers
     let number = 0
     try {
       for await (const line of this.options.lines) {
@@ -118,6 +125,8 @@ class ImportRun {
       throw this.failed(err, number)
     }
     this.summary.users = [...this.users]
+    this.summary.createdUsers = [...targetUsers.created]
+    this.summary.revokedUsers = [...targetUsers.revoked]
     return this.summary
   }
 
@@ -140,6 +149,7 @@ class ImportRun {
       this.ended = true
       return
     }
+    if (parsed.kind === 'user') return this.takeUser(parsed)
     const events = parsed.bundle.events.length
     this.read.bundles++
     this.read.events += events
@@ -160,6 +170,20 @@ class ImportRun {
     this.batch ??= { user: parsed.user, lines: [], events: 0 }
     this.batch.lines.push({ number: line.number, bundle: parsed.bundle })
     this.batch.events += events
+  }
+
+  /** A user line (version 2): the user is created and revoked as it was, bundles or not. */
+  private async takeUser(user: UserLine): Promise<void> {
+    if (this.options.user !== undefined && user.name !== this.options.user) return
+    // A batch read before it is stored first, so a refusal still names what was stored.
+    await this.flush()
+    await this.targetUsersOrThrow().restore(user)
+    this.users.add(user.name)
+  }
+
+  private targetUsersOrThrow(): ImportUsers {
+    if (!this.targetUsers) throw new TidingsError('internal', 'import users read before run()')
+    return this.targetUsers
   }
 
   /** The first line: an export header, else this is no export (or one of another version). */
@@ -187,7 +211,7 @@ class ImportRun {
     const now = this.now()
     const bundles = batch.lines.map((l) => l.bundle)
     try {
-      const userId = await this.userId(batch.user, now)
+      const userId = await this.targetUsersOrThrow().id(batch.user, now)
       await this.clients.assertOwned(userId, [...new Set(bundles.map((b) => b.client))], now)
       const pushed = await this.store.push({ stream: userId, bundles, now })
       this.summary.added += pushed.added
@@ -201,15 +225,6 @@ class ImportRun {
     this.summary.bundles += bundles.length
     this.summary.events += batch.events
     this.options.progress?.add(bundles.length, batch.events)
-  }
-
-  private async userId(name: string, now: number): Promise<string> {
-    const known = this.userIds.get(name)
-    if (known !== undefined) return known
-    const user = await addUserWithoutToken(this.store, name, now)
-    this.userIds.set(name, user.id)
-    this.summary.createdUsers.push(name)
-    return user.id
   }
 
   /** The refusal, named with its line and code, and what of the input is stored. */

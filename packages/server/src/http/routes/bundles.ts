@@ -1,6 +1,7 @@
 import { type PullResponse, parseWire, ROUTES } from '@tidings/protocol'
 import type { FastifyInstance } from 'fastify'
-import { DEFAULT_PAGE_BUNDLES, parseCursor, type RouteContext } from '../context.js'
+import { DEFAULT_PAGE_BUNDLES, type RouteContext } from '../context.js'
+import { formatCursor, parseCursor } from '../cursor.js'
 import { sendWithPage } from './page-json.js'
 
 /** `GET /v1/bundles?after=&limit=`: all of the user's bundles (every client), paged. */
@@ -8,12 +9,24 @@ export const bundlesRoute = (app: FastifyInstance, ctx: RouteContext): void => {
   app.get(ROUTES.bundles, { onRequest: ctx.requireCaller }, async (request, reply) => {
     const caller = ctx.caller(request)
     const query = parseWire(ctx.schemas.pullQuery, request.query, 'pull query')
+    const cursor = parseCursor(query.after)
+    // A marked cursor in, a marked cursor out (and checked); plain ones stay plain.
+    const marked = cursor.check !== undefined
     const page = await ctx.store.pull({
       stream: caller.stream,
-      after: parseCursor(query.after),
+      after: cursor.after,
       limit: query.limit ?? Math.min(DEFAULT_PAGE_BUNDLES, ctx.limits.maxPageBundles),
       maxEvents: ctx.pageEvents,
+      ...(cursor.check && { check: cursor.check, marked }),
     })
-    return sendWithPage<PullResponse>(reply, { cursor: String(page.cursor), more: page.more }, page)
+    return sendWithPage<PullResponse>(
+      reply,
+      {
+        cursor: marked ? formatCursor(page.cursor, page.head ?? null) : String(page.cursor),
+        more: page.more,
+        ...((page.reset || !cursor.readable) && { reset: true as const }),
+      },
+      page,
+    )
   })
 }

@@ -1,4 +1,4 @@
-import { type GetBundlesResponse, parseWire, ROUTES } from '@tidings/protocol'
+import { type GetBundlesResponse, parseWire, partsOf, ROUTES, wholeBundle } from '@tidings/protocol'
 import type { FastifyInstance } from 'fastify'
 import type { RouteContext } from '../context.js'
 
@@ -12,7 +12,9 @@ export const getBundlesRoute = (app: FastifyInstance, ctx: RouteContext): void =
     { onRequest: ctx.requireCaller },
     async (request): Promise<GetBundlesResponse> => {
       const body = parseWire(ctx.schemas.getBundlesRequest, request.body, 'bundle request')
-      return { bundles: await ctx.store.getBundles(ctx.caller(request).stream, body.ids) }
+      const bundles = await ctx.store.getBundles(ctx.caller(request).stream, body.ids)
+      const parts = partsOf(bundles)
+      return { bundles: bundles.map(wholeBundle), ...(parts.length > 0 && { parts }) }
     },
   )
 }

@@ -1,6 +1,15 @@
-import { assertWithinDrift, parseWire, ROUTES, type SyncResponse } from '@tidings/protocol'
+import {
+  assertWithinDrift,
+  parseWire,
+  ROUTES,
+  type SyncRequest,
+  type SyncResponse,
+  withParts,
+} from '@tidings/protocol'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import { DEFAULT_PAGE_BUNDLES, parseCursor, type RouteContext } from '../context.js'
+import type { Caller } from '../../auth/authenticate.js'
+import { DEFAULT_PAGE_BUNDLES, type RouteContext } from '../context.js'
+import { formatCursor, parseCursor } from '../cursor.js'
 import { sendWithPage } from './page-json.js'
 
 /**
@@ -35,7 +44,9 @@ const sync = async (
   const caller = ctx.caller(request)
   const body = parseWire(ctx.schemas.syncRequest, request.body, 'sync request')
   const now = ctx.now()
-  const after = parseCursor(body.cursor)
+  // Released clients (no `protocol`) keep plain cursors; their marked form is never sent them.
+  const marked = (body.protocol ?? 1) >= 2
+  const cursor = parseCursor(body.cursor)
   assertWithinDrift(body.hlc, now, ctx.limits.maxDriftMs)
   for (const bundle of body.bundles) assertWithinDrift(bundle.hlc, now, ctx.limits.maxDriftMs)
   const clients = [...new Set([body.client, ...body.bundles.map((b) => b.client)])]
@@ -43,13 +54,20 @@ const sync = async (
   await ctx.clients.assertOwned(caller.userId, clients, now)
   const holder = ctx.holder(request)
   const { pushed, page } = await ctx.store.sync(
-    { stream: caller.stream, bundles: body.bundles, now, ...(holder && { holder }) },
     {
       stream: caller.stream,
-      after,
+      // A part is stored with its bundle (and hashed with it); see wire/part.ts.
+      bundles: withParts(body.bundles, body.parts),
+      now,
+      ...(holder && { holder }),
+    },
+    {
+      stream: caller.stream,
+      after: cursor.after,
       limit: Math.min(DEFAULT_PAGE_BUNDLES, ctx.limits.maxPageBundles),
       maxEvents: ctx.pageEvents,
       excludeClient: body.client,
+      ...(marked && { marked, ...(cursor.check && { check: cursor.check }) }),
     },
   )
   // send(), not receive(): the answer is the server's own time, which clients use to
@@ -58,10 +76,20 @@ const sync = async (
     reply,
     {
       hlc: ctx.clock.send(),
-      cursor: String(page.cursor),
+      cursor: marked ? formatCursor(page.cursor, page.head ?? null) : String(page.cursor),
       accepted: pushed.accepted,
       more: page.more,
+      ...(marked && (page.reset || !cursor.readable) && { reset: true as const }),
+      ...(await resumed(ctx, caller, body)),
     },
     page,
   )
 }
+
+/** With `resume`: the caller client's latest bundle, so a device that rolled back can tell. */
+const resumed = async (
+  ctx: RouteContext,
+  caller: Caller,
+  body: SyncRequest,
+): Promise<Pick<SyncResponse, 'own'>> =>
+  body.resume ? { own: await ctx.store.latestOf(caller.stream, body.client) } : {}

@@ -2,6 +2,7 @@ import type { Migration, MigrationProvider } from 'kysely'
 import type { Family } from '../dialects/family.js'
 import { initial } from './0001-initial.js'
 import { pageIndex } from './0002-page-index.js'
+import { bundlePart } from './0003-bundle-part.js'
 
 /**
  * Every migration, held in code so a bundled or installed server never looks for files on
@@ -9,6 +10,10 @@ import { pageIndex } from './0002-page-index.js'
  */
 export const migrationProvider = (family: Family): MigrationProvider => ({
   async getMigrations(): Promise<Record<string, Migration>> {
-    return { '0001-initial': initial(family), '0002-page-index': pageIndex }
+    return {
+      '0001-initial': initial(family),
+      '0002-page-index': pageIndex,
+      '0003-bundle-part': bundlePart,
+    }
   },
 })

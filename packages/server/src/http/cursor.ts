@@ -1,0 +1,43 @@
+import type { CursorCheck, HeadMark } from '../store/store.js'
+
+/**
+ * The opaque `cursor` of the wire (DESIGN §8, invariant 7), in two forms:
+ *
+ * - `"<after>"`: a plain position, as released clients have always been given. Trusted as is.
+ * - `"<after>.<head>.<mark>"`: the position to pull after, the stream head the answer was read
+ *   at, and a mark of the bundle at that head (its content hash and arrival time). Positions are
+ *   immutable and assigned in commit order, so when the bundle at `head` is still the one the
+ *   client was told about, every position up to it is too, and so is every push the client had
+ *   acknowledged by then. After a restore from a backup (or a failover to a lagging replica) the
+ *   mark no longer matches and the server answers with a full replay marked `reset`, so the
+ *   client re-pulls and re-pushes what the server lost instead of skipping silently.
+ *
+ * The arrival time is part of the mark so that a lost bundle pushed again after a restore, which
+ * could land at the same position with other history before it, never passes for the original.
+ */
+export interface Cursor {
+  after: number
+  check?: CursorCheck
+  /** False when the text was not a cursor this server gives out: a full replay, never an error. */
+  readable: boolean
+}
+
+const PLAIN = /^\d{1,15}$/
+const MARKED = /^(\d{1,15})\.(\d{1,15})\.([0-9A-Za-z_-]{16})$/
+
+/** Reads a cursor; null, "" and text this server never gave out all mean the beginning. */
+export const parseCursor = (text: string | null | undefined): Cursor => {
+  if (text === null || text === undefined || text === '') return { after: 0, readable: true }
+  if (PLAIN.test(text)) return { after: Number(text), readable: true }
+  const marked = MARKED.exec(text)
+  if (!marked) return { after: 0, readable: false }
+  const after = Number(marked[1])
+  const seq = Number(marked[2])
+  // A head behind the position was never given out: read it as unreadable, not as a check.
+  if (seq < after) return { after: 0, readable: false }
+  return { after, check: { seq, mark: marked[3] as string }, readable: true }
+}
+
+/** The cursor to answer with: marked when the head is known, plain otherwise (empty stream). */
+export const formatCursor = (after: number, head: HeadMark | null): string =>
+  head === null ? String(after) : `${after}.${head.seq}.${head.mark}`

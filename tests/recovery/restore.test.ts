@@ -1,0 +1,88 @@
+import { type Client, defineSchema, openClient, t } from '@tidings/client'
+import { openNodeDatabase } from '@tidings/client/node'
+import { type RunningServer, startServer } from '@tidings/server'
+import { afterEach, describe, expect, it } from 'vitest'
+import { type Restorable, restorablePostgres, restorableSqlite } from '../support/backups.js'
+
+/**
+ * Invariant 7: a server restored from a backup (or failed over to a lagging replica) reuses
+ * positions its clients have already passed. The cursor carries a mark of the bundle at the
+ * head it was read at; the restored server finds it no longer there, answers `reset`, and every
+ * device re-pulls from the beginning and pushes again what the restore lost. Nothing an
+ * acknowledged push carried is lost, nothing a device had not seen is skipped.
+ */
+const schema = defineSchema({ note: { title: t.string() } })
+type NoteClient = Client<(typeof schema)['types']>
+
+const titles = async (client: NoteClient) =>
+  (await client.fetch('note', { orderBy: { title: 'asc' } })).map((n) => n.title)
+
+const backends: Array<[string, () => Promise<Restorable | null>]> = [
+  ['sqlite', async () => restorableSqlite()],
+  ['postgres', restorablePostgres],
+]
+
+describe.each(backends)('a server restored from a backup (%s)', (kind, make) => {
+  let database: Restorable | null = null
+  let server: RunningServer | null = null
+  afterEach(async () => {
+    await server?.close()
+    await database?.drop()
+  })
+
+  it('makes every device re-pull and push again what the restore lost', async () => {
+    database = await make()
+    if (!database) {
+      console.warn(`[restore] no Postgres reachable: the ${kind} restore test did not run`)
+      if (process.env.CI) throw new Error('CI must have Postgres for the restore test')
+      return
+    }
+    server = await startServer({ db: database.url, port: 0, logger: false })
+    const port = Number(new URL(server.url).port)
+    const user = await server.addUser('ada')
+    const open = () =>
+      openClient({
+        schema,
+        database: openNodeDatabase(':memory:'),
+        server: { url: server!.url, token: user.token, backoffMs: 5 },
+      })
+    const [a, b] = [await open(), await open()]
+    await a.create('note', { title: 'a1' })
+    await a.sync()
+    await b.sync()
+
+    await database.backup()
+    await a.create('note', { title: 'a2 (lost by the restore)' })
+    await a.sync()
+    await b.create('note', { title: 'b1 (lost by the restore)' })
+    await b.sync()
+    await a.sync()
+    expect(await titles(a)).toEqual(await titles(b))
+
+    await server.close()
+    await database.restore()
+    server = await startServer({ db: database.url, port, logger: false })
+    // A new device writes first: its bundle takes the position the lost ones had.
+    const c = await open()
+    await c.create('note', { title: 'c1 (after the restore)' })
+    await c.sync()
+
+    const first = await a.sync()
+    const second = await b.sync()
+    for (const device of [c, a, b]) await device.sync()
+
+    const all = [
+      'a1',
+      'a2 (lost by the restore)',
+      'b1 (lost by the restore)',
+      'c1 (after the restore)',
+    ]
+    for (const device of [a, b, c]) expect(await titles(device)).toEqual(all)
+    expect(first.recovered).toMatchObject({ reason: 'server_restored', missingOnServer: 1 })
+    expect(second.recovered).toMatchObject({ reason: 'server_restored', missingOnServer: 1 })
+    expect(a.status.recovery?.reason).toBe('server_restored')
+    // Recovered once: the next syncs are ordinary again.
+    expect((await a.sync()).recovered).toBeUndefined()
+    for (const device of [a, b, c]) await device.close()
+  })
+})

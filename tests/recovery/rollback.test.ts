@@ -1,0 +1,81 @@
+import { copyFileSync, existsSync, rmSync } from 'node:fs'
+import path from 'node:path'
+import { defineSchema, openClient, t } from '@tidings/client'
+import { openNodeDatabase } from '@tidings/client/node'
+import { parseHlc } from '@tidings/protocol'
+import { type RunningServer, startServer } from '@tidings/server'
+import { afterEach, describe, expect, it } from 'vitest'
+import { tempDir } from '../support/databases.js'
+
+/**
+ * Invariant 7, the device's side: a device whose own database went back in time (a power cut
+ * under `synchronous=NORMAL`, a restored backup) lost writes the server had acknowledged. Its
+ * first sync after opening asks where the server has it (`resume`): it gets its own lost
+ * bundles back and never issues again an HLC the server already holds for another event.
+ */
+const schema = defineSchema({ note: { title: t.string() } })
+
+/** The HLC of the winning `title` of a note, from the client's registers (test only). */
+const titleHlc = (client: unknown, id: string): string => {
+  const { store } = client as { store: { sql: { one<R>(sql: string, p: unknown[]): R } } }
+  return store.sql.one<{ hlc: string }>(
+    "SELECT e.hlc FROM attributes a JOIN events e ON e.seq = a.seq WHERE a.entity = ? AND a.attribute = 'title'",
+    [id],
+  ).hlc
+}
+
+describe('a device whose database rolled back', () => {
+  let server: RunningServer | null = null
+  let dir: { dir: string; remove(): void } | null = null
+  afterEach(async () => {
+    await server?.close()
+    dir?.remove()
+  })
+
+  it('gets its acknowledged writes back and never reissues their HLCs', async () => {
+    dir = tempDir('rollback')
+    server = await startServer({ db: 'memory', port: 0, logger: false })
+    const user = await server.addUser('ada')
+    const file = path.join(dir.dir, 'device.db')
+    const copy = path.join(dir.dir, 'copy.db')
+    let now = Date.parse('2026-12-01T10:00:00.000Z')
+    const open = () =>
+      openClient({
+        schema,
+        database: openNodeDatabase(file),
+        server: { url: server!.url, token: user.token, backoffMs: 5 },
+        now: () => now,
+      })
+
+    let device = await open()
+    await device.create('note', { title: 'kept' })
+    await device.sync()
+    await device.close()
+    copyFileSync(file, copy) // closed, so the file holds everything (no WAL left)
+
+    device = await open()
+    now += 60_000
+    const lost = await device.create('note', { title: 'acknowledged, then lost' })
+    expect((await device.sync()).pushed).toBe(1)
+    await device.close()
+
+    for (const suffix of ['-wal', '-shm']) if (existsSync(file + suffix)) rmSync(file + suffix)
+    copyFileSync(copy, file)
+    device = await open() // the clock reads the lost write's millisecond again
+    expect(await device.get('note', lost.id)).toBeNull()
+
+    const result = await device.sync()
+    expect(await device.get('note', lost.id)).toMatchObject({ title: 'acknowledged, then lost' })
+    expect(result.recovered).toMatchObject({ reason: 'device_rolled_back', missingLocally: 1 })
+
+    // The clock still reads the lost write's millisecond: without the server's word this
+    // write would take the lost write's very HLC (invariant 2).
+    const next = await device.create('note', { title: 'written after' })
+    expect((await device.sync()).pushed).toBe(1)
+    const lostHlc = titleHlc(device, lost.id)
+    const nextHlc = titleHlc(device, next.id)
+    expect(parseHlc(nextHlc).ms).toBe(parseHlc(lostHlc).ms)
+    expect(nextHlc > lostHlc).toBe(true)
+    await device.close()
+  })
+})
