@@ -32,7 +32,8 @@ describe('crash: SIGKILL while clients push', () => {
     const { token } = await addUser(store, 'alice')
     await store.close()
     const headers = { 'content-type': 'application/json', authorization: `Bearer ${token}` }
-    const first = await startCliServer(['--db', database.url])
+    // One user's pushers as fast as they go: the per-user rate limit is not under test.
+    const first = await startCliServer(['--db', database.url, '--rate-limit', 'off'])
     child = first.child
 
     const devices = Array.from({ length: PUSHERS }, () => new TestClient())
