@@ -231,16 +231,28 @@ export const runSchedule = async (options: ScheduleOptions): Promise<ScheduleRep
     // Quiescence through a clean path: sync everyone until a whole round changes nothing.
     proxy.setWeights(NO_FAULTS)
     if (!server.alive()) await restart(0)
-    for (let round = 1; round <= 12; round++) {
-      report.quiescenceRounds = round
-      let moved = 0
-      for (const client of clients) {
-        const r = await client.sync()
-        if (r.recovered) report.recoveries++
-        moved += r.pulled + r.pushed
+    const quiesce = async () => {
+      for (let round = 1; round <= 12; round++) {
+        report.quiescenceRounds += 1
+        let moved = 0
+        for (const client of clients) {
+          const r = await client.sync()
+          if (r.recovered) report.recoveries++
+          moved += r.pulled + r.pushed
+        }
+        if (moved === 0 && clients.every((c) => c.status.pending === 0)) return
       }
-      if (moved === 0 && clients.every((c) => c.status.pending === 0)) break
     }
+    await quiesce()
+    // Every app restarts once, then syncs to quiescence again: a device that lost its own
+    // bundles to a rollback while the server lost them to a restore gets them back from the
+    // copies its siblings pushed again, at its next start (`resume`; its pulls leave its own
+    // bundles out).
+    for (const [i, client] of clients.entries()) {
+      await client.close()
+      clients[i] = await replica(i)
+    }
+    await quiesce()
 
     // verify() compares bundle id sets with the server: after quiescence nothing may differ.
     for (const [i, client] of clients.entries()) {

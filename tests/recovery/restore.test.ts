@@ -1,8 +1,16 @@
+import path from 'node:path'
 import { type Client, defineSchema, openClient, t } from '@tidings/client'
 import { openNodeDatabase } from '@tidings/client/node'
 import { type RunningServer, startServer } from '@tidings/server'
 import { afterEach, describe, expect, it } from 'vitest'
-import { type Restorable, restorablePostgres, restorableSqlite } from '../support/backups.js'
+import {
+  copyLiveFile,
+  type Restorable,
+  restorablePostgres,
+  restorableSqlite,
+  restoreFile,
+} from '../support/backups.js'
+import { tempDir } from '../support/databases.js'
 
 /**
  * Invariant 7: a server restored from a backup (or failed over to a lagging replica) reuses
@@ -78,11 +86,71 @@ describe.each(backends)('a server restored from a backup (%s)', (kind, make) => 
       'c1 (after the restore)',
     ]
     for (const device of [a, b, c]) expect(await titles(device)).toEqual(all)
-    expect(first.recovered).toMatchObject({ reason: 'server_restored', missingOnServer: 1 })
-    expect(second.recovered).toMatchObject({ reason: 'server_restored', missingOnServer: 1 })
+    // a holds both lost bundles (its own and b's), so a pushes both; b finds nothing missing.
+    expect(first.recovered).toMatchObject({ reason: 'server_restored', missingOnServer: 2 })
+    expect(second.recovered).toMatchObject({ reason: 'server_restored', missingOnServer: 0 })
     expect(a.status.recovery?.reason).toBe('server_restored')
     // Recovered once: the next syncs are ordinary again.
     expect((await a.sync()).recovered).toBeUndefined()
     for (const device of [a, b, c]) await device.close()
+  })
+
+  it('brings back a write lost by the restore and by its author too, from a sibling device', async () => {
+    database = await make()
+    if (!database) {
+      console.warn(`[restore] no Postgres reachable: the ${kind} double-fault test did not run`)
+      if (process.env.CI) throw new Error('CI must have Postgres for the restore test')
+      return
+    }
+    const files = tempDir('double-fault')
+    try {
+      server = await startServer({ db: database.url, port: 0, logger: false })
+      const port = Number(new URL(server.url).port)
+      const user = await server.addUser('ada')
+      const file = path.join(files.dir, 'author.db')
+      const open = (at = ':memory:') =>
+        openClient({
+          schema,
+          database: openNodeDatabase(at),
+          server: { url: server!.url, token: user.token, backoffMs: 5 },
+        })
+      let author = await open(file)
+      const sibling = await open()
+      await author.create('note', { title: 'first' })
+      await author.sync()
+      await sibling.sync()
+      await copyLiveFile(file, `${file}.copy`)
+      await database.backup()
+
+      await author.create('note', { title: 'on the sibling only, in the end' })
+      console.log('A', await author.sync(), await titles(author))
+      console.log('S', await sibling.sync(), await titles(sibling))
+      // Both lose it: the server to its backup, the author to its older copy.
+      await server.close()
+      await database.restore()
+      server = await startServer({ db: database.url, port, logger: false })
+      await author.close()
+      restoreFile(`${file}.copy`, file)
+      author = await open(file)
+
+      // The author recovers first (nothing to give back), then the sibling pushes its copy.
+      // The author recovers first (nothing to give back), then the sibling pushes its copy.
+      await author.sync()
+      expect((await sibling.sync()).recovered).toMatchObject({ missingOnServer: 1 })
+      const both = ['first', 'on the sibling only, in the end']
+      expect(await titles(sibling)).toEqual(both)
+      // Its pulls leave its own bundles out, so the author asks where the server has it
+      // (`resume`) at its next start, and fetches what it lost.
+      await author.close()
+      author = await open(file)
+      expect((await author.sync()).recovered).toMatchObject({ reason: 'device_rolled_back' })
+      expect(await titles(author)).toEqual(both)
+      const fresh = await open()
+      await fresh.sync()
+      expect(await titles(fresh)).toEqual(both)
+      for (const device of [author, sibling, fresh]) await device.close()
+    } finally {
+      files.remove()
+    }
   })
 })

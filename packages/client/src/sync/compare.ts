@@ -22,11 +22,13 @@ export const compareBundles = async (
   // Parts held aside for the rest of their transaction are here too, just not applied yet.
   const local = new Set([...store.bundleIds(), ...heldPartIds(store.sql)])
   const missingLocally = body.ids.filter((id) => !local.has(id))
-  // Only this client's own bundles are pushed again: the server takes a bundle from its author.
+  // Every bundle held here that the server lacks goes again, the user's other devices' too: a
+  // server restored from a backup may have lost a bundle whose author rolled back as well (or
+  // is gone), and then this copy is the last. The server takes it from any client of its user.
   // A bundle the server refused for good is not pushed again behind the app's back.
   const refusedIds = refused.ids()
   const missingOnServer = store
-    .bundleIds(store.clientId)
+    .bundleIds()
     .filter((id) => !remote.has(id) && !refusedIds.has(id))
   let pulled = 0
   for (let i = 0; i < missingLocally.length; i += limits.maxIdsPerRequest) {

@@ -124,6 +124,10 @@ export class SyncEngine {
     const compared = await this.compare()
     const again = await this.rounds({ pushed: 0, pulled: 0 })
     this.store.setState(RECOVERY_KEY, '')
+    // Ask again where the server has this client: another device recovering later may push
+    // back bundles of this client that it lost too, which its pulls (own bundles left out)
+    // would never bring.
+    this.resumed = false
     return afterRecovery(reason, compared, result, again)
   }
 
