@@ -1,14 +1,11 @@
 import { newId, SYNC_PROTOCOL } from '@tidings/protocol'
-import type { FastifyInstance } from 'fastify'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { addUser } from '../auth/users.js'
-import { openStore } from '../store/kysely-store.js'
 import { markOf } from '../store/mark.js'
-import type { Store } from '../store/store.js'
-import { TEST_BACKENDS, type TestDatabase } from '../testing/backends.js'
+import { appSuite } from '../testing/app-suite.js'
+import { TEST_BACKENDS } from '../testing/backends.js'
 import { TestClient } from '../testing/fixtures.js'
 import { injector, type SyncAnswer } from '../testing/inject.js'
-import { buildApp } from './app.js'
 import { formatCursor, parseCursor } from './cursor.js'
 
 interface Answer extends SyncAnswer {
@@ -42,24 +39,11 @@ describe('cursor text', () => {
 
 /** Invariant 7 on every backend: the checks run in each dialect's page query. */
 describe.each(TEST_BACKENDS)('cursors on $name', (backend) => {
-  let database: TestDatabase
-  let store: Store
-  let app: FastifyInstance
-
-  beforeAll(async () => {
-    database = await backend.create()
-    store = await openStore(database.url)
-    app = await buildApp({ store, pageEvents: 100 })
-  })
-  afterAll(async () => {
-    await app?.close()
-    await store?.close()
-    await database?.dispose()
-  })
+  const suite = appSuite(backend, { pageEvents: 100 })
 
   const setUp = async () => {
-    const user = await addUser(store, `user-${newId().slice(-12)}`)
-    const api = injector(app, user.token)
+    const user = await addUser(suite.store, `user-${newId().slice(-12)}`)
+    const api = injector(suite.app, user.token)
     const phone = new TestClient()
     const laptop = new TestClient()
     const v2 = (device: TestClient, bundles = [device.bundle()], cursor: string | null = null) =>

@@ -1,13 +1,10 @@
 import { type BundlePart, messageSchemas, newId, parseWire } from '@tidings/protocol'
-import type { FastifyInstance } from 'fastify'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { addUser } from '../auth/users.js'
-import { openStore } from '../store/kysely-store.js'
-import type { Store } from '../store/store.js'
-import { TEST_BACKENDS, type TestDatabase } from '../testing/backends.js'
+import { appSuite } from '../testing/app-suite.js'
+import { TEST_BACKENDS } from '../testing/backends.js'
 import { TestClient } from '../testing/fixtures.js'
 import { injector } from '../testing/inject.js'
-import { buildApp } from './app.js'
 
 type WithParts = { bundles: Array<Record<string, unknown>>; parts?: BundlePart[] }
 
@@ -17,24 +14,11 @@ type WithParts = { bundles: Array<Record<string, unknown>>; parts?: BundlePart[]
  * clients released before parts (strict about bundles, lenient about answers) still read it.
  */
 describe.each(TEST_BACKENDS)('parts of one transaction on $name', (backend) => {
-  let database: TestDatabase
-  let store: Store
-  let app: FastifyInstance
-
-  beforeAll(async () => {
-    database = await backend.create()
-    store = await openStore(database.url)
-    app = await buildApp({ store })
-  })
-  afterAll(async () => {
-    await app?.close()
-    await store?.close()
-    await database?.dispose()
-  })
+  const suite = appSuite(backend)
 
   const pushParts = async () => {
-    const user = await addUser(store, `parts-${newId().slice(-12)}`)
-    const api = injector(app, user.token)
+    const user = await addUser(suite.store, `parts-${newId().slice(-12)}`)
+    const api = injector(suite.app, user.token)
     const writer = new TestClient()
     const group = newId()
     const bundles = [0, 1, 2].map(() => writer.bundle({ count: 2 }))
@@ -79,8 +63,8 @@ describe.each(TEST_BACKENDS)('parts of one transaction on $name', (backend) => {
   })
 
   it('a whole bundle is answered without a parts list, as before', async () => {
-    const user = await addUser(store, `whole-${newId().slice(-12)}`)
-    const api = injector(app, user.token)
+    const user = await addUser(suite.store, `whole-${newId().slice(-12)}`)
+    const api = injector(suite.app, user.token)
     const writer = new TestClient()
     await api.sync(writer.syncBody([writer.bundle()]))
     expect((await api.pull<WithParts>()).body).not.toHaveProperty('parts')

@@ -1,12 +1,9 @@
-import type { FastifyInstance } from 'fastify'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { addUser, ensureUserWithToken, revokeUser } from '../../auth/users.js'
-import { openStore } from '../../store/kysely-store.js'
-import type { Store } from '../../store/store.js'
-import { TEST_BACKENDS, type TestDatabase } from '../../testing/backends.js'
+import { appSuite } from '../../testing/app-suite.js'
+import { TEST_BACKENDS } from '../../testing/backends.js'
 import { TestClient } from '../../testing/fixtures.js'
 import { type ErrorAnswer, injector } from '../../testing/inject.js'
-import { buildApp } from '../app.js'
 
 /**
  * `POST /v1/sync` remembers who a token names and lets the store confirm the token inside the
@@ -14,24 +11,11 @@ import { buildApp } from '../app.js'
  * was seen is refused on its very next request, with nothing stored and no client registered.
  */
 describe.each(TEST_BACKENDS)('sync with a remembered token on $name', (backend) => {
-  let database: TestDatabase
-  let store: Store
-  let app: FastifyInstance
-
-  beforeAll(async () => {
-    database = await backend.create()
-    store = await openStore(database.url)
-    app = await buildApp({ store })
-  })
-  afterAll(async () => {
-    await app?.close()
-    await store?.close()
-    await database?.dispose()
-  })
+  const suite = appSuite(backend)
 
   const seenUser = async (name: string) => {
-    const user = await addUser(store, name)
-    const api = injector(app, user.token)
+    const user = await addUser(suite.store, name)
+    const api = injector(suite.app, user.token)
     const device = new TestClient()
     expect((await api.sync(device.syncBody([device.bundle()]))).status).toBe(200)
     return { user, api, device }
@@ -39,7 +23,7 @@ describe.each(TEST_BACKENDS)('sync with a remembered token on $name', (backend) 
 
   it('refuses a revoked token at once, whether it pushes, pulls or names a new client', async () => {
     const { user, api, device } = await seenUser(`revoked-${backend.name.replace(/\W/g, '')}`)
-    await revokeUser(store, user.name)
+    await revokeUser(suite.store, user.name)
     const newDevice = new TestClient()
     const refused = [
       await api.sync<ErrorAnswer>(device.syncBody([device.bundle()])),
@@ -52,26 +36,26 @@ describe.each(TEST_BACKENDS)('sync with a remembered token on $name', (backend) 
       [401, 'unauthorized'],
     ])
     // Unclaimed still: another user can register it.
-    const other = await addUser(store, `other-${backend.name.replace(/\W/g, '')}`)
-    const owners = await store.registerClients(other.id, [newDevice.id], Date.now())
+    const other = await addUser(suite.store, `other-${backend.name.replace(/\W/g, '')}`)
+    const owners = await suite.store.registerClients(other.id, [newDevice.id], Date.now())
     expect(owners.get(newDevice.id)).toBe(other.id)
-    expect((await store.bundleIds(user.id)).length).toBe(1)
+    expect((await suite.store.bundleIds(user.id)).length).toBe(1)
   })
 
   it('refuses a replaced token and accepts its successor', async () => {
     const name = `replaced-${backend.name.replace(/\W/g, '')}`
     const { user, api, device } = await seenUser(name)
-    await ensureUserWithToken(store, name, 'a-new-token-for-this-user')
+    await ensureUserWithToken(suite.store, name, 'a-new-token-for-this-user')
     const stale = await api.sync<ErrorAnswer>(device.syncBody([device.bundle()]))
     expect(stale.status).toBe(401)
-    const fresh = injector(app, 'a-new-token-for-this-user')
+    const fresh = injector(suite.app, 'a-new-token-for-this-user')
     expect((await fresh.sync(device.syncBody([device.bundle()]))).status).toBe(200)
-    expect((await store.bundleIds(user.id)).length).toBe(2)
+    expect((await suite.store.bundleIds(user.id)).length).toBe(2)
   })
 
   it('answers 401, not 400, to a revoked token with a bad request', async () => {
     const { user, api } = await seenUser(`badbody-${backend.name.replace(/\W/g, '')}`)
-    await revokeUser(store, user.name)
+    await revokeUser(suite.store, user.name)
     const answer = await api.sync<ErrorAnswer>({ client: 'not-an-id', bundles: 'nope' })
     expect([answer.status, answer.body.error.code]).toEqual([401, 'unauthorized'])
   })
