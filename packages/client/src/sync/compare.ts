@@ -27,9 +27,7 @@ export const compareBundles = async (
   // is gone), and then this copy is the last. The server takes it from any client of its user.
   // A bundle the server refused for good is not pushed again behind the app's back.
   const refusedIds = refused.ids()
-  const missingOnServer = store
-    .bundleIds()
-    .filter((id) => !remote.has(id) && !refusedIds.has(id))
+  const missingOnServer = store.bundleIds().filter((id) => !remote.has(id) && !refusedIds.has(id))
   let pulled = 0
   for (let i = 0; i < missingLocally.length; i += limits.maxIdsPerRequest) {
     const ids = missingLocally.slice(i, i + limits.maxIdsPerRequest)
