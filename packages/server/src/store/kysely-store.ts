@@ -3,6 +3,7 @@ import { chunks, ID_CHUNK } from './chunks.js'
 import { type Backend, isRetryable, isUniqueViolation } from './dialects/family.js'
 import { GroupCommit } from './group-commit.js'
 import { heldTokenHashes, holderQuery, tokenRefused } from './holder.js'
+import { userOfIdentity } from './identities.js'
 import { openBackend } from './open.js'
 import { pipelinedPull, pipelinedPush } from './postgres-push.js'
 import { getBundlesById, latestOfClient, listBundleIds, pageKnownEmpty, pullPage } from './pull.js'
@@ -125,6 +126,9 @@ export class KyselyStore implements Store {
       .executeTakeFirst()
     return exists !== undefined
   }
+
+  userOfIdentity: Store['userOfIdentity'] = (identity) =>
+    this.again(() => userOfIdentity(this.db, identity))
 
   heldTokens: Store['heldTokens'] = (tokenHashes) =>
     this.again(() => heldTokenHashes(this.db, tokenHashes))

@@ -8,6 +8,7 @@ export interface Database {
   streams: StreamTable
   bundles: BundleTable
   events: EventTable
+  identities: IdentityTable
 }
 
 export interface UserTable {
@@ -58,4 +59,12 @@ export interface EventTable {
   id: string
   bundle_id: string
   hash: string
+}
+
+/** A user signed in by an app's identity provider: `(issuer, subject)` names one user. */
+export interface IdentityTable {
+  issuer: string
+  subject: string
+  user_id: string
+  created_at: number | string
 }

@@ -13,6 +13,17 @@ export interface UserAuthRow extends UserInfo {
   tokenHash: string
 }
 
+/** An identity provider's user, and what to create for it if it is new. */
+export interface NewIdentity {
+  issuer: string
+  subject: string
+  /** Used only when the identity is new. */
+  id: string
+  /** Used only when the identity is new; unique among users. */
+  name: string
+  now: number
+}
+
 export interface PushResult {
   /** Ids of the request's bundles the stream now holds: new and already stored alike. */
   accepted: string[]
@@ -117,6 +128,11 @@ export interface Store {
   /** Sets a user's token (creating the user if absent), clearing any revocation. */
   ensureUser(user: { id: string; name: string; tokenHash: string; now: number }): Promise<void>
   findUserByTokenHash(tokenHash: string): Promise<UserAuthRow | null>
+  /**
+   * The user an identity provider's `(issuer, subject)` names, created with its stream on first
+   * sight (as `createUser` does, with `name`, `id` and no token). Racing first sights make one user.
+   */
+  userOfIdentity(identity: NewIdentity): Promise<UserInfo>
   listUsers(): Promise<UserInfo[]>
   /** False when no such user exists. */
   revokeUser(name: string, now: number): Promise<boolean>

@@ -3,6 +3,7 @@ import type { Family } from '../dialects/family.js'
 import { initial } from './0001-initial.js'
 import { pageIndex } from './0002-page-index.js'
 import { bundlePart } from './0003-bundle-part.js'
+import { identities } from './0004-identities.js'
 
 /**
  * Every migration, held in code so a bundled or installed server never looks for files on
@@ -14,6 +15,7 @@ export const migrationProvider = (family: Family): MigrationProvider => ({
       '0001-initial': initial(family),
       '0002-page-index': pageIndex,
       '0003-bundle-part': bundlePart,
+      '0004-identities': identities,
     }
   },
 })
