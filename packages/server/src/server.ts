@@ -1,5 +1,6 @@
 import type { Limits } from '@tidings/protocol'
 import type { FastifyInstance } from 'fastify'
+import type { JwtIssuer } from './auth/jwt/config.js'
 import { addUser, ensureUserWithToken, type NewUser } from './auth/users.js'
 import { DEFAULT_DB, DEFAULT_PORT } from './defaults.js'
 import { buildApp } from './http/app.js'
@@ -30,6 +31,8 @@ export interface ServerOptions {
    * `X-Forwarded-For` names the client. Default false: the socket's address is the client's.
    */
   trustProxy?: TrustProxy
+  /** Identity providers whose JWTs authenticate users beside the server's own tokens. */
+  jwtIssuers?: readonly JwtIssuer[]
   now?: () => number
 }
 
@@ -65,6 +68,7 @@ export const startServer = async (options: ServerOptions = {}): Promise<RunningS
       ...(options.demo !== undefined && { demo: options.demo }),
       ...(options.rateLimit !== undefined && { rateLimit: options.rateLimit }),
       ...(options.trustProxy !== undefined && { trustProxy: options.trustProxy }),
+      ...(options.jwtIssuers !== undefined && { jwtIssuers: options.jwtIssuers }),
     })
     live.log = app.log // the hub's rare failures go to the server's structured log
     const started = app

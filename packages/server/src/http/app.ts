@@ -2,7 +2,9 @@ import { resolve } from 'node:path'
 import fastifyStatic from '@fastify/static'
 import { DEFAULT_LIMITS, isTidingsError, type Limits, messageSchemas } from '@tidings/protocol'
 import Fastify, { type FastifyInstance } from 'fastify'
-import { authenticate, bearerToken } from '../auth/authenticate.js'
+import { authenticate, bearerToken, isJwtHeader, type JwtAuth } from '../auth/authenticate.js'
+import type { JwtIssuer } from '../auth/jwt/config.js'
+import { JwtVerifier } from '../auth/jwt/verifier.js'
 import { hashToken } from '../auth/token.js'
 import { type LiveHub, registerLiveRoute } from '../live/index.js'
 import type { Store } from '../store/store.js'
@@ -38,6 +40,11 @@ export interface AppDeps {
   rateLimit?: RateLimit | false
   /** Which peers may name the client's address in `X-Forwarded-For`; default none. */
   trustProxy?: TrustProxy
+  /**
+   * Identity providers whose JWTs authenticate users beside the server's own tokens (see
+   * `auth/jwt/config.ts`; parse a config with `parseJwtIssuers`). Default: none.
+   */
+  jwtIssuers?: readonly JwtIssuer[]
 }
 
 const REDACT = {
@@ -51,8 +58,8 @@ const loggerOption = (logger: AppDeps['logger']): false | Record<string, unknown
 }
 
 /** A bad token answers false; any other failure (the database is down) is thrown. */
-const tokenIsValid = (store: Store, header: string): Promise<boolean> =>
-  authenticate(store, header).then(
+const tokenIsValid = (store: Store, header: string, jwt: JwtAuth | undefined): Promise<boolean> =>
+  authenticate(store, header, jwt).then(
     () => true,
     (error: unknown) => {
       if (isTidingsError(error) && error.code === 'unauthorized') return false
@@ -68,12 +75,18 @@ export const buildApp = async (deps: AppDeps): Promise<FastifyInstance> => {
     bodyLimit: limits.maxBodyBytes,
     trustProxy: fastifyTrustProxy(deps.trustProxy ?? false),
   })
+  const now = deps.now ?? Date.now
+  const jwt: JwtAuth | undefined =
+    deps.jwtIssuers && deps.jwtIssuers.length > 0
+      ? { verifier: new JwtVerifier(deps.jwtIssuers, now), now }
+      : undefined
   const ctx = new RouteContext(
     deps.store,
     limits,
     messageSchemas(limits),
-    deps.now ?? Date.now,
+    now,
     deps.pageEvents,
+    jwt,
   )
   // JSON only: any other body (Fastify also parses text/plain by default) answers 415.
   app.removeAllContentTypeParsers()
@@ -85,7 +98,7 @@ export const buildApp = async (deps: AppDeps): Promise<FastifyInstance> => {
   app.setErrorHandler(handleError)
   const rateLimit = deps.rateLimit ?? DEFAULT_RATE_LIMIT
   if (rateLimit)
-    await registerRateLimit(app, rateLimit, (header) => tokenIsValid(deps.store, header))
+    await registerRateLimit(app, rateLimit, (header) => tokenIsValid(deps.store, header, jwt))
   // While closing, answers in flight also close their connection, so shutdown does not wait
   // for keep-alive sockets to time out.
   let closing = false
@@ -107,7 +120,9 @@ export const buildApp = async (deps: AppDeps): Promise<FastifyInstance> => {
       hub: deps.live,
       authenticate: async (request) => {
         const header = request.headers.authorization
-        const caller = await authenticate(store, header)
+        const caller = await authenticate(store, header, jwt)
+        // A JWT's stream ends at its `exp`; a server token's, once the database no longer holds it.
+        if (isJwtHeader(header)) return { stream: caller.stream, expiresAt: caller.expiresAt }
         return { stream: caller.stream, credential: hashToken(bearerToken(header)) }
       },
       stillValid: (tokenHashes) => store.heldTokens(tokenHashes),

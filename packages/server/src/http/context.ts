@@ -1,6 +1,12 @@
 import { HybridClock, type Limits, type MessageSchemas, TidingsError } from '@tidings/protocol'
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { authenticate, bearerToken, type Caller } from '../auth/authenticate.js'
+import {
+  authenticate,
+  bearerToken,
+  type Caller,
+  isJwtHeader,
+  type JwtAuth,
+} from '../auth/authenticate.js'
 import { ClientRegistry } from '../auth/clients.js'
 import { KnownTokens } from '../auth/known-tokens.js'
 import { hashToken } from '../auth/token.js'
@@ -31,6 +37,8 @@ export class RouteContext {
     readonly now: () => number,
     /** Events per page, roughly (see MAX_PAGE_EVENTS). */
     readonly pageEvents: number = MAX_PAGE_EVENTS,
+    /** JWT authentication beside the server's own tokens, when issuers are configured. */
+    readonly jwt?: JwtAuth,
   ) {
     this.clients = new ClientRegistry(store)
     this.clock = new HybridClock({ node: 'server', now })
@@ -50,7 +58,10 @@ export class RouteContext {
     request: FastifyRequest,
     _reply: FastifyReply,
   ): Promise<void> => {
-    const tokenHash = hashToken(bearerToken(request.headers.authorization))
+    const header = request.headers.authorization
+    // A JWT's user is read with its identity on every request (see jwtCaller): nothing to remember.
+    if (isJwtHeader(header)) return this.authenticateNow(request)
+    const tokenHash = hashToken(bearerToken(header))
     const known = this.tokens.recall(tokenHash)
     if (!known) return this.authenticateNow(request)
     this.callers.set(request, known)
@@ -69,10 +80,10 @@ export class RouteContext {
 
   private async authenticateNow(request: FastifyRequest): Promise<void> {
     const header = request.headers.authorization
-    const caller = await authenticate(this.store, header)
+    const caller = await authenticate(this.store, header, this.jwt)
     this.callers.set(request, caller)
     this.unconfirmed.delete(request)
-    this.tokens.remember(hashToken(bearerToken(header)), caller)
+    if (!isJwtHeader(header)) this.tokens.remember(hashToken(bearerToken(header)), caller)
   }
 
   caller(request: FastifyRequest): Caller {

@@ -2,8 +2,11 @@ import type { LiveLog } from './hub.js'
 
 /** An open live stream as the watch sees it. */
 export interface WatchedStream {
-  /** What authenticated it (the server uses the token's hash). */
-  readonly credential: string
+  /**
+   * What authenticated it (the server uses the token's hash); absent for a credential that
+   * carries its own end (a JWT: the stream ends at its `exp`), which is not asked about.
+   */
+  readonly credential: string | undefined
   end(): void
 }
 
@@ -46,12 +49,14 @@ export class CredentialWatch {
   /** One check now; a tick that finds the previous check still running skips. */
   async check(): Promise<void> {
     if (this.#checking) return
-    const streams = [...this.#options.open()]
+    const streams = [...this.#options.open()].filter((s) => s.credential !== undefined)
     if (streams.length === 0) return
     this.#checking = true
     try {
-      const valid = await this.#options.stillValid([...new Set(streams.map((s) => s.credential))])
-      for (const stream of streams) if (!valid.has(stream.credential)) stream.end()
+      const valid = await this.#options.stillValid([
+        ...new Set(streams.map((s) => s.credential as string)),
+      ])
+      for (const stream of streams) if (!valid.has(stream.credential as string)) stream.end()
     } catch (err) {
       this.#options.log()?.warn({ err }, 'live: cannot check open streams’ tokens; trying again')
     } finally {

@@ -9,9 +9,10 @@ export interface LiveRouteOptions {
   hub: LiveHub
   /**
    * The server's bearer authentication: resolves the caller's stream and the credential that
-   * authenticated it (the token's hash), or throws `unauthorized`.
+   * authenticated it (the token's hash), or when the credential expires on its own (a JWT's
+   * `exp`, epoch ms), or throws `unauthorized`.
    */
-  authenticate: (request: FastifyRequest) => Promise<{ stream: string; credential: string }>
+  authenticate: (request: FastifyRequest) => Promise<LiveCaller>
   /** Which credentials still authenticate; open streams whose credential does not are ended. */
   stillValid: StillValid
   /** How often open streams' credentials are checked; default 2 s. */
@@ -24,6 +25,15 @@ export interface LiveRouteOptions {
    */
   maxStreamMs?: number
   random?: () => number
+}
+
+/** Who opened a stream, and what ends it besides the stream's age. */
+export interface LiveCaller {
+  stream: string
+  /** Checked with `stillValid` while the stream is open. */
+  credential?: string | undefined
+  /** Epoch ms the stream ends at: its credential expires then (the client reconnects with a new one). */
+  expiresAt?: number | undefined
 }
 
 export const DEFAULT_HEARTBEAT_MS = 15_000
@@ -63,7 +73,7 @@ export const registerLiveRoute = (app: FastifyInstance, options: LiveRouteOption
   })
 
   app.get(ROUTES.live, async (request, reply) => {
-    const { stream: key, credential } = await options.authenticate(request)
+    const { stream: key, credential, expiresAt } = await options.authenticate(request)
     if (!options.hub.ready)
       throw new TidingsError(
         'unavailable',
@@ -80,7 +90,15 @@ export const registerLiveRoute = (app: FastifyInstance, options: LiveRouteOption
       poke: (cursor) => stream.poke(cursor),
       lost: () => stream.end(),
     })
+    // Ended at the token's expiry to the millisecond, not at the next heartbeat: a stream must
+    // not outlive the credential that opened it.
+    const expiry =
+      expiresAt === undefined
+        ? undefined
+        : setTimeout(() => stream.end(), Math.max(0, expiresAt - Date.now()))
+    expiry?.unref()
     const forget = () => {
+      clearTimeout(expiry)
       unsubscribe()
       open.delete(stream)
     }
@@ -106,7 +124,7 @@ class LiveStream {
     /** Epoch ms after which the next heartbeat ends the stream instead. */
     readonly endsAt: number,
     /** What authenticated it; the stream ends once that no longer does. */
-    readonly credential: string,
+    readonly credential: string | undefined,
   ) {}
 
   poke(cursor: string): void {
