@@ -4,6 +4,7 @@ import { TidingsError } from '@tidings/protocol'
 import { DEFAULT_DB, DEFAULT_PORT } from '../defaults.js'
 import type { RunningServer } from '../server.js'
 import type { Store } from '../store/store.js'
+import { JWT_USAGE, jwtIssuersFromFlag } from './jwt-config-flag.js'
 import { LIMIT_FLAGS, limitsFromFlags } from './limit-flags.js'
 import { RATE_LIMIT_USAGE, rateLimitFromFlag } from './rate-limit-flag.js'
 import type { TransferStreams } from './transfer-commands.js'
@@ -29,6 +30,7 @@ Limits (or TIDINGS_MAX_BODY_BYTES etc.): ${Object.keys(LIMIT_FLAGS)
 --demo is an insecure demo mode: user "demo" with the public token "demo-token".
 ${RATE_LIMIT_USAGE}
 ${TRUST_PROXY_USAGE}
+${JWT_USAGE}
 user token gives a user a new token (the old one stops working) and prints it once.
 
 export writes the users and their stored bundles (of --user NAME, or of every user) as NDJSON:
@@ -70,6 +72,7 @@ const options = {
   demo: { type: 'boolean' },
   'rate-limit': { type: 'string' },
   'trust-proxy': { type: 'string' },
+  'jwt-config': { type: 'string' },
   json: { type: 'boolean' },
   quiet: { type: 'boolean' },
   user: { type: 'string' },
@@ -163,6 +166,11 @@ const serve = async (values: Values, db: string, io: CliIo): Promise<RunningServ
   const limits = limitsFromFlags(values, (flag, value) => integer(value, flag), io.env)
   const rateLimit = rateLimitFromFlag(values['rate-limit'], io.env, (m) => new UsageError(m))
   const trustProxy = trustProxyFromFlag(values['trust-proxy'], io.env, (m) => new UsageError(m))
+  const jwtIssuers = await jwtIssuersFromFlag(
+    values['jwt-config'],
+    io.env,
+    (m) => new UsageError(m),
+  )
   const { startServer } = await import('../server.js')
   const server = await startServer({
     db,
@@ -174,6 +182,7 @@ const serve = async (values: Values, db: string, io: CliIo): Promise<RunningServ
     ...(values.demo === true && { demo: true }),
     ...(rateLimit !== undefined && { rateLimit }),
     ...(trustProxy !== undefined && { trustProxy }),
+    ...(jwtIssuers !== undefined && { jwtIssuers }),
   })
   io.out(`Tidings listening on ${server.url}`)
   return server
