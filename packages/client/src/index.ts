@@ -18,6 +18,7 @@ export type {
 } from './schema/types.js'
 export type { StoreHooks } from './store/store.js'
 export type { RejectedBundle } from './sync/rejected.js'
+export type { TokenOption } from './sync/token-source.js'
 export type {
   ServerOptions,
   SyncResult,

@@ -59,7 +59,8 @@ export const openClient = async <S extends Shapes>(
  * (pulls are idempotent, so re-reading is safe; skipping would not be).
  */
 const rememberServer = (store: Store, server: ServerOptions): void => {
-  const account = fnv1a(server.token)
+  const account =
+    typeof server.token === 'string' ? fnv1a(server.token) : `account:${server.account ?? ''}`
   const urls = JSON.stringify(typeof server.url === 'string' ? [server.url] : server.url)
   store.sql.transaction(() => {
     if (store.getState('account') !== account) {

@@ -1,3 +1,4 @@
+import { tokenSourceOf } from '../sync/token-source.js'
 import type { ServerOptions } from '../sync/types.js'
 import { LiveConnection } from './live-connection.js'
 import { LiveSync, type LiveSyncOptions } from './live-sync.js'
@@ -14,7 +15,7 @@ export const createLiveSync = (
   if (!server || server.live === false) return null
   const source = new LiveConnection({
     urls: typeof server.url === 'string' ? [server.url] : server.url,
-    token: server.token,
+    token: tokenSourceOf(server),
     ...(server.fetch ? { fetch: server.fetch } : {}),
   })
   return new LiveSync({ ...rest, source })

@@ -1,11 +1,20 @@
-import { AUTH_HEADER, BEARER, messageSchemas, ROUTES, TidingsError } from '@tidings/protocol'
+import {
+  AUTH_HEADER,
+  BEARER,
+  isTidingsError,
+  messageSchemas,
+  ROUTES,
+  TidingsError,
+} from '@tidings/protocol'
+import { type TokenOption, TokenSource } from '../sync/token-source.js'
 import { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF } from './backoff.js'
 import { SseParser } from './sse-parser.js'
 
 export interface LiveConnectionOptions {
   /** Server base URLs; after a failure the next one is tried (failover). */
   urls: readonly string[]
-  token: string
+  /** A token, a token function, or the client's shared source (so refreshes serve requests too). */
+  token: TokenOption | TokenSource
   backoff?: BackoffOptions
   /** No byte (poke or heartbeat) for this long means a dead connection; default 45 s. */
   idleTimeoutMs?: number
@@ -38,11 +47,16 @@ export class LiveConnection {
   #abort: AbortController | null = null
   #urlIndex = 0
   #attempt = 0
+  readonly #tokens: TokenSource
+  /** The token the last session sent: a reconnect asks for a fresh one (a token function's). */
+  #sent: string | undefined
 
   constructor(options: LiveConnectionOptions) {
     if (options.urls.length === 0)
       throw new TidingsError('bad_request', 'live: give at least one server URL')
     this.#options = options
+    this.#tokens =
+      options.token instanceof TokenSource ? options.token : new TokenSource(options.token)
   }
 
   get state(): LiveState {
@@ -107,9 +121,22 @@ export class LiveConnection {
     }
     try {
       touch()
+      // A stream ends when its token expires (the server closes it at the JWT's exp): every
+      // reconnect asks the token function again, sharing a refresh the requests may have begun.
+      let token: string
+      try {
+        token = await (this.#sent === undefined
+          ? this.#tokens.get()
+          : this.#tokens.refresh(this.#sent))
+      } catch (error) {
+        return isTidingsError(error)
+          ? error
+          : new TidingsError('unavailable', 'live: cannot get a token', { cause: error })
+      }
+      this.#sent = token
       const doFetch = this.#options.fetch ?? fetch
       const response = await doFetch(`${base.replace(/\/+$/, '')}${ROUTES.live}`, {
-        headers: { [AUTH_HEADER]: `${BEARER}${this.#options.token}`, accept: 'text/event-stream' },
+        headers: { [AUTH_HEADER]: `${BEARER}${token}`, accept: 'text/event-stream' },
         signal: abort.signal,
       })
       if (!response.ok || !response.body) {

@@ -62,6 +62,7 @@ export class Scheduler {
         state: 'idle',
         lastSyncedAt: Date.now(),
         error: undefined,
+        signIn: undefined,
         ...(recovered && { recovery: recovered }),
       })
       return result
@@ -72,7 +73,9 @@ export class Scheduler {
       const info = isTidingsError(error)
         ? { code: error.code, message: error.message }
         : { code: 'internal' as const, message: String(error) }
-      this.set({ state: offline ? 'offline' : 'error', error: info })
+      // The transport already tried a fresh token: a 401 reaching here needs the user.
+      const signIn = isTidingsError(error, 'unauthorized') ? (true as const) : undefined
+      this.set({ state: offline ? 'offline' : 'error', error: info, signIn })
       throw error
     }
   }
@@ -147,7 +150,8 @@ export class Scheduler {
       prev.rejected === next.rejected &&
       prev.lastSyncedAt === next.lastSyncedAt &&
       prev.error === next.error &&
-      prev.recovery === next.recovery
+      prev.recovery === next.recovery &&
+      prev.signIn === next.signIn
     )
       return
     this.current = next

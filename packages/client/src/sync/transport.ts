@@ -14,6 +14,7 @@ import {
 } from '@tidings/protocol'
 import { FastWire } from './fast-wire.js'
 import { parseRetryAfter, RETRY_AFTER_HEADER, withRetryAfter } from './retry-after.js'
+import { isTokenExpired, type TokenSource, tokenSourceOf } from './token-source.js'
 import type { ServerOptions } from './types.js'
 
 /** An answer with the device-clock instants it was sent and received at (for the clock offset). */
@@ -48,9 +49,10 @@ export class Transport {
   private readonly attempts: number
   private readonly backoffMs: number
   private readonly fast = new FastWire()
+  private readonly tokens: TokenSource
 
   constructor(
-    private readonly options: ServerOptions,
+    options: ServerOptions,
     limits: Limits,
     /** The device's wall clock (uncorrected): what the clock offset is measured against. */
     private readonly now: () => number = Date.now,
@@ -62,6 +64,7 @@ export class Transport {
     )
     if (this.urls.length === 0)
       throw new TidingsError('bad_request', 'server.url must name at least one server')
+    this.tokens = tokenSourceOf(options)
     this.schemas = messageSchemas(limits)
     this.fetchFn = options.fetch ?? ((input, init) => globalThis.fetch(input, init))
     this.attempts = Math.max(1, options.attempts ?? 5)
@@ -85,8 +88,14 @@ export class Transport {
     const text = body === undefined ? undefined : JSON.stringify(body)
     let last: TidingsError | undefined
     let retryAfterMs = 0
+    let token = await this.tokens.get()
+    // An expired token is replaced once per request, and the request sent again at once
+    // (not counted as an attempt: nothing failed that waiting could fix).
+    let refreshed = false
+    let sendNow = false
     for (let attempt = 0; attempt < this.attempts; attempt++) {
-      if (attempt > 0) await this.sleep(Math.max(retryAfterMs, this.delay(attempt)))
+      if (attempt > 0 && !sendNow) await this.sleep(Math.max(retryAfterMs, this.delay(attempt)))
+      sendNow = false
       retryAfterMs = 0
       const url = this.urls[this.current]! + route
       const sentAt = this.now()
@@ -95,7 +104,7 @@ export class Transport {
         response = await this.fetchFn(url, {
           method,
           headers: {
-            [AUTH_HEADER]: BEARER + this.options.token,
+            [AUTH_HEADER]: BEARER + token,
             ...(text ? { 'content-type': 'application/json' } : {}),
           },
           ...(text ? { body: text } : {}),
@@ -114,6 +123,13 @@ export class Transport {
       const payload = await readJson(response)
       if (response.ok) return { body: this.readOrThrow(answer, payload, route), sentAt, receivedAt }
       const error = TidingsError.fromBody(payload, response.status)
+      if (!refreshed && this.tokens.refreshable && isTokenExpired(error)) {
+        refreshed = true
+        sendNow = true
+        token = await this.tokens.refresh(token)
+        attempt--
+        continue
+      }
       if (response.status < 500 && response.status !== 429) throw error
       const wait = parseRetryAfter(response.headers.get(RETRY_AFTER_HEADER), receivedAt)
       last = withRetryAfter(error, wait)

@@ -1,6 +1,7 @@
 import type { ErrorCode } from '@tidings/protocol'
 
 import type { RecoveryReason } from './recovery.js'
+import type { TokenOption } from './token-source.js'
 
 export type { RecoveryReason }
 
@@ -50,12 +51,29 @@ export interface SyncStatus {
    * save succeeds, and are lost if the page closes first.
    */
   unsaved?: { code: ErrorCode; message: string }
+  /**
+   * Set when the server refused the credentials and a fresh token did not help (or there is
+   * no token function): the app must sign the user in again, then sync resumes by itself.
+   */
+  signIn?: true
 }
 
 export interface ServerOptions {
   /** One URL, or several to fail over between on network errors, in order. */
   url: string | string[]
-  token: string
+  /**
+   * The bearer token: a server token (`tidings user add`), or the app's identity provider's JWT.
+   * A function is called at start, again when the server answers 401 `token_expired`, and
+   * before a live stream reconnects; concurrent refreshes share one call. It may throw a
+   * `TidingsError('unauthorized', …)` to say the user must sign in again; any other failure
+   * counts as offline and is retried.
+   */
+  token: TokenOption
+  /**
+   * Who the token names (e.g. the user id), when `token` is a function: a change starts the
+   * cursor over, as a different fixed token does. Default: one account per database.
+   */
+  account?: string
   /** The `fetch` to use (tests inject one); defaults to the global. */
   fetch?: typeof globalThis.fetch
   /**
