@@ -1,4 +1,4 @@
-import { type Client, defineSchema, openClient, t } from '@tidings/client'
+import { type Client, defineSchema, openClient, type TokenOption, t } from '@tidings/client'
 import { openNodeDatabase } from '@tidings/client/node'
 import { ROUTES } from '@tidings/protocol'
 
@@ -11,7 +11,8 @@ export const NO_POLLING_MS = 3_600_000
 
 export interface ClientSetup {
   urls: string[]
-  token: string
+  /** A token, or a token function (an app's identity provider). */
+  token: TokenOption
   /** Interval sync period; `NO_POLLING_MS` leaves live pokes as the only trigger. */
   intervalMs?: number
   live?: boolean

@@ -1,4 +1,11 @@
 export { authenticate, type Caller } from './auth/authenticate.js'
+export {
+  type JwtIssuer,
+  type JwtIssuerInput,
+  parseJwtConfigText,
+  parseJwtIssuers,
+} from './auth/jwt/config.js'
+export { JWT_REASONS, type JwtReason } from './auth/jwt/reasons.js'
 export { hashToken, newToken } from './auth/token.js'
 export { addUser, listUsers, type NewUser, revokeUser } from './auth/users.js'
 export { DEFAULT_DB, DEFAULT_PORT } from './defaults.js'

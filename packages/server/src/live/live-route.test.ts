@@ -15,6 +15,8 @@ const startApp = async (
   heartbeatMs = 60_000,
   maxStreamMs = 3_600_000,
   revoked: ReadonlySet<string> = new Set(),
+  /** When set, credentials expire this long after a stream opens, as a JWT's `exp` does. */
+  expiresInMs?: number,
 ): Promise<{ app: FastifyInstance; url: string }> => {
   const app = Fastify()
   app.setErrorHandler(handleError)
@@ -26,6 +28,7 @@ const startApp = async (
     authenticate: async (request) => {
       const token = request.headers.authorization?.replace(/^Bearer /, '')
       if (!token || revoked.has(token)) throw new TidingsError('unauthorized', 'no token')
+      if (expiresInMs !== undefined) return { stream: token, expiresAt: Date.now() + expiresInMs }
       return { stream: token, credential: token }
     },
     stillValid: async (tokens) => new Set(tokens.filter((token) => !revoked.has(token))),
@@ -69,6 +72,14 @@ describe(`GET ${ROUTES.live}`, () => {
     hub.notify('bob', 3)
     await vi.waitFor(() => expect(bob.text()).toContain('data: {"cursor":"3"}\n\n'))
     expect(bob.text()).not.toContain('"12"')
+  })
+
+  it('ends a stream when its credential expires (a JWT at its exp), long before heartbeat or age', async () => {
+    const { app, url } = await startApp(new LocalHub(), 60_000, 3_600_000, new Set(), 300)
+    apps.push(app)
+    const alice = await openLive(url, 'alice')
+    expect(alice.response.status).toBe(200)
+    await vi.waitFor(() => expect(alice.ended()).toBe(true), { timeout: 10_000 })
   })
 
   it('refuses a request without a token with 401 and the error body', async () => {
