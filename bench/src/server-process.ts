@@ -12,6 +12,8 @@ export interface ServerSpec {
   db?: string
   /** Users to create; their tokens come back in `ServerReady`. */
   users?: number
+  /** Trusted JWT issuers (the `--jwt-config` JSON), for the JWT auth row. */
+  jwtIssuers?: unknown
 }
 
 export interface ServerReady {
@@ -38,8 +40,11 @@ const main = async (): Promise<void> => {
     ready.url = bare.url
     close = bare.close
   } else {
-    const { startServer } = await import('@tidings/server')
+    const { parseJwtIssuers, startServer } = await import('@tidings/server')
     const server = await startServer({
+      ...(spec.jwtIssuers !== undefined && {
+        jwtIssuers: parseJwtIssuers(spec.jwtIssuers, 'bench'),
+      }),
       db: spec.db ?? 'memory',
       port: 0,
       // TIDINGS_BENCH_LOG=1 shows the server's error logs (stderr) while debugging a failure.

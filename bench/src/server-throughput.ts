@@ -2,6 +2,7 @@ import { HybridClock, newId, SYNC_PROTOCOL } from '@tidings/protocol'
 import pg from 'pg'
 import { withServer } from './child.js'
 import { type Bench, type BenchContext, makeRow, ratioAtLeast, settle } from './context.js'
+import { jwtThroughputRow } from './jwt-throughput.js'
 import {
   CONNECTIONS,
   type LoadResult,
@@ -100,6 +101,7 @@ export const serverThroughput: Bench = {
         baselineName: 'bare Fastify route, same body',
       }),
     )
+    await jwtThroughputRow(ctx, seconds, summarize)
     ctx.log('server-throughput: raw pg inserts')
     const raw = await settle(async () => {
       const rates = await withTempDatabase((url) =>
