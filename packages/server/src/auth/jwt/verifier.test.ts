@@ -93,6 +93,18 @@ describe('JWT verification against a real local JWKS server', () => {
     expect((error as Error).message).not.toContain(token.split('.')[2])
   })
 
+  it('remembers a verified token, but never past its exp plus the allowed skew', async () => {
+    let now = Date.now()
+    const verifier = verifierOf([jwks({ clockToleranceSeconds: 5 })], () => now)
+    const exp = Math.floor(now / 1000) + 60
+    const token = await idp.sign({ sub: 'a', exp })
+    expect(await refusal(verifier, token)).toBeUndefined()
+    now = exp * 1000 + 4_000
+    expect(await refusal(verifier, token)).toBeUndefined()
+    now = exp * 1000 + 5_000
+    expect(await refusal(verifier, token)).toBe('token_expired')
+  })
+
   it('refuses alg none even though it has a JWT shape', async () => {
     const verifier = verifierOf([jwks()])
     const none = new UnsecuredJWT({ sub: 'a', aud: 'tidings' })

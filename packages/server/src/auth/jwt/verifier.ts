@@ -10,6 +10,7 @@ import {
 import type { JwtIssuer } from './config.js'
 import { type IssuerKey, issuerKey } from './keys.js'
 import { jwtRefused } from './reasons.js'
+import { VerifiedTokens } from './verified-tokens.js'
 
 /** Who a valid JWT names, and until when. */
 export interface JwtIdentity {
@@ -41,6 +42,9 @@ interface Trusted {
  */
 export class JwtVerifier {
   readonly #issuers = new Map<string, Trusted>()
+  readonly #verified = new VerifiedTokens()
+  readonly #toleranceMs = (issuer: string): number =>
+    (this.#issuers.get(issuer)?.config.clockToleranceSeconds ?? 0) * 1000
 
   constructor(
     issuers: readonly JwtIssuer[],
@@ -65,6 +69,15 @@ export class JwtVerifier {
 
   /** Verifies a token of JWT shape; throws 401 `unauthorized` with `details.reason` otherwise. */
   async verify(token: string): Promise<JwtIdentity> {
+    const now = this.now()
+    const known = this.#verified.recall(token, now, this.#toleranceMs)
+    if (known) return known
+    const identity = await this.#verifyNow(token, now)
+    this.#verified.remember(token, identity, now)
+    return identity
+  }
+
+  async #verifyNow(token: string, now: number): Promise<JwtIdentity> {
     let claims: JWTPayload
     let alg: string | undefined
     try {
@@ -93,7 +106,7 @@ export class JwtVerifier {
         audience: config.audience,
         algorithms: [...algorithms],
         clockTolerance: config.clockToleranceSeconds,
-        currentDate: new Date(this.now()),
+        currentDate: new Date(now),
         requiredClaims: ['exp'],
       }
       const key = trusted.key
