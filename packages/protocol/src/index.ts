@@ -1,3 +1,4 @@
+export * from './auth-reasons.js'
 export { type ClockOptions, HybridClock, WALL_STEP_MS } from './clock.js'
 export * from './cursor.js'
 export * from './errors.js'

@@ -1,10 +1,10 @@
-import { isTidingsError, TidingsError } from '@tidings/protocol'
+import { type AuthReason, isTidingsError, TidingsError } from '@tidings/protocol'
 
 /** A bearer token, or a function the app gives to fetch a fresh one from its identity provider. */
 export type TokenOption = string | (() => Promise<string>)
 
-/** The `details.reason` of a 401 whose token has expired: a fresh one will do (server `auth/jwt`). */
-export const TOKEN_EXPIRED = 'token_expired'
+/** The `details.reason` of a 401 whose token has expired: a fresh one will do. */
+const TOKEN_EXPIRED: AuthReason = 'token_expired'
 
 /** Whether an error is the server's refusal of an expired token. */
 export const isTokenExpired = (error: unknown): boolean =>

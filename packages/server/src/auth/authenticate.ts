@@ -1,4 +1,4 @@
-import { AUTH_HEADER, BEARER, TidingsError } from '@tidings/protocol'
+import { AUTH_HEADER, type AuthReason, BEARER, TidingsError } from '@tidings/protocol'
 import { tokenRefused } from '../store/holder.js'
 import type { Store } from '../store/store.js'
 import { jwtCaller } from './jwt/jwt-users.js'
@@ -53,7 +53,7 @@ export const authenticate = async (
       throw new TidingsError(
         'unauthorized',
         'the token is a JWT but this server trusts no JWT issuer; start it with --jwt-config FILE or TIDINGS_JWT_ISSUERS',
-        { details: { reason: 'unknown_issuer' } },
+        { details: { reason: 'unknown_issuer' satisfies AuthReason } },
       )
     return jwtCaller(jwt.verifier, store, token, jwt.now())
   }

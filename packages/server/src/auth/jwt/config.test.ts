@@ -8,13 +8,13 @@ describe('JWT issuer config', () => {
     audience: 'app',
   }
 
-  it('fills in the defaults: RS256/ES256, 30 s of clock tolerance, the sub claim', () => {
+  it('fills in the defaults: RS256/ES256, 30 s of clock tolerance, the sub claim, a 5 s JWKS cooldown', () => {
     const [issuer] = parseJwtIssuers({ issuers: [jwks] }, 'test')
     expect(issuer).toMatchObject({
       algorithms: ['RS256', 'ES256'],
       clockToleranceSeconds: 30,
       subjectClaim: 'sub',
-      jwksCooldownSeconds: 30,
+      jwksCooldownSeconds: 5,
     })
   })
 

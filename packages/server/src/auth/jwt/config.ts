@@ -43,8 +43,11 @@ const jwksSchema = z.strictObject({
   /** The provider's JSON Web Key Set, fetched on first use and again for an unknown `kid`. */
   jwksUrl: z.url({ protocol: /^https?$/ }),
   algorithms: asymmetric,
-  /** The least time between two fetches of the key set; default 30 s. */
-  jwksCooldownSeconds: z.number().min(0).default(30),
+  /**
+   * The least time between two fetches of the key set; default 5 s: a provider that signs with
+   * a key as soon as it publishes it is refused for at most this long.
+   */
+  jwksCooldownSeconds: z.number().min(0).default(5),
 })
 const publicKeySchema = z.strictObject({
   ...common,

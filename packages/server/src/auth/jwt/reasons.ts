@@ -1,25 +1,8 @@
-import { TidingsError } from '@tidings/protocol'
+import { AUTH_REASONS, type AuthReason, TidingsError } from '@tidings/protocol'
 
-/**
- * Why a JWT was refused: `details.reason` of a 401 `unauthorized`. The wire code stays
- * `unauthorized` (the protocol's error table is stable, and every client already treats a 401 as
- * "sign in again"); the reason tells a program what to do instead: `token_expired` means "get a
- * fresh token and retry", the others mean a misconfiguration or a forged token.
- */
-export const JWT_REASONS = [
-  'token_expired',
-  'token_not_yet_valid',
-  'wrong_audience',
-  'unknown_issuer',
-  'unknown_key',
-  'bad_signature',
-  'algorithm_not_allowed',
-  'missing_claim',
-  'malformed_token',
-  'user_revoked',
-] as const
-
-export type JwtReason = (typeof JWT_REASONS)[number]
+/** Why a JWT was refused (the protocol's `AUTH_REASONS`): `details.reason` of a 401. */
+export type JwtReason = AuthReason
+export const JWT_REASONS = AUTH_REASONS
 
 /** A 401 `unauthorized` whose `details.reason` says what is wrong with the JWT. */
 export const jwtRefused = (reason: JwtReason, message: string): TidingsError =>
