@@ -82,6 +82,17 @@ describe(`GET ${ROUTES.live}`, () => {
     await vi.waitFor(() => expect(alice.ended()).toBe(true), { timeout: 10_000 })
   })
 
+  it('keeps a stream whose credential expires after the stream’s own end (a month-long JWT)', async () => {
+    const month = 30 * 24 * 3_600_000 // past setTimeout's 2^31 ms, which would fire at once
+    const { app, url } = await startApp(new LocalHub(), 60_000, 3_600_000, new Set(), month)
+    apps.push(app)
+    const alice = await openLive(url, 'alice')
+    expect(alice.response.status).toBe(200)
+    await vi.waitFor(() => expect(alice.text()).toContain(': live'))
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    expect(alice.ended()).toBe(false)
+  })
+
   it('refuses a request without a token with 401 and the error body', async () => {
     const { app, url } = await startApp(new LocalHub())
     apps.push(app)

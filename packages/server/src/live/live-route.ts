@@ -91,9 +91,10 @@ export const registerLiveRoute = (app: FastifyInstance, options: LiveRouteOption
       lost: () => stream.end(),
     })
     // Ended at the token's expiry to the millisecond, not at the next heartbeat: a stream must
-    // not outlive the credential that opened it.
+    // not outlive the credential that opened it. An expiry after the stream's own end needs no
+    // timer (and a timer past 2^31 ms would fire at once).
     const expiry =
-      expiresAt === undefined
+      expiresAt === undefined || expiresAt >= endsAt
         ? undefined
         : setTimeout(() => stream.end(), Math.max(0, expiresAt - Date.now()))
     expiry?.unref()
