@@ -65,8 +65,10 @@ describe.each(TEST_BACKENDS)('JWT users beside server-token users ($name)', ({ c
     const as = injector(app, token)
     const pulled = await as.sync<{ bundles: Array<{ id: string }> }>(new TestClient().syncBody([]))
     const got = await as.get(ids)
+    const paged = await as.pull()
     return {
       pulled: pulled.body.bundles.map((b) => b.id).sort(),
+      paged: paged.body.bundles.map((b) => b.id).sort(),
       ids: (await as.ids()).body.ids.sort(),
       got: got.body.bundles.map((b) => b.id).sort(),
     }
@@ -76,7 +78,7 @@ describe.each(TEST_BACKENDS)('JWT users beside server-token users ($name)', ({ c
     const token = await idp.sign({ sub: 'alice' })
     const id = await push(token)
     const again = await idp.sign({ sub: 'alice' })
-    expect(await view(again, [id])).toEqual({ pulled: [id], ids: [id], got: [id] })
+    expect(await view(again, [id])).toEqual({ pulled: [id], paged: [id], ids: [id], got: [id] })
     const users = await store.listUsers()
     expect(users.map((u) => u.name)).toEqual([identityUserName(idp.issuer, 'alice')])
   })
@@ -101,8 +103,26 @@ describe.each(TEST_BACKENDS)('JWT users beside server-token users ($name)', ({ c
     const all = Object.values(own)
     for (const [who, token] of Object.entries(tokens)) {
       const mine = [own[who] as string]
-      expect(await view(token, all), who).toEqual({ pulled: mine, ids: mine, got: mine })
+      expect(await view(token, all), who).toEqual({
+        pulled: mine,
+        paged: mine,
+        ids: mine,
+        got: mine,
+      })
     }
+  })
+
+  it("refuses a JWT user syncing as a CLI user's client, and the other way round (403)", async () => {
+    const cli = await addUser(store, 'dave')
+    const jwt = await idp.sign({ sub: 'erin' })
+    const cliDevice = new TestClient()
+    const jwtDevice = new TestClient()
+    expect((await injector(app, cli.token).sync(cliDevice.syncBody([]))).status).toBe(200)
+    expect((await injector(app, jwt).sync(jwtDevice.syncBody([]))).status).toBe(200)
+    const stolen = await injector(app, jwt).sync(cliDevice.syncBody([cliDevice.bundle()]))
+    expect(stolen.status).toBe(403)
+    const back = await injector(app, cli.token).sync(jwtDevice.syncBody([jwtDevice.bundle()]))
+    expect(back.status).toBe(403)
   })
 
   it('refuses a JWT user revoked on the server, whatever its provider says', async () => {
