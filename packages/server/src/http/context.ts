@@ -29,6 +29,8 @@ export class RouteContext {
   /** Requests whose token is known but not yet confirmed; the store confirms it (TokenHolder). */
   private readonly unconfirmed = new WeakMap<FastifyRequest, TokenHolder>()
   private readonly tokens = new KnownTokens()
+  /** The same for identity providers' users, by `(issuer, subject)` (see `identityKey`). */
+  private readonly identities = new KnownTokens()
 
   constructor(
     readonly store: Store,
@@ -52,20 +54,30 @@ export class RouteContext {
   /**
    * `onRequest` hook of `POST /v1/sync`: a token seen before names its caller from memory, and
    * the route hands `holder(request)` to the store, which confirms the token in the same round
-   * trip as the push. Any other token is looked up at once, as `requireCaller` does.
+   * trip as the push. Any other token is looked up at once, as `requireCaller` does. A JWT is
+   * verified here in any case (its signature and claims are the credential); what is owed to
+   * the store is only that its user, if remembered, is not revoked.
    */
   readonly identifyCaller = async (
     request: FastifyRequest,
     _reply: FastifyReply,
   ): Promise<void> => {
     const header = request.headers.authorization
-    // A JWT's user is read with its identity on every request (see jwtCaller): nothing to remember.
-    if (isJwtHeader(header)) return this.authenticateNow(request)
+    if (isJwtHeader(header)) return this.identifyJwtCaller(request, bearerToken(header))
     const tokenHash = hashToken(bearerToken(header))
     const known = this.tokens.recall(tokenHash)
     if (!known) return this.authenticateNow(request)
     this.callers.set(request, known)
     this.unconfirmed.set(request, { userId: known.userId, tokenHash })
+  }
+
+  private async identifyJwtCaller(request: FastifyRequest, token: string): Promise<void> {
+    if (!this.jwt) return this.authenticateNow(request)
+    const { issuer, subject, expiresAt } = await this.jwt.verifier.verify(token)
+    const known = this.identities.recall(identityKey(issuer, subject))
+    if (!known) return this.authenticateNow(request)
+    this.callers.set(request, { ...known, expiresAt })
+    this.unconfirmed.set(request, { userId: known.userId, tokenHash: null })
   }
 
   /** The token check still owed by the store, if any (see `identifyCaller`). */
@@ -83,7 +95,13 @@ export class RouteContext {
     const caller = await authenticate(this.store, header, this.jwt)
     this.callers.set(request, caller)
     this.unconfirmed.delete(request)
-    if (!isJwtHeader(header)) this.tokens.remember(hashToken(bearerToken(header)), caller)
+    const token = bearerToken(header)
+    if (!isJwtHeader(header)) this.tokens.remember(hashToken(token), caller)
+    else if (this.jwt) {
+      // Verified a moment ago, so this is the verifier's memory, not a second signature check.
+      const { issuer, subject } = await this.jwt.verifier.verify(token)
+      this.identities.remember(identityKey(issuer, subject), caller)
+    }
   }
 
   caller(request: FastifyRequest): Caller {
@@ -92,3 +110,6 @@ export class RouteContext {
     return caller
   }
 }
+
+/** One key per identity (JSON, so no two pairs share one). */
+const identityKey = (issuer: string, subject: string): string => JSON.stringify([issuer, subject])

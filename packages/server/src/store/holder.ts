@@ -11,13 +11,13 @@ export const tokenRefused = (): TidingsError =>
     'the token is unknown or revoked; ask for a new one (tidings user add)',
   )
 
-/** One row when the user still holds the token, unrevoked; none otherwise. */
+/** One row when the user still holds the token (if it has one), unrevoked; none otherwise. */
 export const holderQuery = (db: Kysely<Database>, holder: TokenHolder) =>
   db
     .selectFrom('users')
     .select('id')
     .where('id', '=', holder.userId)
-    .where('token_hash', '=', holder.tokenHash)
+    .$if(holder.tokenHash !== null, (q) => q.where('token_hash', '=', holder.tokenHash as string))
     .where('revoked_at', 'is', null)
 
 /**

@@ -19,7 +19,8 @@ const pushSql = (one: boolean): string => `
     insert into streams (stream, last_seq)
     select $1, $2
      where cast($4 as text) is null
-        or exists (select 1 from users where id = $4 and token_hash = $5 and revoked_at is null)
+        or exists (select 1 from users where id = $4
+                   and (cast($5 as text) is null or token_hash = $5) and revoked_at is null)
     on conflict (stream) do update set last_seq = streams.last_seq + excluded.last_seq
     returning last_seq
   ), stored_bundles as (

@@ -8,7 +8,9 @@ import type { TokenHolder } from './store.js'
  * written out once so a push builds no query trees, and each is a prepared statement.
  */
 
-const HOLDER = 'select id from users where id = $1 and token_hash = $2 and revoked_at is null'
+// A null token hash is a JWT user's: only "not revoked" is confirmed (see TokenHolder).
+const HOLDER =
+  'select id from users where id = $1 and (cast($2 as text) is null or token_hash = $2) and revoked_at is null'
 
 const RESERVE = `insert into streams (stream, last_seq) values ($1, $2)
   on conflict (stream) do update set last_seq = streams.last_seq + excluded.last_seq

@@ -51,7 +51,11 @@ export interface PushInput {
 /** A bearer token (by its hash) and the user it named when it was last looked up. */
 export interface TokenHolder {
   userId: string
-  tokenHash: string
+  /**
+   * The server token's hash; null for a user signed in by its identity provider (a JWT the
+   * server has just verified), for whom only "still not revoked" is confirmed.
+   */
+  tokenHash: string | null
 }
 
 /** A cursor's claim that the bundle at `seq` carries `mark` (see `http/cursor.ts`). */

@@ -126,8 +126,15 @@ describe.each(TEST_BACKENDS)('JWT users beside server-token users ($name)', ({ c
   })
 
   it('refuses a JWT user revoked on the server, whatever its provider says', async () => {
-    await push(await idp.sign({ sub: 'mallory' }))
+    // A device known to the server, so its next sync is confirmed inside the push itself.
+    const device = new TestClient()
+    const as = injector(app, await idp.sign({ sub: 'mallory' }))
+    expect((await as.sync(device.syncBody([device.bundle()]))).status).toBe(200)
     await revokeUser(store, identityUserName(idp.issuer, 'mallory'))
+    const sync = await injector(app, await idp.sign({ sub: 'mallory' })).sync(
+      device.syncBody([device.bundle()]),
+    )
+    expect(sync.status).toBe(401)
     const answer = await injector(app, await idp.sign({ sub: 'mallory' })).ids()
     expect(answer.status).toBe(401)
     expect((answer.body as unknown as ErrorAnswer).error.details).toEqual({
