@@ -90,7 +90,7 @@ export class JwtVerifier {
     if (!trusted)
       throw jwtRefused(
         'unknown_issuer',
-        `JWT issuer ${JSON.stringify(claims.iss ?? null)} is not trusted; check the "issuer" of your JWT config (it must equal the token's iss exactly)`,
+        `JWT issuer ${JSON.stringify(claims.iss ?? null).slice(0, 200)} is not trusted; check the "issuer" of your JWT config (it must equal the token's iss exactly)`,
       )
     const { config, setting } = trusted
     const algorithms: readonly string[] = config.algorithms
