@@ -21,7 +21,7 @@ import { renderResults } from './results.js'
 import { stopServers } from './seed.js'
 import { serverThroughput } from './server-throughput.js'
 import { syncVsHistory } from './sync-vs-history.js'
-import { missing, type Row } from './table.js'
+import { failures, missing, type Row } from './table.js'
 
 const BENCHES: readonly Bench[] = [
   localWrite,
@@ -132,6 +132,14 @@ try {
   const { table, markdown } = renderResults({ rows, machine, command, seconds, quick, runs })
   console.log(table)
   writeJson(true)
+  // A benchmark that could not measure is a failure of the run, not a row to skim past: CI's
+  // `npm run bench -- --quick` must go red when one breaks (a 429 from a new limit, a dead
+  // server, an unreachable Postgres).
+  const failed = failures(rows)
+  if (failed.length > 0) {
+    ctx.log(`${failed.length} measurement(s) failed:\n${failed.join('\n')}`)
+    process.exitCode = 1
+  }
   if ((!quick || values.results) && only.length === 0) {
     writeFileSync(path.join(benchDir, 'RESULTS.md'), markdown)
     ctx.log('wrote bench/RESULTS.md and bench/results/latest.json')

@@ -14,6 +14,14 @@ export interface Missing {
   error: string
 }
 
+const isMissing = (cell: Cell | Missing | null): cell is Missing => cell !== null && 'error' in cell
+
+/** One line per row with a cell that could not be measured: `measure: reason`. */
+export const failures = (rows: readonly Row[]): string[] =>
+  rows.flatMap((row) =>
+    [row.ours, row.baseline].filter(isMissing).map((cell) => `${row.measure}: ${cell.error}`),
+  )
+
 /** One line of the results table: ours beside its baseline, and the goal when there is one. */
 export interface Row {
   bench: string

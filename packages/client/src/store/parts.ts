@@ -20,6 +20,7 @@ const HELD_COUNT = 'SELECT count(*) AS n FROM held_parts WHERE grp = ?'
 const HELD_GROUP = 'SELECT body, grp, idx, cnt FROM held_parts WHERE grp = ? ORDER BY idx'
 const RELEASE_GROUP = 'DELETE FROM held_parts WHERE grp = ?'
 const HELD_IDS = 'SELECT bundle AS id FROM held_parts'
+const HELD_ONE = 'SELECT 1 AS held FROM held_parts WHERE bundle = ?'
 const IS_STORED = 'SELECT 1 AS x FROM bundles WHERE id = ?'
 
 /** How big one bundle of a local transaction may be; a bigger one is cut into parts. */
@@ -131,3 +132,7 @@ export const holdPart = (
 /** Ids of the parts held aside, waiting for the rest of their transaction. */
 export const heldPartIds = (sql: StatementCache): string[] =>
   sql.all<{ id: string }>(HELD_IDS).map((r) => r.id)
+
+/** True when `id` is a part held aside until the rest of its group arrives. */
+export const isHeldPart = (sql: StatementCache, id: string): boolean =>
+  sql.one(HELD_ONE, [id]) !== undefined

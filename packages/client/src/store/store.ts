@@ -12,7 +12,7 @@ import type { Schema } from '../schema/define.js'
 import { mergeByPosition } from './known-events.js'
 import { lastEventSeq, logEvents } from './log-events.js'
 import { migrate } from './migrations.js'
-import { type BundleLimits, bundlesOf, holdPart, partOf, recordPart } from './parts.js'
+import { type BundleLimits, bundlesOf, holdPart, isHeldPart, partOf, recordPart } from './parts.js'
 import * as Q from './sql.js'
 import { TypedTables, tableName } from './typed.js'
 import { Winners } from './winners.js'
@@ -225,9 +225,9 @@ export class Store {
     return this.sql.one(`SELECT * FROM ${quote(tableName(type))} WHERE id = ?`, [id])
   }
 
-  /** True when the log holds this bundle. */
+  /** True when the log holds this bundle, or holds it aside as a part of a group still coming. */
   hasBundle(id: string): boolean {
-    return this.sql.one(Q.BUNDLE_BY_ID, [id]) !== undefined
+    return this.sql.one(Q.BUNDLE_BY_ID, [id]) !== undefined || isHeldPart(this.sql, id)
   }
 
   /**

@@ -19,6 +19,7 @@ import { blame, Refusal, rethrow, unwrap } from './blame.js'
 import { compareBundles } from './compare.js'
 import {
   afterRecovery,
+  owe,
   owedRecovery,
   RECOVERY_KEY,
   type RecoveryReason,
@@ -119,16 +120,23 @@ export class SyncEngine {
       this.resumed = true
     }
     await this.rounds(result)
-    const reason = owedRecovery(this.store)
-    if (reason === null) return result
-    const compared = await this.compare()
-    const again = await this.rounds({ pushed: 0, pulled: 0 })
-    this.store.setState(RECOVERY_KEY, '')
-    // Ask again where the server has this client: another device recovering later may push
-    // back bundles of this client that it lost too, which its pulls (own bundles left out)
-    // would never bring.
-    this.resumed = false
-    return afterRecovery(reason, compared, result, again)
+    let total = result
+    // Another restore seen while recovering (a failover that flaps) owes a recovery of its own:
+    // the flag is cleared only when no answer since the comparison set it again. Bounded: what
+    // is still owed after that is the next sync's.
+    for (let pass = 0, owed = owedRecovery(this.store); owed && pass < 3; pass++) {
+      const compared = await this.compare()
+      const again = await this.rounds({ pushed: 0, pulled: 0 })
+      total = afterRecovery(owed.reason, compared, total, again)
+      // Ask again where the server has this client: another device recovering later may push
+      // back bundles of this client that it lost too, which its pulls (own bundles left out)
+      // would never bring.
+      this.resumed = false
+      const now = owedRecovery(this.store)
+      if (now?.token === owed.token) this.store.setState(RECOVERY_KEY, '')
+      owed = now?.token === owed.token ? null : now
+    }
+    return total
   }
 
   private compare() {
@@ -261,7 +269,7 @@ export class SyncEngine {
       this.store.setState('cursor', res.cursor)
       this.store.setState('offset_ms', String(clock.offsetMs))
       // Owed in the same transaction as the cursor it came with: a crash cannot lose it.
-      if (recovery) this.store.setState(RECOVERY_KEY, recovery)
+      if (recovery) this.store.setState(RECOVERY_KEY, owe(recovery))
     })
     result.pulled += changes.applied
     this.changed(changes)

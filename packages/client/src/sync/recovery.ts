@@ -1,4 +1,4 @@
-import type { SyncResponse } from '@tidings/protocol'
+import { newId, type SyncResponse } from '@tidings/protocol'
 import type { Store } from '../store/store.js'
 import type { SyncResult, VerifyResult } from './types.js'
 
@@ -29,13 +29,26 @@ export const recoveryFrom = (store: Store, answer: SyncResponse): RecoveryReason
   return answer.reset ? 'server_restored' : null
 }
 
-/** The recovery this device still owes (persisted), or null. */
-export const owedRecovery = (store: Store): RecoveryReason | null => {
-  const owed = store.getState(RECOVERY_KEY)
-  return owed === 'server_restored' || owed === 'device_rolled_back' ? owed : null
+/**
+ * A recovery this device owes, as persisted: why, and a token that tells this call for it from a
+ * later one (another restore seen while recovering must not be cleared with the first).
+ */
+export interface Owed {
+  reason: RecoveryReason
+  token: string
 }
 
-/** A sync's result when it recovered: both rounds of syncs, and what the comparison found. */
+/** The value to persist under `RECOVERY_KEY` when an answer calls for a recovery. */
+export const owe = (reason: RecoveryReason): string => `${reason} ${newId()}`
+
+/** The recovery this device still owes (persisted), or null. */
+export const owedRecovery = (store: Store): Owed | null => {
+  const [reason, token] = (store.getState(RECOVERY_KEY) ?? '').split(' ')
+  if (reason !== 'server_restored' && reason !== 'device_rolled_back') return null
+  return { reason, token: token ?? '' }
+}
+
+/** A sync's result after one more recovery: both syncs, and what the comparison found. */
 export const afterRecovery = (
   reason: RecoveryReason,
   compared: Omit<VerifyResult, 'pushed'>,
@@ -49,8 +62,8 @@ export const afterRecovery = (
   }),
   recovered: {
     reason,
-    missingLocally: compared.missingLocally,
-    missingOnServer: compared.missingOnServer,
+    missingLocally: (first.recovered?.missingLocally ?? 0) + compared.missingLocally,
+    missingOnServer: (first.recovered?.missingOnServer ?? 0) + compared.missingOnServer,
     at: Date.now(),
   },
 })

@@ -116,9 +116,23 @@ describe.each(TEST_BACKENDS)('cursors on $name', (backend) => {
     expect(released.body.bundles).toHaveLength(1)
   })
 
-  it('checks and marks cursors on GET /v1/bundles too', async () => {
+  it('replays, marked reset, when a plain cursor of an upgraded client is past the head', async () => {
+    const { api, phone, laptop, v2 } = await setUp()
+    await v2(phone)
+    // Released clients keep trusting plain cursors: nothing to check them against.
+    expect((await api.sync<Answer>(laptop.syncBody([], '9'))).body.reset).toBeUndefined()
+    const upgraded = await v2(laptop, [], '9')
+    expect(upgraded.body).toMatchObject({ reset: true, more: false })
+    expect(upgraded.body.bundles).toHaveLength(1)
+    expect(upgraded.body.cursor).toMatch(/^1\.1\./)
+  })
+
+  it('checks and marks cursors on GET /v1/bundles too, from the first call on', async () => {
     const { api, phone, v2 } = await setUp()
+    expect((await api.pull<Answer>()).body.cursor).toBe('0')
     const { body } = await v2(phone, [phone.bundle(), phone.bundle()])
+    expect((await api.pull<Answer>()).body.cursor).toBe(body.cursor)
+    expect((await api.pull<Answer>('?after=')).body.cursor).toBe(body.cursor)
     const fresh = await api.pull<Answer>(`?after=${body.cursor}`)
     expect(fresh.body).toMatchObject({ bundles: [], cursor: body.cursor })
     expect(fresh.body.reset).toBeUndefined()

@@ -129,7 +129,10 @@ export const readPage = (rows: readonly PageRow[], options: PullOptions): Page =
     page.push({ ...row, seq: row.seq })
     events += row.event_count
   }
-  if (!checked) return { bundles: [], cursor: 0, more: true, reset: true }
+  // A plain cursor from a client that speaks marked ones (its first sync after an upgrade) past
+  // the head: the server lost what that client saw. Read from the beginning, as a failed check.
+  const beyond = options.marked && options.check === undefined && options.after > end
+  if (!checked || beyond) return { bundles: [], cursor: 0, more: true, reset: true }
   const last = page[page.length - 1]
   return lazyPage(
     page,

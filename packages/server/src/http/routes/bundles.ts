@@ -10,14 +10,16 @@ export const bundlesRoute = (app: FastifyInstance, ctx: RouteContext): void => {
     const caller = ctx.caller(request)
     const query = parseWire(ctx.schemas.pullQuery, request.query, 'pull query')
     const cursor = parseCursor(query.after)
-    // A marked cursor in, a marked cursor out (and checked); plain ones stay plain.
-    const marked = cursor.check !== undefined
+    // A marked cursor in, a marked cursor out (and checked), and a first call gets one too: a
+    // reader that starts today is never handed a cursor a restore could silently outrun.
+    // Plain cursors (released readers mid-way) stay plain.
+    const marked = cursor.check !== undefined || !query.after
     const page = await ctx.store.pull({
       stream: caller.stream,
       after: cursor.after,
       limit: query.limit ?? Math.min(DEFAULT_PAGE_BUNDLES, ctx.limits.maxPageBundles),
       maxEvents: ctx.pageEvents,
-      ...(cursor.check && { check: cursor.check, marked }),
+      ...(marked && { marked, ...(cursor.check && { check: cursor.check }) }),
     })
     return sendWithPage<PullResponse>(
       reply,
