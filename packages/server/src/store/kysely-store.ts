@@ -100,14 +100,24 @@ export class KyselyStore implements Store {
   async listUsers(): Promise<UserInfo[]> {
     const rows = await this.db
       .selectFrom('users')
-      .select(['id', 'name', 'created_at', 'revoked_at'])
-      .orderBy('name')
+      .leftJoin('identities', 'identities.user_id', 'users.id')
+      .select([
+        'users.id',
+        'users.name',
+        'users.created_at',
+        'users.revoked_at',
+        'identities.issuer',
+        'identities.subject',
+      ])
+      .orderBy('users.name')
       .execute()
     return rows.map((r) => ({
       id: r.id,
       name: r.name,
       createdAt: Number(r.created_at),
       revokedAt: ms(r.revoked_at),
+      ...(r.issuer !== null &&
+        r.subject !== null && { identity: { issuer: r.issuer, subject: r.subject } }),
     }))
   }
 

@@ -7,6 +7,8 @@ export interface UserInfo {
   name: string
   createdAt: number
   revokedAt: number | null
+  /** Set for a user an identity provider's JWTs name (created on first sight). */
+  identity?: { issuer: string; subject: string }
 }
 
 export interface UserAuthRow extends UserInfo {

@@ -48,6 +48,8 @@ export interface UserLine {
   name: string
   createdAt: number
   revokedAt: number | null
+  /** A user an identity provider's JWTs name: imported as that identity's user. */
+  identity?: { issuer: string; subject: string }
 }
 
 export interface BundleLine {
@@ -63,6 +65,8 @@ export type ExportLine =
   | ({ kind: 'bundle' } & BundleLine)
 
 const count = z.number().int().min(0)
+/** CLI names are short; an identity's user is `ISSUER#SUBJECT` (see `jwt-users.ts`). */
+const userName = z.string().min(1).max(2_100)
 
 /** The line schemas, with the bundle validated exactly as `POST /v1/sync` validates it. */
 export const lineSchemas = (limits: Limits) => ({
@@ -75,12 +79,15 @@ export const lineSchemas = (limits: Limits) => ({
   end: z.strictObject({ tidings: z.literal('end'), bundles: count, events: count }),
   user: z.strictObject({
     tidings: z.literal('user'),
-    name: z.string().min(1).max(64),
+    name: userName,
     createdAt: count,
     revokedAt: count.nullable(),
+    identity: z
+      .strictObject({ issuer: z.string().min(1).max(1_000), subject: z.string().min(1).max(1_000) })
+      .optional(),
   }),
   bundle: z.strictObject({
-    user: z.string().min(1).max(64),
+    user: userName,
     bundle: messageSchemas(limits).bundle,
     part: partSchema.optional(),
   }),
@@ -101,8 +108,8 @@ export const parseLine = (text: string, schemas: LineSchemas): ExportLine => {
     return { kind: 'header', ...parseWire(schemas.header, data, 'export header') }
   if (tag === 'end') return { kind: 'end', ...parseWire(schemas.end, data, 'export end line') }
   if (tag === 'user') {
-    const { tidings: _, ...user } = parseWire(schemas.user, data, 'user line')
-    return { kind: 'user', ...user }
+    const { tidings: _, identity, ...user } = parseWire(schemas.user, data, 'user line')
+    return { kind: 'user', ...user, ...(identity && { identity }) }
   }
   const line = parseWire(schemas.bundle, data, 'bundle line')
   const [bundle] = withParts([line.bundle], line.part && [line.part])
@@ -116,7 +123,13 @@ export const endLine = (end: Omit<ExportEnd, 'tidings'>): string =>
   `${JSON.stringify({ tidings: 'end', ...end })}\n`
 
 export const userLine = (user: UserLine): string =>
-  `${JSON.stringify({ tidings: 'user', name: user.name, createdAt: user.createdAt, revokedAt: user.revokedAt })}\n`
+  `${JSON.stringify({
+    tidings: 'user',
+    name: user.name,
+    createdAt: user.createdAt,
+    revokedAt: user.revokedAt,
+    ...(user.identity && { identity: user.identity }),
+  })}\n`
 
 export const bundleLine = (line: BundleLine): string => {
   const [part] = partsOf([line.bundle])

@@ -1,3 +1,4 @@
+import { newId } from '@tidings/protocol'
 import { addUserWithoutToken } from '../auth/users.js'
 import type { Store } from '../store/store.js'
 import type { UserLine } from './format.js'
@@ -33,11 +34,30 @@ export class ImportUsers {
   }
 
   /**
+   * An identity provider's user: created as that identity's user, so its next JWT signs in to
+   * the imported data (a user the target already made for it is taken as it is).
+   */
+  private async identity(
+    line: UserLine,
+    identity: { issuer: string; subject: string },
+  ): Promise<void> {
+    const user = await this.store.userOfIdentity({
+      ...identity,
+      id: newId(),
+      name: line.name,
+      now: line.createdAt,
+    })
+    if (user.name === line.name) this.created.push(line.name)
+    this.byName.set(line.name, { id: user.id, revokedAt: user.revokedAt })
+  }
+
+  /**
    * A user line: the user exists afterwards, revoked if the export says so. A revocation is
    * never undone: an active user in the export leaves a user revoked in the target revoked
    * (revoking is for good, and an old export must not bring an account back).
    */
   async restore(line: UserLine): Promise<void> {
+    if (line.identity && !this.byName.has(line.name)) await this.identity(line, line.identity)
     await this.id(line.name, line.createdAt)
     const user = this.byName.get(line.name)
     if (line.revokedAt === null || !user || user.revokedAt !== null) return
