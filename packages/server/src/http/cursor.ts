@@ -1,4 +1,4 @@
-import type { CursorCheck, HeadMark } from '../store/store.js'
+import type { CursorCheck, HeadMark, Page, PullOptions } from '../store/store.js'
 
 /**
  * The opaque `cursor` of the wire (DESIGN §8, invariant 7), in two forms:
@@ -41,3 +41,20 @@ export const parseCursor = (text: string | null | undefined): Cursor => {
 /** The cursor to answer with: marked when the head is known, plain otherwise (empty stream). */
 export const formatCursor = (after: number, head: HeadMark | null): string =>
   head === null ? String(after) : `${after}.${head.seq}.${head.mark}`
+
+/** The pull options a cursor asks for: checked and marked, or plain as it always was. */
+export const cursorPull = (
+  cursor: Cursor,
+  marked: boolean,
+): Pick<PullOptions, 'marked' | 'check'> =>
+  marked ? { marked, ...(cursor.check && { check: cursor.check }) } : {}
+
+/** The answer's cursor (marked or plain), and `reset` when the page replays from the start. */
+export const answerCursor = (
+  page: Page,
+  cursor: Cursor,
+  marked: boolean,
+): { cursor: string; reset?: true } => ({
+  cursor: marked ? formatCursor(page.cursor, page.head ?? null) : String(page.cursor),
+  ...((page.reset || !cursor.readable) && { reset: true as const }),
+})

@@ -1,7 +1,7 @@
 import { type PullResponse, parseWire, ROUTES } from '@tidings/protocol'
 import type { FastifyInstance } from 'fastify'
 import { DEFAULT_PAGE_BUNDLES, type RouteContext } from '../context.js'
-import { formatCursor, parseCursor } from '../cursor.js'
+import { answerCursor, cursorPull, parseCursor } from '../cursor.js'
 import { sendWithPage } from './page-json.js'
 
 /** `GET /v1/bundles?after=&limit=`: all of the user's bundles (every client), paged. */
@@ -19,15 +19,11 @@ export const bundlesRoute = (app: FastifyInstance, ctx: RouteContext): void => {
       after: cursor.after,
       limit: query.limit ?? Math.min(DEFAULT_PAGE_BUNDLES, ctx.limits.maxPageBundles),
       maxEvents: ctx.pageEvents,
-      ...(marked && { marked, ...(cursor.check && { check: cursor.check }) }),
+      ...cursorPull(cursor, marked),
     })
     return sendWithPage<PullResponse>(
       reply,
-      {
-        cursor: marked ? formatCursor(page.cursor, page.head ?? null) : String(page.cursor),
-        more: page.more,
-        ...((page.reset || !cursor.readable) && { reset: true as const }),
-      },
+      { ...answerCursor(page, cursor, marked), more: page.more },
       page,
     )
   })

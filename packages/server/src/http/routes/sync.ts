@@ -9,7 +9,7 @@ import {
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Caller } from '../../auth/authenticate.js'
 import { DEFAULT_PAGE_BUNDLES, type RouteContext } from '../context.js'
-import { formatCursor, parseCursor } from '../cursor.js'
+import { answerCursor, cursorPull, parseCursor } from '../cursor.js'
 import { sendWithPage } from './page-json.js'
 
 /**
@@ -67,7 +67,7 @@ const sync = async (
       limit: Math.min(DEFAULT_PAGE_BUNDLES, ctx.limits.maxPageBundles),
       maxEvents: ctx.pageEvents,
       excludeClient: body.client,
-      ...(marked && { marked, ...(cursor.check && { check: cursor.check }) }),
+      ...cursorPull(cursor, marked),
     },
   )
   // send(), not receive(): the answer is the server's own time, which clients use to
@@ -76,10 +76,10 @@ const sync = async (
     reply,
     {
       hlc: ctx.clock.send(),
-      cursor: marked ? formatCursor(page.cursor, page.head ?? null) : String(page.cursor),
+      // Released clients get the plain cursor alone, as they always did.
+      ...(marked ? answerCursor(page, cursor, marked) : { cursor: String(page.cursor) }),
       accepted: pushed.accepted,
       more: page.more,
-      ...(marked && (page.reset || !cursor.readable) && { reset: true as const }),
       ...(await resumed(ctx, caller, body)),
     },
     page,
