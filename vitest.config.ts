@@ -27,6 +27,18 @@ export default defineConfig({
         },
       },
       {
+        // The deterministic simulation (tests/README.md): real client and server code in one
+        // process over a simulated network and clock. Its files split the schedules, so they
+        // share the run's workers with the other projects (a project-level maxWorkers would
+        // need a sequence group of its own, run after all the others).
+        extends: true,
+        test: {
+          name: 'sim',
+          include: ['tests/sim/**/*.test.ts'],
+          testTimeout: 600_000,
+        },
+      },
+      {
         // Live sync across real server processes on one Postgres (issue 7): one file at a time.
         extends: true,
         test: {
@@ -38,11 +50,16 @@ export default defineConfig({
         },
       },
       {
+        // The READMEs' `doctest` blocks, run as written against a real server (tests/docs).
+        extends: true,
+        test: { name: 'docs', include: ['tests/docs/**/*.test.ts'], testTimeout: 120_000 },
+      },
+      {
         // Reliability suite (tests/README.md): real server processes, so files run one at a time.
         extends: true,
         test: {
           name: 'chaos',
-          include: ['tests/{chaos,fuzz,recovery,security,support}/**/*.test.ts'],
+          include: ['tests/{chaos,fuzz,recovery,security,spaces,support}/**/*.test.ts'],
           fileParallelism: false,
           testTimeout: 300_000,
           hookTimeout: 120_000,

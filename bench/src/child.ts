@@ -1,16 +1,18 @@
 import { type ChildProcess, spawn } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
+import type { Collectable } from './gc.js'
 import type { ServerReady, ServerSpec } from './server-process.js'
 
-/** Runs a bench script in a new Node process with the same loader flags (tsx, source exports). */
+/**
+ * Runs a bench script in a new Node process with the same flags (tsx, source exports,
+ * `--expose-gc`) and an IPC channel, over which a server process is asked to collect its heap.
+ */
 export const spawnScript = (file: string, args: string[]): ChildProcess =>
   spawn(
     process.execPath,
     [...process.execArgv, fileURLToPath(new URL(file, import.meta.url)), ...args],
-    {
-      stdio: ['pipe', 'pipe', 'inherit'],
-    },
+    { stdio: ['pipe', 'pipe', 'inherit', 'ipc'] },
   )
 
 /**
@@ -60,10 +62,32 @@ export const rssOf = (pid: number): { rss: number; peak: number } => {
   return { rss: kib('VmRSS') / 1024, peak: kib('VmHWM') / 1024 }
 }
 
-export interface ServerHandle extends ServerReady {
+export interface ServerHandle extends ServerReady, Collectable {
   pid: number
   stop(): Promise<void>
 }
+
+/**
+ * Asks a server process for a full collection and waits until it is done; rejects when the
+ * process cannot (no `--expose-gc`) or does not answer.
+ */
+const collectIn = (child: ChildProcess, what: string): Promise<void> =>
+  new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.off('message', onMessage)
+      reject(new Error(`${what}: no answer to a GC request after 30 s`))
+    }, 30_000)
+    const onMessage = (message: unknown): void => {
+      const m = message as { gc?: 'done' | string }
+      if (m?.gc === undefined) return
+      clearTimeout(timer)
+      child.off('message', onMessage)
+      if (m.gc === 'done') resolve()
+      else reject(new Error(`${what}: ${m.gc}`))
+    }
+    child.on('message', onMessage)
+    child.send({ gc: true })
+  })
 
 /** Starts a server (Tidings or the bare framework route) in its own process. */
 export const startServerProcess = async (spec: ServerSpec): Promise<ServerHandle> => {
@@ -85,19 +109,26 @@ export const startServerProcess = async (spec: ServerSpec): Promise<ServerHandle
       resolve()
     })
   })
-  return {
-    ...ready,
-    pid,
-    stop: async () => {
-      stopping = true
-      if (child.exitCode === null && child.signalCode === null) {
-        child.stdin?.end()
-        const force = setTimeout(() => child.kill('SIGKILL'), 10_000)
-        await exited
-        clearTimeout(force)
-      }
-    },
+  const what = `server (${spec.kind} ${spec.db ?? ''})`
+  const stop = async (): Promise<void> => {
+    running.delete(stop)
+    stopping = true
+    if (child.exitCode === null && child.signalCode === null) {
+      child.stdin?.end()
+      const force = setTimeout(() => child.kill('SIGKILL'), 10_000)
+      await exited
+      clearTimeout(force)
+    }
   }
+  running.add(stop)
+  return { ...ready, pid, collect: () => collectIn(child, what), stop }
+}
+
+const running = new Set<() => Promise<void>>()
+
+/** Stops every server process still running (an interrupted or failed run). */
+export const stopServers = async (): Promise<void> => {
+  await Promise.all([...running].map((stop) => stop()))
 }
 
 /** Runs `fn` with a server process and always stops it. */

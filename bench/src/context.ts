@@ -1,9 +1,11 @@
+import { type Goal, ratioRange } from './goals.js'
+import type { Sampling } from './stats.js'
 import { type Cell, isCell, type Missing, missing, type Row } from './table.js'
 
 /** What every benchmark gets: the run's size, a scratch folder and where to put rows. */
-export interface BenchContext {
+export interface BenchContext extends Sampling {
   quick: boolean
-  /** Runs per measurement; each reported value is the median. */
+  /** Kept runs per measurement (at least 5), after `warmups` discarded ones. */
   runs: number
   /** Scratch folder, removed after the run. */
   tmp: string
@@ -28,29 +30,6 @@ export const settle = async (fn: () => Promise<Cell>): Promise<Cell | Missing> =
   }
 }
 
-export interface Goal {
-  text: string
-  met(ours: Cell, ratio: number | undefined): boolean
-}
-
-/** ours / baseline must reach `min` (throughputs). */
-export const ratioAtLeast = (min: number, text: string): Goal => ({
-  text,
-  met: (_ours, ratio) => ratio !== undefined && ratio >= min,
-})
-
-/** ours / baseline must stay under `max` (costs). */
-export const ratioAtMost = (max: number, text: string): Goal => ({
-  text,
-  met: (_ours, ratio) => ratio !== undefined && ratio <= max,
-})
-
-/** ours alone must stay under `max` in its own unit. */
-export const atMost = (max: number, text: string): Goal => ({
-  text,
-  met: (ours) => ours.value <= max,
-})
-
 export interface RowInput {
   bench: string
   measure: string
@@ -71,11 +50,17 @@ export const makeRow = (input: RowInput): Row => {
   }
   if (input.baselineName) row.baselineName = input.baselineName
   if (input.note) row.note = input.note
-  if (isCell(input.ours) && isCell(input.baseline) && input.baseline.value !== 0)
+  if (isCell(input.ours) && isCell(input.baseline) && input.baseline.value !== 0) {
     row.ratio = input.ours.value / input.baseline.value
+    const range = ratioRange(input.ours, input.baseline)
+    if (range) row.ratioRange = range
+  }
   if (input.goal) {
     row.goal = input.goal.text
-    if (isCell(input.ours)) row.met = input.goal.met(input.ours, row.ratio)
+    if (isCell(input.ours)) {
+      const verdict = input.goal.judge(input.ours, isCell(input.baseline) ? input.baseline : null)
+      if (verdict) row.verdict = verdict
+    }
   }
   return row
 }

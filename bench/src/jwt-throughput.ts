@@ -1,20 +1,15 @@
 import { startDevIssuer } from '../../packages/server/src/testing/jwt-issuer.js'
 import { withServer } from './child.js'
 import { type BenchContext, makeRow, settle } from './context.js'
-import { CONNECTIONS, type LoadResult, loadSync, syncConnections } from './load.js'
-import { repeat } from './stats.js'
-import type { Cell } from './table.js'
+import { CONNECTIONS, type LoadWindow, loadSync, syncConnections } from './load.js'
+import { loadRuns, summarize } from './load-runs.js'
 
 /**
  * `/v1/sync` with JWT auth (RS256 through a local JWKS issuer) against the server's own tokens,
  * on one server process in the same run: what verifying a signature and reading the identity
  * on every request costs beside a remembered token's hash.
  */
-export const jwtThroughputRow = async (
-  ctx: BenchContext,
-  seconds: number,
-  summarize: (runs: LoadResult[]) => Cell,
-): Promise<void> => {
+export const jwtThroughputRow = async (ctx: BenchContext, window: LoadWindow): Promise<void> => {
   ctx.log('server-throughput: /v1/sync with JWTs vs server tokens')
   const idp = await startDevIssuer()
   try {
@@ -27,15 +22,15 @@ export const jwtThroughputRow = async (
     const [own, jwt] = await withServer(
       { kind: 'tidings', users: CONNECTIONS, jwtIssuers },
       async (s) => {
+        const own = syncConnections(s.tokens)
         const tokens = await settle(async () =>
-          summarize(
-            await repeat(ctx.runs, () => loadSync(s.url, syncConnections(s.tokens), seconds)),
-          ),
+          summarize(await loadRuns(ctx, [s], () => loadSync(s.url, own, window))),
         )
-        const signed = await settle(async () =>
-          summarize(await repeat(ctx.runs, () => loadSync(s.url, syncConnections(jwts), seconds))),
+        const signed = syncConnections(jwts)
+        const jwt = await settle(async () =>
+          summarize(await loadRuns(ctx, [s], () => loadSync(s.url, signed, window))),
         )
-        return [tokens, signed]
+        return [tokens, jwt]
       },
     )
     ctx.report(

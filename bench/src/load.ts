@@ -31,12 +31,22 @@ export interface LoadResult {
 }
 
 /**
- * autocannon against `url` at 50 connections for `seconds`. Every request carries a new body
+ * How long one load sample lasts: a fixed time (full runs), or until a number of requests have
+ * been answered (`--quick`: on a loaded machine a short window can end before any request
+ * does, which would be no measurement at all).
+ */
+export type LoadWindow = { seconds: number } | { requests: number }
+
+export const windowText = (window: LoadWindow): string =>
+  'seconds' in window ? `${window.seconds} s` : `${window.requests} requests`
+
+/**
+ * autocannon against `url` at 50 connections for a `window`. Every request carries a new body
  * from `nextBody(connection)`; a response other than 2xx fails the measurement with its body.
  */
 export const load = async (options: {
   url: string
-  seconds: number
+  window: LoadWindow
   headers: (connection: number) => Record<string, string>
   nextBody: (connection: number, previous: string | null) => string
 }): Promise<LoadResult> => {
@@ -47,7 +57,9 @@ export const load = async (options: {
     url: options.url,
     method: 'POST',
     connections: CONNECTIONS,
-    duration: options.seconds,
+    ...('seconds' in options.window
+      ? { duration: options.window.seconds }
+      : { amount: options.window.requests }),
     setupClient(client) {
       const connection = connections++
       let chunks: Buffer[] = []
@@ -68,8 +80,11 @@ export const load = async (options: {
     },
   })
   if (failure !== null) throw new Error(failure)
-  if (result.errors > 0 && result['2xx'] === 0)
-    throw new Error(`${result.errors} connection errors, no answer`)
+  // No answer at all is no measurement (a wedged server, a window shorter than one request).
+  if (result['2xx'] === 0)
+    throw new Error(
+      `no request answered in ${windowText(options.window)} (${result.errors} connection errors, ${result.timeouts} timeouts)`,
+    )
   return {
     rps: result['2xx'] / result.duration,
     p50: result.latency.p50,
@@ -105,12 +120,12 @@ export const syncConnections = (tokens: readonly string[]): SyncConnection[] => 
 export const loadSync = (
   url: string,
   connections: readonly SyncConnection[],
-  seconds: number,
+  window: LoadWindow,
   protocol = SYNC_PROTOCOL,
 ): Promise<LoadResult> =>
   load({
     url: `${url}${ROUTES.sync}`,
-    seconds,
+    window,
     headers: (i) => ({ authorization: `Bearer ${connections[i]?.token}` }),
     nextBody: (i, previous) => {
       const conn = connections[i]!
@@ -128,12 +143,12 @@ export const loadSync = (
   })
 
 /** The framework's bare route with the same kind of body. */
-export const loadBare = (url: string, seconds: number): Promise<LoadResult> => {
+export const loadBare = (url: string, window: LoadWindow): Promise<LoadResult> => {
   const id = newId()
   const clock = new HybridClock({ node: id })
   return load({
     url: `${url}/bare`,
-    seconds,
+    window,
     headers: () => ({}),
     nextBody: () => {
       const bundle = twoKbBundle(id, clock)

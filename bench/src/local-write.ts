@@ -1,32 +1,28 @@
 import path from 'node:path'
-import { type Bench, type BenchContext, makeRow, ratioAtLeast, settle } from './context.js'
+import type { Event } from '@tidings/protocol'
+import { type Bench, type BenchContext, makeRow } from './context.js'
+import { ratioAtLeast } from './goals.js'
 import { openRaw, rawInsert } from './raw-sqlite.js'
-import { median, perSecond, repeat, time } from './stats.js'
-import { type Cell, cell, fmt } from './table.js'
+import { interleave, perSecond, time } from './stats.js'
+import { fmt, sampledOrMissing } from './table.js'
 import { createDocs, DOCS_PER_TRANSACTION, loadTidings } from './tidings.js'
 import { docFields, eventsFor, makeEvents } from './workload.js'
 
 /**
- * Raw better-sqlite3 insert of the events of `docs` documents into a fresh file, in transactions
- * of one bundle's worth, events/s (median of runs).
+ * One run of the raw baseline: the events of `docs` documents inserted into a new file, in
+ * transactions of one bundle's worth (with `lww`, the last-writer-wins upsert too), events/s.
+ * `events` are made once by the caller, outside the timing.
  */
-export const rawInsertRate = async (
+export const rawInsertRun = (
   ctx: BenchContext,
-  label: string,
-  docs: number,
+  file: string,
+  events: readonly Event[],
   lww: boolean,
-): Promise<Cell> => {
-  const events = makeEvents(docs)
-  const perTransaction = eventsFor(DOCS_PER_TRANSACTION)
-  const rates = await repeat(ctx.runs, async (run) => {
-    const db = openRaw(path.join(ctx.tmp, `${label}-${lww ? 'lww' : 'raw'}-${run}.db`))
-    try {
-      return perSecond(events.length, await time(() => rawInsert(db, events, lww, perTransaction)))
-    } finally {
-      db.close()
-    }
-  })
-  return cell(median(rates), 'events/s', { samples: rates })
+): Promise<number> => {
+  const db = openRaw(path.join(ctx.tmp, file))
+  return time(() => rawInsert(db, events, lww, eventsFor(DOCS_PER_TRANSACTION)))
+    .then((ms) => perSecond(events.length, ms))
+    .finally(() => db.close())
 }
 
 /**
@@ -39,23 +35,25 @@ export const localWrite: Bench = {
     const docs = ctx.size(25_000, 5_000)
     const transactions = Math.ceil(docs / DOCS_PER_TRANSACTION)
     const events = eventsFor(docs)
-    ctx.log(`local-write: raw baselines, ${events} events`)
-    const raw = await settle(() => rawInsertRate(ctx, 'local-write', docs, false))
-    const lww = await settle(() => rawInsertRate(ctx, 'local-write', docs, true))
-    ctx.log('local-write: Tidings')
-    const ours = await settle(async () => {
-      const tidings = await loadTidings()
-      const fields = Array.from({ length: docs }, (_, i) => docFields(i))
-      const rates = await repeat(ctx.runs, async (run) => {
+    ctx.log(`local-write: raw, raw + LWW and Tidings in turns, ${events} events`)
+    const tidings = await loadTidings()
+    const fields = Array.from({ length: docs }, (_, i) => docFields(i))
+    const made = makeEvents(docs)
+    const rates = await interleave(ctx, {
+      raw: (run) => rawInsertRun(ctx, `local-write-raw-${run}.db`, made, false),
+      lww: (run) => rawInsertRun(ctx, `local-write-lww-${run}.db`, made, true),
+      ours: async (run) => {
         const client = await tidings.open(path.join(ctx.tmp, `local-write-tidings-${run}.db`))
         try {
           return perSecond(events, await time(() => createDocs(client, fields)))
         } finally {
           await client.close()
         }
-      })
-      return cell(median(rates), 'events/s', { samples: rates })
+      },
     })
+    const raw = sampledOrMissing(rates.raw, 'events/s')
+    const lww = sampledOrMissing(rates.lww, 'events/s')
+    const ours = sampledOrMissing(rates.ours, 'events/s')
     const measure = `local write: ${fmt(docs)} documents × 4 attributes in ${transactions} transactions of ${fmt(DOCS_PER_TRANSACTION)}, file + WAL (events/s)`
     ctx.report(
       makeRow({

@@ -3,7 +3,7 @@
  * them all back, then prints its own peak resident set. argv: mode (`tidings`|`raw`), docs, file.
  */
 import { newId } from '@tidings/protocol'
-import { openRaw, openRawDocs, rawInsert } from './raw-sqlite.js'
+import { openRaw, openRawDocs, rawInsert, SELECT_ALL_DOCS } from './raw-sqlite.js'
 import { createDocs, loadTidings } from './tidings.js'
 import { docFields, makeEvents } from './workload.js'
 
@@ -22,7 +22,7 @@ const main = async (): Promise<number> => {
       `${file}.docs`,
       Array.from({ length: docs }, (_, i) => ({ id: newId(), ...docFields(i) })),
     )
-    const rows = table.prepare('select * from documents').all().length
+    const rows = table.prepare(SELECT_ALL_DOCS).raw().all(0).length
     table.close()
     return rows
   }
@@ -39,15 +39,18 @@ const main = async (): Promise<number> => {
   return rows
 }
 
-main().then(
-  (rows) => {
-    const peakMiB = process.resourceUsage().maxRSS / 1024
-    process.stdout.write(`${JSON.stringify({ rows, peakMiB })}\n`)
-  },
-  (error: unknown) => {
-    process.stdout.write(
-      `${JSON.stringify({ error: error instanceof Error ? error.stack : String(error) })}\n`,
-    )
-    process.exitCode = 1
-  },
-)
+main()
+  .then(
+    (rows) => {
+      const peakMiB = process.resourceUsage().maxRSS / 1024
+      process.stdout.write(`${JSON.stringify({ rows, peakMiB })}\n`)
+    },
+    (error: unknown) => {
+      process.stdout.write(
+        `${JSON.stringify({ error: error instanceof Error ? error.stack : String(error) })}\n`,
+      )
+      process.exitCode = 1
+    },
+  )
+  // The IPC channel every bench script gets (child.ts) would keep this process alive.
+  .finally(() => process.disconnect?.())

@@ -2,8 +2,8 @@ import * as Automerge from '@automerge/automerge'
 import { createMergeableStore } from 'tinybase/mergeable-store'
 import * as Y from 'yjs'
 import { type Bench, type BenchContext, makeRow, settle } from './context.js'
-import { medianTime } from './stats.js'
-import { cell, fmt } from './table.js'
+import { timeSamples } from './stats.js'
+import { fmt, sampled } from './table.js'
 import { tidingsPeers } from './tidings-peers.js'
 import { ATTRIBUTES, docFields } from './workload.js'
 
@@ -68,17 +68,16 @@ const PEERS: ReadonlyArray<[string, (ids: readonly string[]) => void]> = [
 export const peers: Bench = {
   name: 'peers',
   async run(ctx: BenchContext) {
-    const n = ctx.size(25_000, 1_000)
+    const n = ctx.size(25_000, 500)
     const ids = entityIds(n)
     const measure = `peers: ${fmt(n)} entities × 4 set on A, merged into empty B, read back (ms)`
     ctx.log(`peers: Tidings, ${n} entities`)
     const ours = await settle(() => tidingsPeers(ctx, n))
     for (const [name, fn] of PEERS) {
       ctx.log(`peers: ${name}`)
-      const baseline = await settle(async () => {
-        const { ms, samples } = await medianTime(ctx.runs, () => fn(ids))
-        return cell(ms, 'ms', { samples })
-      })
+      const baseline = await settle(async () =>
+        sampled(await timeSamples(ctx, () => fn(ids)), 'ms'),
+      )
       ctx.report(makeRow({ bench: 'peers', measure, ours, baseline, baselineName: name }))
     }
   },

@@ -8,22 +8,27 @@
  * - node 2's RSS with `idleConnections` idle live streams open.
  * Both nodes are `tidings serve` processes sharing one fresh Postgres database (pokes cross
  * them through LISTEN/NOTIFY); without Postgres it falls back to one SQLite node and says so.
- * Standalone: `node --import tsx --conditions=@tidings/source bench/src/propagation.ts`.
+ * Standalone: `node --expose-gc --import tsx --conditions=@tidings/source bench/src/propagation.ts`.
  */
 import http from 'node:http'
 import { performance } from 'node:perf_hooks'
 import { ROUTES } from '@tidings/protocol'
 import { rssOf, type ServerHandle, startServerProcess } from './child.js'
 import { makeRow } from './context.js'
+import { collect } from './gc.js'
 import { tempDatabase } from './pg.js'
-import { percentile } from './stats.js'
-import { type Cell, cell, fmt, missing, type Row } from './table.js'
+import { MIN_RUNS, median, percentile, type Sampling, sample, WARMUPS } from './stats.js'
+import { type Cell, fmt, missing, type Row, sampled } from './table.js'
 import { type BenchClient, loadTidings } from './tidings.js'
 import { docFields } from './workload.js'
 
 export interface PropagationOptions {
   /** Writes on A, each awaited until both B and C hold it; default 200. */
   writes?: number
+  /** Writes before those, discarded (JIT, first connections, caches); default 10. */
+  warmupWrites?: number
+  /** Runs of the idle-stream memory figure; default 1 warm-up and 5 kept. */
+  sampling?: Sampling
   /** C's sync period, the poll-only path; default 500 ms. */
   pollIntervalMs?: number
   /** Idle live streams held open on node 2 for the memory figure; default 1,000. */
@@ -84,17 +89,19 @@ const seen = (client: BenchClient, title: string, timeoutMs = 30_000): Promise<n
     })
   })
 
+/** Every kept write is a sample: median [min–max], and the p99 beside it. */
 const latencyCell = (samples: number[]): Cell => {
-  const p50 = percentile(samples, 50)
   const p99 = percentile(samples, 99)
-  const c = cell(p50, 'ms', { samples, text: `p50 ${fmt(p50)} ms, p99 ${fmt(p99)} ms` })
-  c.extra = { p50, p99 }
+  const c = sampled(samples, 'ms', (spread) => `${spread}, p99 ${fmt(p99)} ms`)
+  c.extra = { p99 }
   return c
 }
 
+type Settings = Required<Omit<PropagationOptions, 'log'>>
+
 const propagation = async (
   nodes: { one: ServerHandle; two: ServerHandle; token: string },
-  options: Required<Omit<PropagationOptions, 'log'>>,
+  options: Settings,
 ): Promise<{ live: Cell; poll: Cell }> => {
   const tidings = await loadTidings()
   const a = await tidings.open(':memory:', { url: nodes.one.url, token: nodes.token, live: false })
@@ -115,7 +122,10 @@ const propagation = async (
     await new Promise((resolve) => setTimeout(resolve, 500)) // B's live stream opens
     const live: number[] = []
     const poll: number[] = []
-    for (let i = 0; i < options.writes; i++) {
+    const servers = nodes.one === nodes.two ? [nodes.one] : [nodes.one, nodes.two]
+    for (let i = 0; i < options.warmupWrites + options.writes; i++) {
+      // Every write from a collected heap in all three processes (clients here, both nodes).
+      await collect(servers)
       // A random pause first: writing right after C's last sync would phase-lock the writes to
       // C's timer, and every poll-only sample would wait a full interval.
       await new Promise((resolve) => setTimeout(resolve, Math.random() * options.pollIntervalMs))
@@ -126,6 +136,7 @@ const propagation = async (
       await a.create('document', { ...docFields(i), title })
       await a.sync()
       const [atB, atC] = await Promise.all([onB, onC])
+      if (i < options.warmupWrites) continue
       live.push(atB - start)
       poll.push(atC - start)
     }
@@ -150,44 +161,65 @@ const openIdle = (url: string, token: string): Promise<http.ClientRequest> =>
     req.on('error', reject)
   })
 
+/**
+ * RSS of `node`, MiB, with no stream and then with `count` idle live streams open, each read
+ * after a full collection in the node; one run per sample (the warm-up run discarded), the
+ * streams closed between runs. After the warm-up, "no stream" includes memory the allocator
+ * kept from streams held before (RSS rarely shrinks), as it would in a long-running server.
+ */
 const idleMemory = async (
   node: ServerHandle,
   token: string,
   count: number,
+  sampling: Sampling,
 ): Promise<{ before: Cell; during: Cell }> => {
-  const before = rssOf(node.pid).rss
-  const open: http.ClientRequest[] = []
-  try {
-    for (let i = 0; i < count; i += 100)
-      open.push(
-        ...(await Promise.all(
-          Array.from({ length: Math.min(100, count - i) }, () => openIdle(node.url, token)),
-        )),
-      )
-    await new Promise((resolve) => setTimeout(resolve, 1_000))
-    const during = rssOf(node.pid).rss
-    const perConnectionKiB = ((during - before) * 1024) / count
-    const c = cell(during, 'MiB', {
-      text: `${fmt(during)} MiB (+${fmt(perConnectionKiB)} KiB per stream)`,
-    })
-    c.extra = { perConnectionKiB, connections: count }
-    return { before: cell(before, 'MiB'), during: c }
-  } finally {
-    for (const req of open) req.destroy()
+  const rss = async (): Promise<number> => {
+    await node.collect()
+    return rssOf(node.pid).rss
   }
+  const runs = await sample(sampling, async () => {
+    const before = await rss()
+    const open: http.ClientRequest[] = []
+    try {
+      for (let i = 0; i < count; i += 100)
+        open.push(
+          ...(await Promise.all(
+            Array.from({ length: Math.min(100, count - i) }, () => openIdle(node.url, token)),
+          )),
+        )
+      await new Promise((resolve) => setTimeout(resolve, 1_000))
+      return { before, during: await rss() }
+    } finally {
+      for (const req of open) req.destroy()
+      // Let the node see the closes before the next run's "no stream" reading.
+      await new Promise((resolve) => setTimeout(resolve, 500))
+    }
+  })
+  const before = runs.map((r) => r.before)
+  const during = runs.map((r) => r.during)
+  const perStream = runs.map((r) => ((r.during - r.before) * 1024) / count)
+  const c = sampled(
+    during,
+    'MiB',
+    (spread) => `${spread} (+${fmt(median(perStream))} KiB per stream)`,
+  )
+  c.extra = { perConnectionKiB: perStream, connections: count }
+  return { before: sampled(before, 'MiB'), during: c }
 }
 
 /** The rows described at the top of this file. */
 export const runPropagation = async (options: PropagationOptions = {}): Promise<Row[]> => {
-  const settings = {
+  const settings: Settings = {
     writes: options.writes ?? 200,
+    warmupWrites: options.warmupWrites ?? 10,
     pollIntervalMs: options.pollIntervalMs ?? 500,
     idleConnections: options.idleConnections ?? 1_000,
+    sampling: options.sampling ?? { warmups: WARMUPS, runs: MIN_RUNS },
   }
   const log = options.log ?? ((message: string) => console.error(message))
   return withNodes(log, async (nodes) => {
     const rows: Row[] = []
-    const latency = `propagation, write on A → visible on B (${nodes.setup}, ${settings.writes} writes), ms`
+    const latency = `propagation, write on A → visible on B (${nodes.setup}, ${settings.writes} writes after ${settings.warmupWrites} discarded), ms`
     log(
       `propagation: ${settings.writes} writes, live vs poll every ${settings.pollIntervalMs} ms (${nodes.setup})`,
     )
@@ -208,7 +240,12 @@ export const runPropagation = async (options: PropagationOptions = {}): Promise<
     const memory = `server RSS with ${fmt(settings.idleConnections)} idle live streams (${nodes.setup}), MiB`
     log(`propagation: ${settings.idleConnections} idle live streams on node 2`)
     try {
-      const { before, during } = await idleMemory(nodes.two, nodes.token, settings.idleConnections)
+      const { before, during } = await idleMemory(
+        nodes.two,
+        nodes.token,
+        settings.idleConnections,
+        settings.sampling,
+      )
       rows.push(
         makeRow({
           bench: BENCH,

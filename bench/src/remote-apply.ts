@@ -1,10 +1,11 @@
 import path from 'node:path'
-import { formatHlc, newId, ROUTES } from '@tidings/protocol'
-import { type Bench, type BenchContext, makeRow, ratioAtLeast, settle } from './context.js'
-import { rawInsertRate } from './local-write.js'
-import { median, perSecond, repeat, time } from './stats.js'
-import { type Cell, cell, fmt } from './table.js'
-import { loadTidings } from './tidings.js'
+import { type Event, formatHlc, newId, ROUTES } from '@tidings/protocol'
+import { type Bench, type BenchContext, makeRow } from './context.js'
+import { ratioAtLeast } from './goals.js'
+import { rawInsertRun } from './local-write.js'
+import { interleave, perSecond, time } from './stats.js'
+import { fmt, sampledOrMissing } from './table.js'
+import { loadTidings, type Tidings } from './tidings.js'
 import { makeEvents, toBundles } from './workload.js'
 
 const PER_BUNDLE = 1_000
@@ -15,8 +16,8 @@ const BUNDLES_PER_PAGE = 10
  * to the client as its `fetch`: the client's own work (parse, validate, apply) is all that is
  * timed — no network, no server.
  */
-const pagesServer = (events: number): typeof globalThis.fetch => {
-  const bundles = toBundles(makeEvents(events / 4), PER_BUNDLE)
+const pagesServer = (events: readonly Event[]): typeof globalThis.fetch => {
+  const bundles = toBundles(events, PER_BUNDLE)
   const pages: string[] = []
   const node = newId()
   for (let i = 0; i < bundles.length; i += BUNDLES_PER_PAGE) {
@@ -45,28 +46,29 @@ const pagesServer = (events: number): typeof globalThis.fetch => {
   }
 }
 
-/** A new file client pulls bundles totalling `events` from the in-memory server: events/s. */
-const applyRate = async (ctx: BenchContext, events: number): Promise<Cell> => {
-  const tidings = await loadTidings()
-  const fetch = pagesServer(events)
-  const rates = await repeat(ctx.runs, async (run) => {
-    const client = await tidings.open(path.join(ctx.tmp, `apply-${run}.db`), {
-      url: 'http://fake',
-      token: 'bench',
-      fetch,
-    })
-    try {
-      const ms = await time(async () => {
-        const { pulled } = await client.sync()
-        if (pulled !== events / PER_BUNDLE)
-          throw new Error(`applied ${pulled} bundles, expected ${events / PER_BUNDLE}`)
-      })
-      return perSecond(events, ms)
-    } finally {
-      await client.close()
-    }
+/** One run: a new file client pulls every page from the in-memory server, events/s. */
+const applyRun = async (
+  ctx: BenchContext,
+  tidings: Tidings,
+  fetch: typeof globalThis.fetch,
+  events: number,
+  run: number,
+): Promise<number> => {
+  const client = await tidings.open(path.join(ctx.tmp, `apply-${run}.db`), {
+    url: 'http://fake',
+    token: 'bench',
+    fetch,
   })
-  return cell(median(rates), 'events/s', { samples: rates })
+  try {
+    const ms = await time(async () => {
+      const { pulled } = await client.sync()
+      if (pulled !== events / PER_BUNDLE)
+        throw new Error(`applied ${pulled} bundles, expected ${events / PER_BUNDLE}`)
+    })
+    return perSecond(events, ms)
+  } finally {
+    await client.close()
+  }
 }
 
 /** Remote apply of pulled bundles totalling 100,000 events (20,000 under --quick). */
@@ -74,16 +76,22 @@ export const remoteApply: Bench = {
   name: 'remote-apply',
   async run(ctx) {
     const events = ctx.size(100_000, 20_000)
-    ctx.log(`remote-apply: ${events} events`)
-    const baseline = await settle(() => rawInsertRate(ctx, 'remote-apply', events / 4, false))
-    const ours = await settle(() => applyRate(ctx, events))
+    ctx.log(`remote-apply: ${events} events, raw insert and Tidings in turns`)
+    const tidings = await loadTidings()
+    // The baseline inserts the very events the pages carry.
+    const made = makeEvents(events / 4)
+    const fetch = pagesServer(made)
+    const rates = await interleave(ctx, {
+      baseline: (run) => rawInsertRun(ctx, `remote-apply-raw-${run}.db`, made, false),
+      ours: (run) => applyRun(ctx, tidings, fetch, events, run),
+    })
     ctx.report(
       makeRow({
         bench: 'remote-apply',
         measure: `remote apply: pulled bundles of ${fmt(PER_BUNDLE)} events totalling ${fmt(events)}, file client (events/s)`,
-        ours,
-        baseline,
-        baselineName: 'raw better-sqlite3 insert, bare table',
+        ours: sampledOrMissing(rates.ours, 'events/s'),
+        baseline: sampledOrMissing(rates.baseline, 'events/s'),
+        baselineName: 'raw better-sqlite3 insert of the same events, bare table',
         goal: ratioAtLeast(0.4, '≥ 40% of raw insert'),
         note: 'parse + validate + apply; pages served from memory',
       }),

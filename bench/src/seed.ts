@@ -1,8 +1,8 @@
 import path from 'node:path'
 import { HybridClock, newId, ROUTES } from '@tidings/protocol'
-import { type ServerHandle, startServerProcess } from './child.js'
+import { type ServerHandle, withServer } from './child.js'
 import type { BenchContext } from './context.js'
-import { tempDatabase } from './pg.js'
+import { withTempDatabase } from './pg.js'
 import { makeEvents, toBundles } from './workload.js'
 
 export type Backend = 'sqlite' | 'postgres'
@@ -10,10 +10,6 @@ export type Backend = 'sqlite' | 'postgres'
 /** Events per bundle and bundles per request while seeding (10,000 events, ~2.5 MB a request). */
 const PER_BUNDLE = 1_000
 const BUNDLES_PER_REQUEST = 10
-/** Users of the shared server: 50 load connections plus a few for the smaller benchmarks. */
-const SHARED_USERS = 64
-/** Histories up to this size live on the shared server instead of a process of their own. */
-const SMALL_HISTORY = 10_000
 
 /** A server and one of its users, whose bundles only that user's clients see. */
 export interface UserOn {
@@ -50,100 +46,28 @@ const seed = async ({ server, token }: UserOn, events: number): Promise<void> =>
   }
 }
 
-const cleanups: Array<() => Promise<void>> = []
-let shared: Promise<ServerHandle> | null = null
-let nextUser = 0
+let seeded = 0
 
 /**
- * One SQLite server process for the whole run (starting a process costs seconds on a loaded
- * 2-core machine); each caller gets users no one else has used, so their data never mix.
+ * Runs `fn` with a user holding `events` events on a server process and database of its own
+ * (a new SQLite file, or a new Postgres database), both gone afterwards: every case starts on
+ * equal footing, never on a server another benchmark already filled.
  */
-export const takeUsers = async (
-  ctx: BenchContext,
-  count: number,
-): Promise<{ server: ServerHandle; tokens: string[] }> => {
-  shared ??= startServerProcess({
-    kind: 'tidings',
-    db: `sqlite:${path.join(ctx.tmp, 'shared-server.db')}`,
-    users: SHARED_USERS,
-  }).then((server) => {
-    cleanups.push(() => server.stop())
-    return server
-  })
-  const server = await shared
-  if (nextUser + count > server.tokens.length)
-    throw new Error(`the shared server has only ${SHARED_USERS} users`)
-  const tokens = server.tokens.slice(nextUser, nextUser + count)
-  nextUser += count
-  return { server, tokens }
-}
-
-const cache = new Map<string, Promise<UserOn>>()
-
-/**
- * A user holding `events` events on `backend`, seeded once per run and shared by the
- * benchmarks that need it (initial sync, remote apply, sync cost vs history). Large histories
- * get a server process (and, on Postgres, a database) of their own.
- */
-export const seededUser = (
+export const withSeededUser = async <T>(
   ctx: BenchContext,
   backend: Backend,
   events: number,
-): Promise<UserOn> => {
-  const key = `${backend}-${events}`
-  let seeded = cache.get(key)
-  if (!seeded) {
-    seeded = (async () => {
-      const user = await userOn(ctx, backend, key, events)
+  fn: (user: UserOn) => Promise<T>,
+): Promise<T> => {
+  const onServer = async (db: string): Promise<T> =>
+    withServer({ kind: 'tidings', db }, async (server) => {
+      const user = { server, token: server.tokens[0] as string }
       const start = Date.now()
-      ctx.log(`seeding ${events} events into ${backend}`)
+      ctx.log(`seeding ${events} events into a new ${backend} server`)
       await seed(user, events)
-      ctx.log(
-        `seeded ${events} events into ${backend} in ${((Date.now() - start) / 1000).toFixed(1)} s`,
-      )
-      return user
-    })()
-    cache.set(key, seeded)
-  }
-  return seeded
-}
-
-const userOn = async (
-  ctx: BenchContext,
-  backend: Backend,
-  key: string,
-  events: number,
-): Promise<UserOn> => {
-  if (backend === 'sqlite' && events <= SMALL_HISTORY) {
-    const { server, tokens } = await takeUsers(ctx, 1)
-    return { server, token: tokens[0] as string }
-  }
-  if (backend === 'sqlite') {
-    const server = await startServerProcess({
-      kind: 'tidings',
-      db: `sqlite:${path.join(ctx.tmp, `seed-${key}.db`)}`,
+      ctx.log(`seeded ${events} events in ${((Date.now() - start) / 1000).toFixed(1)} s`)
+      return fn(user)
     })
-    cleanups.push(() => server.stop())
-    return { server, token: server.tokens[0] as string }
-  }
-  const db = await tempDatabase()
-  try {
-    const server = await startServerProcess({ kind: 'tidings', db: db.url })
-    cleanups.push(async () => {
-      await server.stop()
-      await db.drop()
-    })
-    return { server, token: server.tokens[0] as string }
-  } catch (error) {
-    await db.drop()
-    throw error
-  }
-}
-
-/** Stops every server this module started and drops their databases. */
-export const stopServers = async (): Promise<void> => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup()
-  cache.clear()
-  shared = null
-  nextUser = 0
+  if (backend === 'postgres') return withTempDatabase(onServer)
+  return onServer(`sqlite:${path.join(ctx.tmp, `seeded-${events}-${seeded++}.db`)}`)
 }

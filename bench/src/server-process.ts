@@ -70,6 +70,17 @@ const main = async (): Promise<void> => {
       },
     )
   }
+  // The parent asks for a full collection before each timed sample (see gc.ts).
+  process.on('message', (message: { gc?: boolean }) => {
+    if (!message?.gc) return
+    const gc = globalThis.gc
+    if (typeof gc !== 'function')
+      process.send?.({ gc: 'globalThis.gc is missing (no --expose-gc)' })
+    else {
+      gc()
+      process.send?.({ gc: 'done' })
+    }
+  })
   process.stdin.on('end', stop)
   process.stdin.resume()
   process.on('SIGTERM', stop)

@@ -1,13 +1,22 @@
-/** One measured value; `text` is what the table prints, `value` what the JSON keeps. */
+import { median } from './stats.js'
+/**
+ * One measured value: the median of its samples (`value`) and their spread (`min`, `max`);
+ * `text` is what the table prints. A published figure has one value and no samples.
+ */
 export interface Cell {
   value: number
+  min: number
+  max: number
   unit: string
   text: string
-  /** Every run's value, when the cell is a median. */
+  /** Every kept run's value (warm-ups excluded), when the cell was measured. */
   samples?: number[]
-  /** Side figures (latency percentiles, sizes) kept in the JSON file. */
-  extra?: Record<string, number>
+  /** Side figures (latency percentiles per run, sizes) kept in the JSON file. */
+  extra?: Record<string, number | number[]>
 }
+
+/** How a goal fared on the spread (see goals.ts). */
+export type Verdict = 'met' | 'within noise' | 'missed'
 
 /** A cell that could not be measured, with the reason shown in the table. */
 export interface Missing {
@@ -29,10 +38,12 @@ export interface Row {
   ours: Cell | Missing | null
   baseline: Cell | Missing | null
   baselineName?: string
-  /** ours / baseline, or ours / reference for goals stated otherwise. */
+  /** median(ours) / median(baseline). */
   ratio?: number
+  /** ours / baseline over every pairing of samples: [min(ours)/max(base), max(ours)/min(base)]. */
+  ratioRange?: [number, number]
   goal?: string
-  met?: boolean
+  verdict?: Verdict
   note?: string
 }
 
@@ -52,15 +63,49 @@ export const fmt = (n: number): string => {
   return group(n, 3)
 }
 
-export const cell = (
-  value: number,
+/** `median [min–max] unit`, or `value unit` when there is no spread to show. */
+export const spreadText = (value: number, min: number, max: number, unit: string): string =>
+  min === max && value === min
+    ? `${fmt(value)} ${unit}`
+    : `${fmt(value)} [${fmt(min)}–${fmt(max)}] ${unit}`
+
+/** A single figure with no samples (a published number, a constant). */
+export const cell = (value: number, unit: string, text?: string): Cell => ({
+  value,
+  min: value,
+  max: value,
+  unit,
+  text: text ?? `${fmt(value)} ${unit}`,
+})
+
+/**
+ * The median of `samples` with their min–max spread; `text` may add to the printed
+ * `median [min–max] unit` (it receives that string).
+ */
+export const sampled = (
+  samples: readonly number[],
   unit: string,
-  extra?: { samples?: number[]; text?: string },
+  text: (spread: string) => string = (spread) => spread,
 ): Cell => {
-  const c: Cell = { value, unit, text: extra?.text ?? `${fmt(value)} ${unit}` }
-  if (extra?.samples) c.samples = extra.samples
-  return c
+  if (samples.length === 0) throw new Error(`no samples of ${unit}`)
+  const value = median(samples)
+  const min = Math.min(...samples)
+  const max = Math.max(...samples)
+  return {
+    value,
+    min,
+    max,
+    unit,
+    text: text(spreadText(value, min, max, unit)),
+    samples: [...samples],
+  }
 }
+
+/** The cell of one side of `interleave`: its samples, or the error that stopped it. */
+export const sampledOrMissing = (
+  result: number[] | { error: unknown },
+  unit: string,
+): Cell | Missing => (Array.isArray(result) ? sampled(result, unit) : missing(result.error))
 
 export const missing = (error: unknown): Missing => ({
   error:
@@ -79,7 +124,7 @@ const escapeCell = (text: string): string => text.replaceAll('|', '\\|').replace
 
 /** The results as one Markdown table. */
 export const renderTable = (rows: readonly Row[]): string => {
-  const header = ['measure', 'ours', 'baseline', 'ratio', 'goal', 'met?']
+  const header = ['measure', 'ours', 'baseline', 'ratio', 'goal', 'verdict']
   const lines = [`| ${header.join(' | ')} |`, `| ${header.map(() => '---').join(' | ')} |`]
   for (const row of rows) {
     const measure = row.note ? `${row.measure} (${row.note})` : row.measure
@@ -88,9 +133,14 @@ export const renderTable = (rows: readonly Row[]): string => {
         ? `${show(row.baseline)} — ${row.baselineName}`
         : show(row.baseline)
     const ratio =
-      row.ratio === undefined || !Number.isFinite(row.ratio) ? '—' : `${fmt(row.ratio)}×`
-    const met = row.met === undefined ? '—' : row.met ? 'met' : '**missed**'
-    const cells = [measure, show(row.ours), baseline, ratio, row.goal ?? '—', met]
+      row.ratio === undefined || !Number.isFinite(row.ratio)
+        ? '—'
+        : row.ratioRange && row.ratioRange[0] !== row.ratioRange[1]
+          ? `${fmt(row.ratio)}× [${fmt(row.ratioRange[0])}–${fmt(row.ratioRange[1])}]`
+          : `${fmt(row.ratio)}×`
+    const verdict =
+      row.verdict === undefined ? '—' : row.verdict === 'missed' ? '**missed**' : row.verdict
+    const cells = [measure, show(row.ours), baseline, ratio, row.goal ?? '—', verdict]
     lines.push(`| ${cells.map(escapeCell).join(' | ')} |`)
   }
   return lines.join('\n')

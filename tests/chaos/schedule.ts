@@ -244,10 +244,10 @@ export const runSchedule = async (options: ScheduleOptions): Promise<ScheduleRep
       }
     }
     await quiesce()
-    // Every app restarts once, then syncs to quiescence again: a device that lost its own
-    // bundles to a rollback while the server lost them to a restore gets them back from the
-    // copies its siblings pushed again, at its next start (`resume`; its pulls leave its own
-    // bundles out).
+    // Every app restarts once, then syncs to quiescence again: its first sync asks where the
+    // server has it (`resume`). A device that lost its own bundles to a rollback while the server
+    // lost them to a restore has them back already: its pulls bring the copies its siblings
+    // pushed again (a page leaves out only the bundles its request carried).
     for (const [i, client] of clients.entries()) {
       await client.close()
       clients[i] = await replica(i)

@@ -52,6 +52,8 @@ describeBrowser('Document Library in Chromium', () => {
     await phone.syncNow()
     await expect.poll(() => phone.status().textContent(), LONG).toContain('Offline')
     expect(await phone.status().textContent()).toContain('1 change pending')
+    // The reason shows beside the state, not only in a tooltip.
+    expect(await phone.status().locator('.reason').textContent()).not.toBe('')
     await phone.screenshot('offline')
 
     await phone.context.setOffline(false)
@@ -66,6 +68,28 @@ describeBrowser('Document Library in Chromium', () => {
     // The README's picture of the app: refreshed on request only, as it is committed.
     if (process.env.UPDATE_SCREENSHOT)
       await copyFile(shot, join(ROOT, 'examples/library/screenshot.png'))
+  })
+
+  it("saving a title keeps another device's concurrent author change (only changed fields are sent)", async () => {
+    await laptop.add({ title: 'On Computable Numbers', author: 'Turing' })
+    await phone.item('On Computable Numbers').waitFor({ timeout: 60_000 })
+    // The laptop opens the edit form while the phone, offline, corrects the author.
+    await laptop.item('On Computable Numbers').getByRole('button', { name: 'Edit' }).click()
+    await phone.context.setOffline(true)
+    await phone.item('On Computable Numbers').getByRole('button', { name: 'Edit' }).click()
+    const phoneForm = phone.page.getByRole('form', { name: 'Edit On Computable Numbers' })
+    await phoneForm.getByLabel('Author').fill('Alan Turing')
+    await phoneForm.getByRole('button', { name: 'Save' }).click()
+    const laptopForm = laptop.page.getByRole('form', { name: 'Edit On Computable Numbers' })
+    await laptopForm.getByLabel('Title').fill('On Computable Numbers (1936)')
+    await laptopForm.getByRole('button', { name: 'Save' }).click()
+    await phone.context.setOffline(false)
+    await phone.syncNow()
+    await laptop.syncNow()
+    const merged = (p: typeof laptop) =>
+      p.item('On Computable Numbers (1936)').locator('.author').textContent()
+    await expect.poll(() => merged(laptop), LONG).toBe('Alan Turing')
+    await expect.poll(() => merged(phone), LONG).toBe('Alan Turing')
   })
 
   it('a document deleted on one device disappears from the other', async () => {

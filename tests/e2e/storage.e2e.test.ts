@@ -27,19 +27,4 @@ describeBrowser('browser storage in Chromium', () => {
     expect(await device.page.evaluate(() => window.tidings?.clientId)).toBe(clientId)
     await device.screenshot('indexeddb')
   })
-
-  it('a second tab of the same profile waits for the first to close, then opens the data', async () => {
-    const first = await Device.open('tabs', server.url)
-    try {
-      await first.add({ title: 'Open in one tab', author: 'Barbara Liskov' })
-      const second = await first.context.newPage()
-      await second.goto(server.url)
-      // The first tab's worker holds the database (a Web Lock): the second one waits.
-      await second.getByText('Still opening').waitFor()
-      await first.page.close()
-      await second.getByRole('listitem', { name: 'Open in one tab' }).waitFor()
-    } finally {
-      await first.close()
-    }
-  })
 })

@@ -1,12 +1,7 @@
 import { addUser, openStore, revokeUser, type Store } from '@tidings/server'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import {
-  PG_ADMIN_URL,
-  postgresReachable,
-  type TempDatabase,
-  tempPostgres,
-} from '../support/databases.js'
+import { postgresReachable, type TempDatabase, tempPostgres } from '../support/databases.js'
 import { type ServerProcess, spawnServer } from '../support/server-process.js'
 import { manyConnections, pokeReachesIdleClient, revokedStreamsEnd } from './scenarios.js'
 import { holds, noteTexts, openTestClient, settled, until } from './support.js'
@@ -26,10 +21,6 @@ const terminateListeners = async (url: string): Promise<number> => {
 }
 
 const hasPostgres = await postgresReachable()
-if (!hasPostgres)
-  console.warn(
-    `live: no Postgres at ${PG_ADMIN_URL}; the two-node tests are skipped, single-node ones still run`,
-  )
 
 /**
  * Two `tidings serve` processes on one Postgres database: pokes cross processes through

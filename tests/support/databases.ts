@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import { required } from '../../packages/server/src/testing/required.js'
 import { ROOT } from './server-process.js'
 
 /** Where a Postgres server is expected; `TIDINGS_PG_URL` overrides it. */
@@ -53,7 +54,12 @@ const adminSql = (sql: string): Promise<void> =>
 export const postgresReachable = (): Promise<boolean> => {
   reachable ??= adminSql('select 1').then(
     () => true,
-    () => false,
+    () =>
+      required(
+        false,
+        `no Postgres at ${PG_ADMIN_URL}`,
+        'suites that can fall back run the Postgres dialect on PGlite, the others skip',
+      ),
   )
   return reachable
 }

@@ -12,20 +12,23 @@ export const DocumentItem = memo(function DocumentItem(props: {
 }) {
   const { client, document: doc } = props
   const [editing, setEditing] = useState<DocumentFields | null>(null)
+  /** The fields as the form opened with them: only what the user changed since is saved. */
+  const [opened, setOpened] = useState<DocumentFields | null>(null)
   const [error, setError] = useState<string | null>(null)
   const fail = (caught: unknown) =>
     setError(caught instanceof Error ? caught.message : String(caught))
 
   const save = async (event: FormEvent) => {
     event.preventDefault()
-    if (!editing) return
-    const url = editing.url.trim()
+    if (!editing || !opened) return
+    // Per-field merge is the point of the example: sending an unchanged author too would
+    // overwrite another device's concurrent author change with the value this form showed.
+    const changes: { title?: string; author?: string; url?: string | null } = {}
+    if (editing.title.trim() !== opened.title) changes.title = editing.title.trim()
+    if (editing.author.trim() !== opened.author) changes.author = editing.author.trim()
+    if (editing.url.trim() !== opened.url) changes.url = editing.url.trim() || null
     try {
-      await client.update('document', doc.id, {
-        title: editing.title.trim(),
-        author: editing.author.trim(),
-        url: url === '' ? null : url,
-      })
+      if (Object.keys(changes).length > 0) await client.update('document', doc.id, changes)
       setEditing(null)
       setError(null)
     } catch (caught) {
@@ -65,9 +68,11 @@ export const DocumentItem = memo(function DocumentItem(props: {
           <div className="actions">
             <button
               type="button"
-              onClick={() =>
-                setEditing({ title: doc.title, author: doc.author, url: doc.url ?? '' })
-              }
+              onClick={() => {
+                const fields = { title: doc.title, author: doc.author, url: doc.url ?? '' }
+                setOpened(fields)
+                setEditing(fields)
+              }}
             >
               Edit
             </button>

@@ -5,8 +5,12 @@ import type { LibraryClient } from './library-client.ts'
 
 let measured = false
 
-export function DocumentList(props: { client: LibraryClient }) {
-  const documents = useQuery('document', { orderBy: [{ title: 'asc' }, { id: 'asc' }] })
+/** The documents of one library (`space` null: My library). */
+export function DocumentList(props: { client: LibraryClient; space: string | null }) {
+  const documents = useQuery('document', {
+    space: props.space,
+    orderBy: [{ title: 'asc' }, { id: 'asc' }],
+  })
   useEffect(() => {
     // Time to first render of the stored documents, read by the measurement script.
     if (documents === undefined || measured) return

@@ -56,8 +56,13 @@ export function SyncBar(props: { client: LibraryClient }) {
       >
         <span className="dot" aria-hidden="true" />
         <span className="state">{label(status)}</span>
+        {/* Why, in words, not only in a tooltip: "this device has no network connection". */}
+        {!status.unsaved && status.error && status.state !== 'idle' && (
+          <span className="reason">{status.error.message}</span>
+        )}
         <span className="pending">{pending}</span>
       </output>
+      <Connection status={status} />
       <button type="button" onClick={syncNow} disabled={busy}>
         Sync now
       </button>
@@ -70,5 +75,28 @@ export function SyncBar(props: { client: LibraryClient }) {
         </span>
       )}
     </div>
+  )
+}
+
+/**
+ * Which tab talks to the server, said quietly (outside the live region, so a hand-over is not
+ * announced): every tab of the app is live, but one tab's worker owns the database and the sync
+ * connection and the others work through it.
+ */
+function Connection(props: { status: SyncStatus }) {
+  if (!props.status.connection) return null
+  const owner = props.status.connection === 'this-tab'
+  return (
+    <span
+      className="connection"
+      data-connection={props.status.connection}
+      title={
+        owner
+          ? 'This tab keeps the library and syncs it for every tab of this browser.'
+          : 'Another tab of this browser keeps the library and syncs it; this one works through it.'
+      }
+    >
+      {owner ? 'This tab syncs' : 'Synced through another tab'}
+    </span>
   )
 }

@@ -20,29 +20,30 @@ declare global {
 const root = createRoot(document.getElementById('root')!)
 
 let slow: ReturnType<typeof setTimeout> | undefined
+let opening = true
+
+const startWorker = () =>
+  new Worker(new URL('./tidings.worker.ts', import.meta.url), { type: 'module', name: 'tidings' })
 
 async function start(): Promise<void> {
   root.render(<p className="splash">Opening the library…</p>)
-  // One tab at a time owns the database; another one waits here until that tab closes.
+  // Every tab is live: one tab's worker owns the database and the others work through it.
   slow = setTimeout(() => {
-    root.render(
-      <p className="splash">
-        Still opening… if the library is open in another tab, close it there.
-      </p>,
-    )
+    root.render(<p className="splash">Still opening…</p>)
   }, 4_000)
   // The worker starts compiling SQLite while the token is fetched.
-  const worker = new Worker(new URL('./tidings.worker.ts', import.meta.url), {
-    type: 'module',
-    name: 'tidings',
-  })
+  const worker = startWorker()
   // The server hands its demo token to the app it serves (`tidings serve --demo`).
-  const response = await fetch('/config.json')
+  // `?user=friend` signs in as the demo's second user, to try sharing in a second profile.
+  const params = new URLSearchParams(location.search)
+  const asked = params.get('user')
+  const response = await fetch(
+    asked ? `/config.json?user=${encodeURIComponent(asked)}` : '/config.json',
+  )
   if (!response.ok) throw new Error(`GET /config.json answered ${response.status}`)
-  const { token } = (await response.json()) as { token: string }
+  const { token, user } = (await response.json()) as { token: string; user: string }
   performance.mark('library:config')
-  const storage = (new URLSearchParams(location.search).get('storage') ??
-    'auto') as StoragePreference
+  const storage = (params.get('storage') ?? 'auto') as StoragePreference
   // A worker that fails to load says so once, maybe before the proxy listens.
   const failed = new Promise<never>((_, reject) => {
     worker.addEventListener('error', (event) => reject(new Error(`worker: ${event.message}`)))
@@ -50,8 +51,15 @@ async function start(): Promise<void> {
   failed.catch(() => {})
   const client = await Promise.race([
     openBrowserClient<Library>({
-      worker,
-      name: 'library',
+      // A function, so that a frozen tab owning the database can hand it over and start a new
+      // worker when it resumes; the first call takes the worker already started.
+      worker: () => {
+        if (!opening) return startWorker()
+        opening = false
+        return worker
+      },
+      // One database per user, so the two demo users can take turns in one browser.
+      name: asked ? `library-${user}` : 'library',
       storage,
       server: { url: location.origin, token, intervalMs: 5_000 },
     }),
@@ -64,7 +72,7 @@ async function start(): Promise<void> {
   root.render(
     <StrictMode>
       <TidingsProvider client={client}>
-        <App client={client} storage={client.storage} />
+        <App client={client} storage={client.storage} user={user} />
       </TidingsProvider>
     </StrictMode>,
   )

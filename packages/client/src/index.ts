@@ -1,5 +1,13 @@
-export { isTidingsError, TidingsError } from '@tidings/protocol'
+export {
+  type Invite,
+  isTidingsError,
+  type Member,
+  type Role,
+  type Space,
+  TidingsError,
+} from '@tidings/protocol'
 export { type OpenClientOptions, openClient } from './api/client.js'
+export type { CreateOptions } from './api/transaction.js'
 export type { Client, Operations, RefKeys } from './api/types.js'
 export type { SqliteDatabase, SqliteStatement } from './driver/sqlite.js'
 export { Attr, type Kind, t } from './schema/attr.js'
@@ -16,6 +24,7 @@ export type {
   Shapes,
   Where,
 } from './schema/types.js'
+export type { InviteOptions } from './spaces/space-routes.js'
 export type { StoreHooks } from './store/store.js'
 export type { RejectedBundle } from './sync/rejected.js'
 export type { TokenOption } from './sync/token-source.js'

@@ -14,6 +14,8 @@ const DOCUMENTED: Record<ErrorCode, number> = {
   forbidden: 403,
   not_found: 404,
   conflict: 409,
+  last_owner: 409,
+  gone: 410,
   too_large: 413,
   clock_drift: 422,
   rate_limited: 429,

@@ -5,6 +5,10 @@ export const ERROR_STATUS = {
   forbidden: 403,
   not_found: 404,
   conflict: 409,
+  /** A space's last owner cannot leave, be removed or be demoted (DESIGN §8). */
+  last_owner: 409,
+  /** An invite that expired or was used up (an unknown code is `not_found`). */
+  gone: 410,
   too_large: 413,
   clock_drift: 422,
   rate_limited: 429,

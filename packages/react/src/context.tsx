@@ -1,4 +1,4 @@
-import type { Entity, Query, Shapes, SyncStatus } from '@tidings/client'
+import type { Entity, Query, Shapes, Space, SyncStatus } from '@tidings/client'
 import { TidingsError } from '@tidings/protocol'
 import { createContext, type ReactNode, useContext } from 'react'
 
@@ -23,6 +23,10 @@ export interface ObservableClient {
   observe(type: string, query: object, callback: (rows: unknown[]) => void): () => void
   readonly status: SyncStatus
   onStatus(listener: (status: SyncStatus) => void): () => void
+  /** For `useSpaces` (both clients have them; a stand-in client may leave them out). */
+  cachedSpaces?(): Space[]
+  observeSpaces?(callback: (spaces: Space[]) => void): () => void
+  spaces?(): Promise<Space[]>
 }
 
 const TidingsContext = createContext<ObservableClient | null>(null)

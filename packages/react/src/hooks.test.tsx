@@ -1,10 +1,11 @@
-import { type Client, defineSchema, openClient, t } from '@tidings/client'
+import { type Client, defineSchema, openClient, type Space, t } from '@tidings/client'
 import { openNodeDatabase } from '@tidings/client/node'
 import { renderToString } from 'react-dom/server'
 import { describe, expect, it } from 'vitest'
 import { type ObservableClient, TidingsProvider } from './context.js'
-import { useEntity, useQuery, useSyncStatus } from './hooks.js'
+import { useEntity, useQuery, useSpaces, useSyncStatus } from './hooks.js'
 import { liveQuery } from './live-query.js'
+import { spacesStore } from './spaces-store.js'
 
 // No DOM here (jsdom is not installed): React renders on the server renderer, which reads each
 // hook's current snapshot. That the snapshots follow changes is asserted on the shared live
@@ -48,6 +49,15 @@ function Title(props: { id: string }) {
 function Status() {
   const status = useSyncStatus()
   return <p>{`${status.state} ${status.pending} pending ${status.rejected} refused`}</p>
+}
+
+function Spaces() {
+  const spaces = useSpaces()
+  return <p>{spaces.map((s) => `${s.name}:${s.role}`).join(',') || 'none'}</p>
+}
+
+function SpacesCount() {
+  return <p>{useSpaces().length}</p>
 }
 
 const render = (client: ObservableClient, node: React.ReactNode) =>
@@ -117,6 +127,55 @@ describe('@tidings/react', () => {
     expect(render(client, <Status />)).toBe('<p>idle 0 pending 1 refused</p>')
     await client.close()
     raw.close()
+  })
+
+  it("useSpaces renders the device's spaces and follows changes to the list", async () => {
+    // A stand-in for a client syncing with a server that speaks spaces: the hook's contract is
+    // cachedSpaces + observeSpaces (+ one spaces() request), which both real clients offer.
+    const lib: Space = { id: '0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b', name: 'Lib', role: 'writer' }
+    const listeners = new Set<(spaces: Space[]) => void>()
+    let current: Space[] = []
+    let asked = 0
+    const base = await open()
+    const client: ObservableClient = {
+      observe: (type, query, cb) => base.observe(type as 'document', query, cb),
+      get status() {
+        return base.status
+      },
+      onStatus: (listener) => base.onStatus(listener),
+      cachedSpaces: () => current,
+      observeSpaces: (cb) => {
+        listeners.add(cb)
+        return () => listeners.delete(cb)
+      },
+      spaces: async () => {
+        asked += 1
+        return current
+      },
+    }
+    expect(render(client, <Spaces />)).toBe('<p>none</p>')
+    const store = spacesStore(client)
+    let changes = 0
+    const off = store.subscribe(() => {
+      changes += 1
+    })
+    expect(asked).toBe(1)
+    current = [lib]
+    for (const listener of listeners) listener(current)
+    expect(changes).toBe(1)
+    expect(render(client, <Spaces />)).toBe('<p>Lib:writer</p>')
+    // The same list again is no change (no re-render).
+    for (const listener of listeners) listener([{ ...lib }])
+    expect(changes).toBe(1)
+    off()
+    expect(listeners.size).toBe(0)
+    await base.close()
+  })
+
+  it('useSpaces on a client without a server shows the (empty) list it has', async () => {
+    const client = await open()
+    expect(render(client, <SpacesCount />)).toBe('<p>0</p>')
+    await client.close()
   })
 
   it('hooks outside a provider throw a TidingsError', () => {

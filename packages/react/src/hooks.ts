@@ -1,7 +1,8 @@
-import type { SyncStatus } from '@tidings/client'
+import type { Space, SyncStatus } from '@tidings/client'
 import { useCallback, useMemo, useSyncExternalStore } from 'react'
 import { type EntityOfType, type QueryOfType, type TypeName, useTidings } from './context.js'
 import { liveQuery } from './live-query.js'
+import { spacesStore } from './spaces-store.js'
 
 function useLive(type: string, query: object): unknown[] | undefined {
   const client = useTidings()
@@ -40,4 +41,15 @@ export function useSyncStatus(): SyncStatus {
   const subscribe = useCallback((listener: () => void) => client.onStatus(listener), [client])
   const snapshot = useCallback(() => client.status, [client])
   return useSyncExternalStore(subscribe, snapshot, snapshot)
+}
+
+/**
+ * This user's spaces (the private one, `private: true`, once the server has listed it; then
+ * every shared space with this user's role), kept current by syncs and by the client's space
+ * calls. The first use asks the server once; offline it is the list the device last heard of.
+ */
+export function useSpaces(): Space[] {
+  const client = useTidings()
+  const store = useMemo(() => spacesStore(client), [client])
+  return useSyncExternalStore(store.subscribe, store.getSnapshot, store.getSnapshot)
 }

@@ -8,5 +8,5 @@ export {
   type TypeName,
   useTidings,
 } from './context.js'
-export { useEntity, useQuery, useSyncStatus } from './hooks.js'
+export { useEntity, useQuery, useSpaces, useSyncStatus } from './hooks.js'
 export { type LiveQuery, liveQuery } from './live-query.js'

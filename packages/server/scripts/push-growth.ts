@@ -62,14 +62,14 @@ try {
       after: seedBundles - 5,
       limit: 100,
       maxEvents: 10_000,
-      excludeClient: device.id,
+      exclude: [probe.id],
     }).compile(kysely),
     pageQuery({
       stream: user.id,
       after: 0,
       limit: 100,
       maxEvents: 10_000,
-      excludeClient: device.id,
+      exclude: [probe.id],
     }).compile(kysely),
   ]
   for (const { sql, parameters } of statements) {
@@ -91,7 +91,7 @@ try {
           after: cursorMode === 'head' ? cursor : 0,
           limit: 100,
           maxEvents: 10_000,
-          excludeClient: device.id,
+          exclude: [bundle.id],
         },
       )
       cursor = cursorMode === 'head' ? page.cursor : pushed.head

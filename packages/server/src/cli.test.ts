@@ -1,4 +1,5 @@
-import { readFile, writeFile } from 'node:fs/promises'
+import { readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { authenticate } from './auth/authenticate.js'
@@ -95,6 +96,58 @@ describe('tidings CLI', () => {
     const res = await tidings(args)
     expect(res.code).toBe(code)
     expect(res.stderr).toContain(message)
+  })
+
+  it('backs up a SQLite database a server is writing, into a copy that opens with the same data', async () => {
+    const source = await tempSqlite()
+    const copy = join(tmpdir(), `tidings-backup-${process.pid}-${Date.now()}.db`)
+    const store = await openStore(source.url)
+    try {
+      await seedStore(store, { ada: 50 })
+      const res = await tidings(['backup', '--db', source.url, '--out', copy])
+      expect(res).toMatchObject({ code: 0, stdout: expect.stringContaining(`to ${copy}`) })
+      // The store stays open and writable throughout: an online copy.
+      await seedStore(store, { bob: 1 })
+      const restored = await openStore(`sqlite:${copy}`)
+      try {
+        expect((await restored.listUsers()).map((u) => u.name)).toEqual(['ada'])
+        const [ada] = await restored.listUsers()
+        expect(await restored.bundleIds(ada!.id)).toEqual(await store.bundleIds(ada!.id))
+      } finally {
+        await restored.close()
+      }
+      const again = await tidings(['backup', '--db', source.url, '--out', copy])
+      expect(again).toMatchObject({ code: 1, stderr: expect.stringContaining('never overwrites') })
+      const pg = await tidings(['backup', '--db', 'postgres://x@127.0.0.1/db', '--out', `${copy}2`])
+      expect(pg).toMatchObject({ code: 1, stderr: expect.stringContaining('pg_dump') })
+    } finally {
+      await store.close()
+      await source.dispose()
+      await rm(copy, { force: true })
+    }
+  })
+
+  it('prints its version', async () => {
+    const res = await tidings(['--version'])
+    expect(res).toMatchObject({ code: 0, stdout: expect.stringMatching(/^tidings \d+\.\d+\.\d+/) })
+  })
+
+  it('refuses a --cors-origin a browser would never send, before serving', async () => {
+    const res = await tidings([
+      'serve',
+      '--db',
+      'memory',
+      '--port',
+      '0',
+      '--cors-origin',
+      'https://app.example.com/',
+    ])
+    expect(res.code).toBe(2)
+    expect(res.stderr).toContain('--cors-origin')
+    const env = await tidings(['serve', '--db', 'memory', '--port', '0', '--quiet'], {
+      TIDINGS_CORS_ORIGIN: 'https://app.example.com',
+    })
+    expect(env.code).toBe(0)
   })
 
   it('serves with limits from flags and env', async () => {

@@ -44,7 +44,17 @@ describe('startServer', () => {
         const config = (await (await fetch(`${server.url}/config.json`)).json()) as {
           token: string
         }
-        expect(config).toEqual({ token: 'demo-token' })
+        expect(config).toEqual({ token: 'demo-token', user: 'demo', users: ['demo', 'friend'] })
+        // A second demo user, so two people on one machine can share a library.
+        const friend = await fetch(`${server.url}/config.json?user=friend`)
+        expect(await friend.json()).toMatchObject({ token: 'friend-token', user: 'friend' })
+        const nobody = await fetch(`${server.url}/config.json?user=mallory`)
+        expect(nobody.status).toBe(404)
+        expect(await nobody.json()).toMatchObject({ error: { code: 'not_found' } })
+        const friendIds = await fetch(`${server.url}${ROUTES.bundleIds}`, {
+          headers: { authorization: 'Bearer friend-token' },
+        })
+        expect(friendIds.status).toBe(200)
         const ids = await fetch(`${server.url}${ROUTES.bundleIds}`, {
           headers: { authorization: `Bearer ${config.token}` },
         })

@@ -4,8 +4,9 @@ import type { JwtIssuer } from './auth/jwt/config.js'
 import { addUser, ensureUserWithToken, type NewUser } from './auth/users.js'
 import { DEFAULT_DB, DEFAULT_PORT } from './defaults.js'
 import { buildApp } from './http/app.js'
+import type { CorsOrigins } from './http/cors-origins.js'
 import type { RateLimit } from './http/rate-limit-option.js'
-import { DEMO_TOKEN, DEMO_USER } from './http/routes/demo.js'
+import { DEMO_USERS } from './http/routes/demo.js'
 import type { TrustProxy } from './http/trust-proxy.js'
 import { type LiveHub, openHub, withPokes } from './live/index.js'
 import { openStore } from './store/kysely-store.js'
@@ -22,7 +23,7 @@ export interface ServerOptions {
   logger?: boolean | Record<string, unknown>
   /** A built single-page app to serve at `/`. */
   static?: string
-  /** Insecure demo mode: user `demo` with token `demo-token`, served at `/config.json`. */
+  /** Insecure demo mode: users `demo` and `friend` with fixed tokens, served at `/config.json`. */
   demo?: boolean
   /** Requests per user (its token; or per IP, without one); default 100/s; false turns it off. */
   rateLimit?: RateLimit | false
@@ -31,6 +32,13 @@ export interface ServerOptions {
    * `X-Forwarded-For` names the client. Default false: the socket's address is the client's.
    */
   trustProxy?: TrustProxy
+  /** Origins whose pages may call the API from a browser (`*`: any); default none. */
+  cors?: CorsOrigins
+  /**
+   * Where live pokes `LISTEN` when `db` goes through a transaction-mode pooler
+   * (`?pooler=transaction`): a direct Postgres URL, or `none` (pokes within this process only).
+   */
+  listenDb?: string
   /** Identity providers whose JWTs authenticate users beside the server's own tokens. */
   jwtIssuers?: readonly JwtIssuer[]
   now?: () => number
@@ -55,9 +63,10 @@ export const startServer = async (options: ServerOptions = {}): Promise<RunningS
   let app: FastifyInstance | undefined
   try {
     // Pokes after every commit that added bundles: in memory, or across nodes via Postgres.
-    live = await openHub(db)
+    live = await openHub(db, options.listenDb !== undefined ? { listenUrl: options.listenDb } : {})
     const store = withPokes(stored, live)
-    if (options.demo) await ensureUserWithToken(store, DEMO_USER, DEMO_TOKEN, now())
+    if (options.demo)
+      for (const user of DEMO_USERS) await ensureUserWithToken(store, user.name, user.token, now())
     app = await buildApp({
       store,
       live,
@@ -68,6 +77,7 @@ export const startServer = async (options: ServerOptions = {}): Promise<RunningS
       ...(options.demo !== undefined && { demo: options.demo }),
       ...(options.rateLimit !== undefined && { rateLimit: options.rateLimit }),
       ...(options.trustProxy !== undefined && { trustProxy: options.trustProxy }),
+      ...(options.cors !== undefined && { cors: options.cors }),
       ...(options.jwtIssuers !== undefined && { jwtIssuers: options.jwtIssuers }),
     })
     live.log = app.log // the hub's rare failures go to the server's structured log

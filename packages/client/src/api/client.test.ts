@@ -13,7 +13,7 @@ describe('documents (the prototype client tests, over the typed API)', () => {
   it('creates a document with author, title and optional url and reads it back', async () => {
     const client = await memoryClient()
     const doc = await client.create('document', { author: 'Ada', title: 'Notes' })
-    expect(doc).toEqual({ id: doc.id, author: 'Ada', title: 'Notes' })
+    expect(doc).toEqual({ id: doc.id, space: null, author: 'Ada', title: 'Notes' })
     expect(await client.get('document', doc.id)).toEqual(doc)
     const linked = await client.create('document', {
       author: 'Ada',
@@ -30,9 +30,16 @@ describe('documents (the prototype client tests, over the typed API)', () => {
       title: 'Final',
       url: 'https://a.test',
     })
-    expect(edited).toEqual({ id: doc.id, author: 'Ada', title: 'Final', url: 'https://a.test' })
+    expect(edited).toEqual({
+      id: doc.id,
+      space: null,
+      author: 'Ada',
+      title: 'Final',
+      url: 'https://a.test',
+    })
     expect(await client.update('document', doc.id, { url: null })).toEqual({
       id: doc.id,
+      space: null,
       author: 'Ada',
       title: 'Final',
     })
@@ -75,7 +82,13 @@ describe('documents (the prototype client tests, over the typed API)', () => {
     deliver(a, b)
     deliver(b, a)
     const onA = await a.get('document', doc.id)
-    expect(onA).toEqual({ id: doc.id, author: 'Ada', title: 'from b', url: 'https://b.test' })
+    expect(onA).toEqual({
+      id: doc.id,
+      space: null,
+      author: 'Ada',
+      title: 'from b',
+      url: 'https://b.test',
+    })
     expect(await b.get('document', doc.id)).toEqual(onA)
     expect(internals(a).store.dump()).toEqual(internals(b).store.dump())
   })
@@ -95,7 +108,7 @@ describe('documents (the prototype client tests, over the typed API)', () => {
     const client = await memoryClient()
     const empty = await client.create('simple', {})
     expect(empty.items).toEqual([])
-    expect(await client.get('simple', empty.id)).toEqual({ id: empty.id, items: [] })
+    expect(await client.get('simple', empty.id)).toEqual({ id: empty.id, space: null, items: [] })
     const list = await client.update('simple', empty.id, { items: ['milk', 'eggs'] })
     expect(list.items).toEqual(['milk', 'eggs'])
     expect((await client.get('simple', empty.id))?.items).toEqual(['milk', 'eggs'])

@@ -1,9 +1,21 @@
-import { type Bundle, DEFAULT_LIMITS, type Limits, TidingsError } from '@tidings/protocol'
+import {
+  type Bundle,
+  DEFAULT_LIMITS,
+  type Invite,
+  type Limits,
+  type Member,
+  type Role,
+  type Space,
+  TidingsError,
+} from '@tidings/protocol'
 import type { SqliteDatabase } from '../driver/sqlite.js'
 import { createLiveSync } from '../live/create-live-sync.js'
 import type { LiveSync } from '../live/live-sync.js'
 import type { Schema } from '../schema/define.js'
 import type { Shapes } from '../schema/types.js'
+import { SpaceListeners } from '../spaces/space-listeners.js'
+import { type InviteOptions, SpaceRoutes } from '../spaces/space-routes.js'
+import { roleIn } from '../store/known-spaces.js'
 import type { BundleLimits } from '../store/parts.js'
 import { type Changes, Store, type StoreHooks } from '../store/store.js'
 import { ENVELOPE_BYTES, SyncEngine } from '../sync/engine.js'
@@ -15,7 +27,7 @@ import { rowToObject } from './objects.js'
 import { Observers } from './observe.js'
 import { compileFetch, type RawQuery } from './query.js'
 import { decodeRows } from './row-decoder.js'
-import { Transaction } from './transaction.js'
+import { type CreateOptions, Transaction } from './transaction.js'
 import type { Client } from './types.js'
 
 export interface OpenClientOptions<S extends Shapes> {
@@ -89,6 +101,8 @@ export class LocalClient {
   private readonly scheduler: Scheduler
   /** Issue 7: syncs on server pokes while `startSync` runs (src/live/). */
   private readonly live: LiveSync | null
+  private readonly spaceRoutes: SpaceRoutes
+  private readonly spaceListeners: SpaceListeners
   private closed = false
 
   constructor(
@@ -101,13 +115,27 @@ export class LocalClient {
     this.observers = new Observers(onError)
     const server = options.server
     this.refused = new RejectedBundles(store, options.now)
-    this.engine = server
+    const transport = server ? new Transport(server, this.limits, options.now) : null
+    this.spaceListeners = new SpaceListeners(() => this.spaceRoutes.cached(), onError)
+    this.spaceRoutes = new SpaceRoutes(
+      store,
+      () => {
+        if (!transport) throw noServer()
+        return transport
+      },
+      this.refused,
+      (changes) => this.changed(changes),
+    )
+    this.engine = transport
       ? new SyncEngine(
           store,
-          new Transport(server, this.limits, options.now),
+          transport,
           this.limits,
           (changes) => this.changed(changes),
           this.refused,
+          async () => {
+            await this.spaceRoutes.list()
+          },
         )
       : null
     this.scheduler = new Scheduler({
@@ -151,8 +179,8 @@ export class LocalClient {
     return this.scheduler.subscribe(listener)
   }
 
-  create(type: string, fields: unknown): Promise<Obj> {
-    return this.transaction((tx) => tx.create(type, fields))
+  create(type: string, fields: unknown, options?: CreateOptions): Promise<Obj> {
+    return this.transaction((tx) => tx.create(type, fields, options))
   }
 
   async get(type: string, id: string): Promise<Obj | null> {
@@ -178,13 +206,21 @@ export class LocalClient {
   observe(type: string, query: RawQuery, callback: (rows: Obj[]) => void): () => void {
     this.open()
     const shape = this.schema.shape(type)
-    const compiled = compileFetch(this.store.kysely, type, shape, query)
+    const compiled = compileFetch(this.store.kysely, type, shape, this.local(query))
     return this.observers.add(
       type,
       () => this.store.sql.all(compiled.sql, compiled.parameters),
       (rows) => rows.map((row) => rowToObject(shape, row)),
       callback as (rows: unknown[]) => void,
     )
+  }
+
+  /**
+   * Resolves once every live query has seen every change committed so far (observers run on a
+   * later task than the commit, coalescing bursts; see `Observers`).
+   */
+  settled(): Promise<void> {
+    return this.observers.settled()
   }
 
   async transaction<R>(fn: (tx: Transaction) => Promise<R>): Promise<R> {
@@ -195,6 +231,8 @@ export class LocalClient {
         get: (type, id) => this.read(type, id),
         exists: (type, id) => this.store.row(type, id) !== undefined,
         fetch: (type, query) => this.query(type, query as RawQuery | undefined),
+        roleOf: (space) => roleIn(this.store.sql, space),
+        localSpace: (space) => this.localSpace(space),
       },
       this.limits.maxValueBytes,
     )
@@ -207,7 +245,7 @@ export class LocalClient {
     if (tx.ops.length === 0) return result
     this.open()
     // A transaction too big for one bundle is cut into parts that travel and apply as one.
-    const { changes } = this.store.commitLocal(tx.ops, this.bundleLimits)
+    const { changes } = this.store.commitLocal(tx.ops, this.bundleLimits, tx.space ?? null)
     this.changed(changes)
     this.scheduler.localWrite()
     return result
@@ -252,6 +290,73 @@ export class LocalClient {
     this.scheduler.localWrite()
   }
 
+  // Shared spaces (DESIGN §8); see spaces/space-routes.ts.
+
+  spaces(): Promise<Space[]> {
+    this.open()
+    return this.spaceRoutes.list()
+  }
+
+  cachedSpaces(): Space[] {
+    this.open()
+    return this.spaceRoutes.cached()
+  }
+
+  observeSpaces(callback: (spaces: Space[]) => void): () => void {
+    this.open()
+    return this.spaceListeners.add(callback)
+  }
+
+  createSpace(name: string): Promise<Space> {
+    this.open()
+    return this.spaceRoutes.create(name)
+  }
+
+  invite(space: string, role: Role, options?: InviteOptions): Promise<string> {
+    this.open()
+    return this.spaceRoutes.invite(space, role, options)
+  }
+
+  invites(space: string): Promise<Invite[]> {
+    this.open()
+    return this.spaceRoutes.invites(space)
+  }
+
+  revokeInvite(space: string, invite: string): Promise<void> {
+    this.open()
+    return this.spaceRoutes.revokeInvite(space, invite)
+  }
+
+  async acceptInvite(code: string): Promise<Space> {
+    this.open()
+    const space = await this.spaceRoutes.accept(code)
+    // The space's history comes with the next sync.
+    this.scheduler.localWrite()
+    return space
+  }
+
+  members(space: string): Promise<Member[]> {
+    this.open()
+    return this.spaceRoutes.members(space)
+  }
+
+  setRole(space: string, user: string, role: Role): Promise<Member> {
+    this.open()
+    return this.spaceRoutes.setRole(space, user, role)
+  }
+
+  removeMember(space: string, user: string): Promise<void> {
+    this.open()
+    return this.spaceRoutes.removeMember(space, user)
+  }
+
+  async leaveSpace(space: string): Promise<void> {
+    this.open()
+    // What this device wrote into the space goes first, if it can; what cannot is reported.
+    if (this.engine) await this.sync()
+    await this.spaceRoutes.leave(space)
+  }
+
   async rebuild(): Promise<void> {
     this.open()
     const types = this.store.rebuild()
@@ -277,6 +382,7 @@ export class LocalClient {
     this.live?.stop()
     await this.engine?.idle()
     this.observers.clear()
+    this.spaceListeners.clear()
     this.store.close()
   }
 
@@ -287,24 +393,32 @@ export class LocalClient {
     return row && Number(row.deleted) === 0 ? rowToObject(shape, row) : null
   }
 
+  /** The private space is null locally, whether named by null or by its id (the user's id). */
+  private localSpace(space: string | null): string | null {
+    return space !== null && space === this.store.privateSpace ? null : space
+  }
+
+  /** A query whose `space` names the private space by its id asks for null. */
+  private local(query: RawQuery | undefined): RawQuery | undefined {
+    if (typeof query?.space !== 'string' || query.space !== this.store.privateSpace) return query
+    return { ...query, space: null }
+  }
+
   private query(type: string, query?: RawQuery): Obj[] {
     this.open()
     const shape = this.schema.shape(type)
-    const compiled = compileFetch(this.store.kysely, type, shape, query)
+    const compiled = compileFetch(this.store.kysely, type, shape, this.local(query))
     return decodeRows(shape, this.store.sql.rows(compiled.sql, compiled.parameters))
   }
 
   private changed(changes: Changes): void {
     this.observers.notify(changes.types)
+    this.spaceListeners.check()
     this.scheduler.publish()
   }
 
   private requireEngine(): SyncEngine {
-    if (!this.engine)
-      throw new TidingsError(
-        'bad_request',
-        'no server configured: pass `server: { url, token }` to openClient',
-      )
+    if (!this.engine) throw noServer()
     return this.engine
   }
 
@@ -312,3 +426,9 @@ export class LocalClient {
     if (this.closed) throw new TidingsError('bad_request', 'the client is closed')
   }
 }
+
+const noServer = () =>
+  new TidingsError(
+    'bad_request',
+    'no server configured: pass `server: { url, token }` to openClient',
+  )

@@ -6,7 +6,8 @@ import { fromColumn, toColumn } from '../schema/codec.js'
 type ShapeOf = Readonly<Record<string, AnyAttr>>
 
 /**
- * A typed row as the app sees it: `id` and every declared attribute, decoded. A missing value
+ * A typed row as the app sees it: `id`, its `space` (null: the private space) and every
+ * declared attribute, decoded. A missing value
  * reads as the attribute's default, else is absent (optional) or `null` (a required attribute
  * whose event has not arrived — possible only with partial remote data).
  */
@@ -40,7 +41,7 @@ const decoderOf = (shape: ShapeOf): ((row: SqlRow) => Record<string, unknown>) =
   if (decode) return decode
   const columns = columnsOf(shape)
   decode = (row) => {
-    const out: Record<string, unknown> = { id: row.id }
+    const out: Record<string, unknown> = { id: row.id, space: row.space ?? null }
     for (const { name, kind, missing } of columns) {
       const raw = row[name]
       const value =

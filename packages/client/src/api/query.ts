@@ -2,7 +2,7 @@ import { TidingsError } from '@tidings/protocol'
 import type { Kysely } from 'kysely'
 import type { AnyAttr, Kind } from '../schema/attr.js'
 import { toParam } from '../schema/codec.js'
-import { tableName } from '../store/typed.js'
+import { SPACE, tableName } from '../store/typed.js'
 import { fetchColumns } from './row-decoder.js'
 
 /** Kysely over tables it cannot know statically: every table is `t_<type>` from the schema. */
@@ -26,6 +26,7 @@ export interface RawQuery {
   limit?: number
   offset?: number
   includeDeleted?: boolean
+  space?: string | null
 }
 
 /**
@@ -49,6 +50,11 @@ export const compileFetch = (
     return attr.kind
   }
   if (!query.includeDeleted) q = q.where('deleted', '=', 0)
+  if (query.space === null) q = q.where(SPACE, 'is', null)
+  else if (query.space !== undefined) {
+    if (typeof query.space !== 'string') throw bad('space must be a space id or null')
+    q = q.where(SPACE, '=', query.space)
+  }
   for (const [field, condition] of Object.entries(query.where ?? {})) {
     if (condition === undefined) continue
     const kind = kindOf(field)

@@ -28,8 +28,17 @@ const rows: unknown[][] = [
 ]
 
 describe('rowDecoder', () => {
-  it('selects id and the declared attributes in schema order', () => {
-    expect(fetchColumns(shape)).toEqual(['id', 'name', 'size', 'done', 'due', 'tags', 'owner'])
+  it('selects id, the declared attributes in schema order, then the space', () => {
+    expect(fetchColumns(shape)).toEqual([
+      'id',
+      'name',
+      'size',
+      'done',
+      'due',
+      'tags',
+      'owner',
+      'space',
+    ])
   })
 
   it('builds the same objects as rowToObject, key order included', () => {
@@ -49,6 +58,7 @@ describe('rowDecoder', () => {
     )
     expect(full).toEqual({
       id: 'a',
+      space: null,
       name: 'full',
       size: 2.5,
       done: true,
@@ -57,7 +67,7 @@ describe('rowDecoder', () => {
       owner: 'b',
     })
     expect(full!.due).toBeInstanceOf(Date)
-    expect(bare).toEqual({ id: 'b', name: 'bare', done: false, tags: [] })
+    expect(bare).toEqual({ id: 'b', space: null, name: 'bare', done: false, tags: [] })
     expect('size' in bare!).toBe(false)
   })
 

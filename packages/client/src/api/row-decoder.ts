@@ -1,5 +1,6 @@
 import type { AnyAttr, Kind } from '../schema/attr.js'
 import { fromColumn } from '../schema/codec.js'
+import { SPACE } from '../store/typed.js'
 import { type Column, columnsOf } from './objects.js'
 
 type ShapeOf = Readonly<Record<string, AnyAttr>>
@@ -8,10 +9,11 @@ type ShapeOf = Readonly<Record<string, AnyAttr>>
 export type RowDecoder = (row: readonly unknown[]) => Record<string, unknown>
 
 /**
- * The columns a fetch selects, in order: `id`, then every attribute the schema declares.
- * Columns the schema does not know (kept for a later app version) and `deleted` stay unread.
+ * The columns a fetch selects, in order: `id`, every attribute the schema declares, then the
+ * entity's `space`. Columns the schema does not know (kept for a later app version) and
+ * `deleted` stay unread.
  */
-export const fetchColumns = (shape: ShapeOf): string[] => ['id', ...Object.keys(shape)]
+export const fetchColumns = (shape: ShapeOf): string[] => ['id', ...Object.keys(shape), SPACE]
 
 const decoders = new WeakMap<ShapeOf, RowDecoder>()
 
@@ -41,7 +43,7 @@ export const decodeRows = (shape: ShapeOf, rows: unknown[][]): Record<string, un
 const generic =
   (columns: readonly Column[]): RowDecoder =>
   (row) => {
-    const out: Record<string, unknown> = { id: row[0] }
+    const out: Record<string, unknown> = { id: row[0], space: row[columns.length + 1] ?? null }
     for (let i = 0; i < columns.length; i++) {
       const { name, kind, missing } = columns[i]!
       const value = fromColumn(kind, row[i + 1])
@@ -61,7 +63,7 @@ const generic =
 const compiled = (columns: readonly Column[]): RowDecoder | null => {
   const reads: string[] = []
   const present: string[] = []
-  const fields = ['id: r[0]']
+  const fields = ['id: r[0]', `space: r[${columns.length + 1}] ?? null`]
   columns.forEach(({ name, kind, missing }, i) => {
     const v = `v${i}`
     reads.push(`const ${v} = r[${i + 1}];`)

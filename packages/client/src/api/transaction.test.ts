@@ -12,6 +12,7 @@ describe('transaction', () => {
       // Reads inside see the transaction's own writes; the committed state does not yet.
       expect(await tx.get('book', book.id)).toEqual({
         id: book.id,
+        space: null,
         title: 'Dune',
         shelf: shelf.id,
         pages: 412,
@@ -30,7 +31,7 @@ describe('transaction', () => {
       'pages',
     ])
     expect(await client.related('book', 'shelf', shelf.id)).toEqual([
-      { id: book.id, title: 'Dune', shelf: shelf.id, pages: 412 },
+      { id: book.id, space: null, title: 'Dune', shelf: shelf.id, pages: 412 },
     ])
   })
 
@@ -64,7 +65,12 @@ describe('transaction', () => {
   it('creates with a chosen id once; the id of an existing or deleted entity is a conflict', async () => {
     const client = await memoryClient()
     await client.create('document', { id: 'doc-1', author: 'a', title: 'b' })
-    expect(await client.get('document', 'doc-1')).toEqual({ id: 'doc-1', author: 'a', title: 'b' })
+    expect(await client.get('document', 'doc-1')).toEqual({
+      id: 'doc-1',
+      space: null,
+      author: 'a',
+      title: 'b',
+    })
     const again = client.create('document', { id: 'doc-1', author: 'a', title: 'b' })
     await expect(again).rejects.toSatisfy((e) => isTidingsError(e, 'conflict'))
     await client.delete('document', 'doc-1')

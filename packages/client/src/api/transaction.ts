@@ -1,4 +1,4 @@
-import { type JsonValue, newId, TidingsError } from '@tidings/protocol'
+import { canWrite, type JsonValue, newId, type Role, TidingsError } from '@tidings/protocol'
 import type { Schema } from '../schema/define.js'
 import { checkCreate, checkPatch } from '../schema/validate.js'
 import { newOp, type Op } from '../store/store.js'
@@ -11,6 +11,15 @@ export interface Reader {
   /** Whether the entity was ever written, deleted or not. */
   exists(type: string, id: string): boolean
   fetch(type: string, query?: unknown): Record<string, unknown>[]
+  /** This user's role in a shared space, as this device last heard; undefined when unknown. */
+  roleOf(space: string): Role | undefined
+  /** A space as stored: null for the private space, named by null or by its id. */
+  localSpace(space: string | null): string | null
+}
+
+/** Where `create` puts the entity: a shared space's id, or null (the default) for the private space. */
+export interface CreateOptions {
+  space?: string | null
 }
 
 /**
@@ -18,9 +27,16 @@ export interface Reader {
  * memory, then committed by the client as ONE bundle in ONE SQLite transaction when the
  * callback resolves (nothing is written if it throws). `get` sees the transaction's own
  * writes; `fetch` sees committed state only (it is plain SQL over the typed table).
+ *
+ * A transaction writes one space (DESIGN §8: one transaction, one bundle, and a bundle belongs
+ * to one space): the first write fixes it (a create's `space`, an update's or delete's entity's
+ * own space); a write into another space, or into a space where this user is a `reader`, throws
+ * at once and the transaction commits nothing if the error escapes it.
  */
 export class Transaction {
   readonly ops: Op[] = []
+  /** The space this transaction writes (null: private); undefined until the first write. */
+  space: string | null | undefined = undefined
   /**
    * Entities this transaction touched, by type then id: their state as the transaction sees it
    * (null = deleted). Nested maps: no key string is built per write.
@@ -35,8 +51,13 @@ export class Transaction {
     private readonly maxValueBytes = Number.POSITIVE_INFINITY,
   ) {}
 
-  async create(type: string, fields: unknown): Promise<Record<string, unknown>> {
+  async create(
+    type: string,
+    fields: unknown,
+    options: CreateOptions = {},
+  ): Promise<Record<string, unknown>> {
     this.open()
+    const space = this.reader.localSpace(options.space ?? null)
     const checked = checkCreate(this.schema, type, fields)
     const id = checked.id ?? newId()
     const writes = checked.writes
@@ -48,10 +69,11 @@ export class Transaction {
         'conflict',
         `${type} ${id} already exists (or existed and was deleted)`,
       )
+    this.enter(space)
     // An entity with no attribute set still needs one event to exist on other replicas.
     if (writes.length > 0) this.push(type, id, writes)
     else this.ops.push(newOp(type, id, 'deleted', false))
-    const object = applyWrites(this.schema.shape(type), { id }, writes)
+    const object = applyWrites(this.schema.shape(type), { id, space }, writes)
     seen.set(id, object)
     return { ...object }
   }
@@ -70,6 +92,7 @@ export class Transaction {
     const writes = checkPatch(this.schema, type, patch)
     const current = this.read(type, id)
     if (!current) throw notFound(type, id)
+    this.enter(current.space as string | null)
     this.push(type, id, writes)
     const object = applyWrites(this.schema.shape(type), current, writes)
     this.seenOf(type).set(id, object)
@@ -78,7 +101,9 @@ export class Transaction {
 
   async delete(type: string, id: string): Promise<void> {
     this.open()
-    if (!this.read(type, id)) throw notFound(type, id)
+    const current = this.read(type, id)
+    if (!current) throw notFound(type, id)
+    this.enter(current.space as string | null)
     this.ops.push(newOp(type, id, 'deleted', true))
     this.seenOf(type).set(id, null)
   }
@@ -98,6 +123,27 @@ export class Transaction {
       return object ? { ...object } : null
     }
     return this.reader.get(type, id)
+  }
+
+  /** Fixes the transaction's space at its first write; refuses a second space or a read-only one. */
+  private enter(space: string | null): void {
+    if (this.space === space) return
+    if (this.space !== undefined)
+      throw new TidingsError(
+        'bad_request',
+        `a transaction writes one space: it writes ${this.space ?? 'the private space'}, not ${space ?? 'the private space'}`,
+      )
+    if (space !== null) {
+      const role = this.reader.roleOf(space)
+      if (role === undefined)
+        throw new TidingsError(
+          'not_found',
+          `space ${space} is not among this device's spaces (call spaces() or sync first)`,
+        )
+      if (!canWrite(role))
+        throw new TidingsError('forbidden', `your role in space ${space} is ${role}: read only`)
+    }
+    this.space = space
   }
 
   private seenOf(type: string): Map<string, Record<string, unknown> | null> {

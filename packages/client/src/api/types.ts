@@ -1,8 +1,11 @@
+import type { Invite, Member, Role, Space } from '@tidings/protocol'
 import type { Attr } from '../schema/attr.js'
 import type { Schema } from '../schema/define.js'
 import type { CreateInput, Entity, Patch, Query, Shape, Shapes } from '../schema/types.js'
+import type { InviteOptions } from '../spaces/space-routes.js'
 import type { RejectedBundle } from '../sync/rejected.js'
 import type { SyncResult, SyncStatus, VerifyResult } from '../sync/types.js'
+import type { CreateOptions } from './transaction.js'
 
 type Name<S extends Shapes> = keyof S & string
 /** Attributes of a type declared with `t.ref(...)`: the to-one side of a relationship. */
@@ -12,11 +15,23 @@ export type RefKeys<S extends Shape> = {
 
 /** Reads and writes, offered by the client and by a transaction alike. */
 export interface Operations<S extends Shapes> {
-  /** Creates an entity; `id` may be given (else a UUIDv7). Throws `bad_request` on invalid fields. */
-  create<K extends Name<S>>(type: K, fields: CreateInput<S[K]>): Promise<Entity<S[K]>>
+  /**
+   * Creates an entity; `id` may be given (else a UUIDv7). Throws `bad_request` on invalid fields.
+   * `options.space` puts it in a shared space (default: the private space); its space never
+   * changes. Throws `forbidden` when this user is a `reader` there, `not_found` for a space this
+   * device does not know, `bad_request` when the transaction already writes another space.
+   */
+  create<K extends Name<S>>(
+    type: K,
+    fields: CreateInput<S[K]>,
+    options?: CreateOptions,
+  ): Promise<Entity<S[K]>>
   /** The entity, or null when it does not exist or is deleted. */
   get<K extends Name<S>>(type: K, id: string): Promise<Entity<S[K]> | null>
-  /** Sets the given attributes (`null` clears an optional one). Throws `not_found`. */
+  /**
+   * Sets the given attributes (`null` clears an optional one), in the entity's own space. Throws
+   * `not_found`; `forbidden` as `create` does.
+   */
   update<K extends Name<S>>(type: K, id: string, patch: Patch<S[K]>): Promise<Entity<S[K]>>
   /** Tombstones the entity (a last-writer-wins `deleted` attribute). Throws `not_found`. */
   delete<K extends Name<S>>(type: K, id: string): Promise<void>
@@ -35,7 +50,10 @@ export interface Client<S extends Shapes> extends Operations<S> {
     id: string,
     query?: Omit<Query<S[K]>, 'where'>,
   ): Promise<Array<Entity<S[K]>>>
-  /** Calls back at once and after every committed change (local or synced) that alters the result. */
+  /**
+   * Calls back at once and after committed changes (local or synced) that alter the result:
+   * after the write resolves, once per burst of commits (about a frame apart at most).
+   */
   observe<K extends Name<S>>(
     type: K,
     query: Query<S[K]>,
@@ -57,6 +75,38 @@ export interface Client<S extends Shapes> extends Operations<S> {
   discardRejected(id: string): Promise<void>
   /** Queues a refused bundle again, unchanged (say, after the server raised a limit). Throws `not_found`. */
   retryRejected(id: string): Promise<void>
+  /**
+   * This user's spaces, asked of the server (`GET /v1/spaces`): the private space (`private:
+   * true`; its id is the user's id) and every shared space with this user's role. Keeps the
+   * list on the device; a space no longer listed is dropped from it (see `leaveSpace`).
+   */
+  spaces(): Promise<Space[]>
+  /** The spaces as this device last heard of them, without a request (may be empty offline). */
+  cachedSpaces(): Space[]
+  /** Calls back at once and whenever the device's list of spaces changes. */
+  observeSpaces(callback: (spaces: Space[]) => void): () => void
+  /** Creates a shared space owned by this user. */
+  createSpace(name: string): Promise<Space>
+  /** An invite code granting `role` in `space` (owners only), shown once: hand it over. */
+  invite(space: string, role: Role, options?: InviteOptions): Promise<string>
+  /** The invites of `space`, without codes (owners only). */
+  invites(space: string): Promise<Invite[]>
+  /** Revokes an invite (owners only). */
+  revokeInvite(space: string, invite: string): Promise<void>
+  /** Joins the space a code names (`not_found`: unknown code; `gone`: expired or used up). */
+  acceptInvite(code: string): Promise<Space>
+  /** The members of a space (any member may ask). */
+  members(space: string): Promise<Member[]>
+  /** Changes a member's role (owners only; `last_owner` for the last owner stepping down). */
+  setRole(space: string, user: string, role: Role): Promise<Member>
+  /** Removes a member (owners only; `last_owner` for the last owner). */
+  removeMember(space: string, user: string): Promise<void>
+  /**
+   * Leaves a shared space: syncs first, then this user stops being a member and this device
+   * drops the space's rows. Writes into it never delivered are listed by `rejected()` with code
+   * `forbidden` (as when the space is lost any other way), never silently dropped.
+   */
+  leaveSpace(space: string): Promise<void>
   /** Recomputes registers and typed tables from the event log. */
   rebuild(): Promise<void>
   startSync(): void

@@ -1,4 +1,4 @@
-import { TidingsError } from '@tidings/protocol'
+import { type Space, TidingsError } from '@tidings/protocol'
 import type { Client } from '../api/types.js'
 import type { Shapes } from '../schema/types.js'
 import type { ServerOptions, SyncStatus } from '../sync/types.js'
@@ -13,7 +13,10 @@ import {
   type StoragePreference,
   TX_CALLS,
 } from './rpc.js'
-import type { Port } from './serve.js'
+import type { Locks } from './serve-tab.js'
+import { type WorkerLike, WorkerLink } from './worker-link.js'
+
+export type { WorkerLike }
 
 /** The page's handle on the client in the worker: the client's API, all of it async. */
 export type BrowserClient<S extends Shapes> = Omit<Client<S>, 'schema'> & {
@@ -23,22 +26,20 @@ export type BrowserClient<S extends Shapes> = Omit<Client<S>, 'schema'> & {
   readonly durability: Durability
 }
 
-/** A `Worker` or anything shaped like one (a `MessagePort` in tests). */
-export interface WorkerLike extends Port {
-  terminate?(): void
-  start?(): void
-}
-
 export interface OpenBrowserClientOptions {
-  /** The worker running `hostWorker({ schema })`, e.g.
-   * `new Worker(new URL('./tidings.worker.ts', import.meta.url), { type: 'module' })`. */
-  worker: WorkerLike
+  /** The worker running `hostWorker({ schema })`, or better a function that starts one, e.g.
+   * `() => new Worker(new URL('./tidings.worker.ts', import.meta.url), { type: 'module' })`:
+   * then a tab being frozen that owns the database hands it over to another tab (its worker is
+   * ended, and a new one starts when the tab resumes). */
+  worker: WorkerLike | (() => WorkerLike)
   /** Database name (one per app and user); default `tidings`. */
   name?: string
   storage?: StoragePreference
   server?: Omit<ServerOptions, 'fetch'>
   /** Where errors nobody awaits go (a failed observe, startSync); default console.error. */
   onError?: (error: unknown) => void
+  /** Web Locks, for the liveness check of the worker; default `navigator.locks`. */
+  locks?: Locks | null
 }
 
 type Pending = { resolve: (value: unknown) => void; reject: (error: unknown) => void }
@@ -66,15 +67,57 @@ class ClientProxy {
   #opened: Opened | null = null
   #status: SyncStatus = { state: 'idle', pending: 0, rejected: 0, lastSyncedAt: null }
   #broken: TidingsError | null = null
+  /** The worker's list of spaces, streamed from `open` on (what `cachedSpaces` answers). */
+  #spaces: Space[] = []
+  readonly #spaceListeners = new Set<(spaces: Space[]) => void>()
+
+  readonly #link: WorkerLink
 
   constructor(private readonly options: OpenBrowserClientOptions) {
     this.#onError = options.onError ?? ((error) => console.error('tidings:', error))
-    const worker = options.worker
-    worker.addEventListener('message', (event) => this.#receive(event.data as Reply))
-    ;(worker as Partial<Worker>).addEventListener?.('error', (event: ErrorEvent) => {
-      this.#fail(new TidingsError('unavailable', `the Tidings worker failed: ${event.message}`))
+    this.#link = new WorkerLink({
+      worker: options.worker,
+      locks:
+        options.locks === undefined
+          ? ((globalThis.navigator as { locks?: Locks } | undefined)?.locks ?? null)
+          : options.locks,
+      onReply: (reply) => this.#receive(reply),
+      onWorkerError: (message) => this.#workerError(`the Tidings worker failed: ${message}`),
+      onDeath: () => this.#died(),
+      owns: () => this.#status.connection === 'this-tab',
     })
-    worker.start?.()
+  }
+
+  /**
+   * Before it opened, the worker did not load or start; after, it goes on (an uncaught error
+   * does not end a worker), and the status says what happened until the next status.
+   */
+  #workerError(message: string): void {
+    if (!this.#opened) {
+      this.#fail(new TidingsError('unavailable', message))
+      return
+    }
+    this.#onError(new TidingsError('internal', message))
+    this.#publish({ ...this.#status, state: 'error', error: { code: 'internal', message } })
+  }
+
+  /**
+   * The liveness check: the worker holds its life lock while it lives, so this page is granted
+   * it once the worker is gone (crashed, terminated, its tab's process killed), even while the
+   * worker is busy. Then every call fails at once with `unavailable`, and the status says so.
+   */
+  #died(): void {
+    if (this.#broken) return
+    const error = new TidingsError(
+      'unavailable',
+      'the Tidings worker stopped; reload the page to open the library again',
+    )
+    this.#fail(error)
+    this.#publish({
+      ...this.#status,
+      state: 'error',
+      error: { code: error.code, message: error.message },
+    })
   }
 
   async open(): Promise<void> {
@@ -85,6 +128,14 @@ class ClientProxy {
     })) as Opened
     this.#opened = opened
     this.#status = opened.status as SyncStatus
+    this.#link.watch(opened)
+    // Not awaited: the list arrives just after (an empty list until then), like any observe.
+    const id = this.#next++
+    this.#observers.set(id, (rows) => {
+      this.#spaces = rows as Space[]
+      for (const listener of this.#spaceListeners) listener(this.#spaces)
+    })
+    this.#post({ kind: 'observe-spaces', id })
   }
 
   get clientId(): string {
@@ -112,6 +163,31 @@ class ClientProxy {
   rejected = this.#call('rejected')
   discardRejected = this.#call('discardRejected')
   retryRejected = this.#call('retryRejected')
+  spaces = this.#call('spaces')
+  createSpace = this.#call('createSpace')
+  invite = this.#call('invite')
+  invites = this.#call('invites')
+  revokeInvite = this.#call('revokeInvite')
+  acceptInvite = this.#call('acceptInvite')
+  members = this.#call('members')
+  setRole = this.#call('setRole')
+  removeMember = this.#call('removeMember')
+  leaveSpace = this.#call('leaveSpace')
+
+  /** The spaces as the worker last reported them (kept current by a stream opened at `open`). */
+  cachedSpaces(): Space[] {
+    return this.#spaces
+  }
+
+  observeSpaces(callback: (spaces: Space[]) => void): () => void {
+    this.#spaceListeners.add(callback)
+    queueMicrotask(() => {
+      if (this.#spaceListeners.has(callback)) callback(this.#spaces)
+    })
+    return () => {
+      this.#spaceListeners.delete(callback)
+    }
+  }
 
   startSync(): void {
     this.#request({ kind: 'call', method: 'startSync', args: [] }).catch(this.#onError)
@@ -128,7 +204,12 @@ class ClientProxy {
   observe(type: string, query: unknown, callback: (rows: unknown[]) => void): () => void {
     const id = this.#next++
     this.#observers.set(id, callback)
-    this.#post({ kind: 'observe', id, type, query })
+    try {
+      this.#post({ kind: 'observe', id, type, query })
+    } catch (error) {
+      this.#observers.delete(id)
+      throw error
+    }
     return () => {
       if (!this.#observers.delete(id)) return
       this.#post({ kind: 'unobserve', id })
@@ -159,7 +240,7 @@ class ClientProxy {
     if (this.#broken) return
     await this.#request({ kind: 'close' })
     this.#fail(new TidingsError('unavailable', 'the client is closed'))
-    this.options.worker.terminate?.()
+    this.#link.terminate()
   }
 
   #call(method: CallMethod) {
@@ -171,13 +252,24 @@ class ClientProxy {
     const id = this.#next++
     return new Promise((resolve, reject) => {
       this.#pending.set(id, { resolve, reject })
-      this.#post({ ...message, id } as Request)
+      try {
+        this.#post({ ...message, id } as Request)
+      } catch (error) {
+        this.#pending.delete(id)
+        reject(error)
+      }
     })
   }
 
+  /** Sends a request; throws `bad_request` when an argument cannot be copied to the worker. */
   #post(request: Request): void {
     if (this.#broken) return
-    this.options.worker.postMessage(request)
+    this.#link.request(request)
+  }
+
+  #publish(status: SyncStatus): void {
+    this.#status = status
+    for (const listener of this.#statusListeners) listener(status)
   }
 
   #receive(reply: Reply): void {
@@ -196,8 +288,7 @@ class ClientProxy {
         this.#observers.get(reply.id)?.(reply.rows)
         return
       case 'status':
-        this.#status = reply.status as SyncStatus
-        for (const listener of this.#statusListeners) listener(this.#status)
+        if (!this.#broken) this.#publish(reply.status as SyncStatus)
         return
     }
   }

@@ -24,8 +24,9 @@ const IDB_VFS = 'tidings-idb'
  * Opens the device database inside a dedicated worker on wa-sqlite's synchronous build:
  * OPFS (`OPFSCoopSyncVFS`) when the browser offers it, else an in-memory database mirrored to
  * IndexedDB block by block, else (IndexedDB refused too) a memory-only database with a loud
- * warning. A Web Lock per database name keeps a second tab from taking the OPFS handles (or
- * writing the same IndexedDB blocks) mid-statement: that tab waits until this one closes.
+ * warning. Call it holding the database's Web Lock (see `serveTab`): only the tab holding it
+ * opens the database, so no other tab takes the OPFS handles (or writes the same IndexedDB
+ * blocks) mid-statement.
  */
 export async function openWaSqlite(options: {
   name: string
@@ -34,7 +35,6 @@ export async function openWaSqlite(options: {
   module?: Promise<WasmModule>
 }): Promise<OpenedDatabase> {
   const preference = options.storage ?? 'auto'
-  const release = await holdLock(`tidings-db:${options.name}`)
   try {
     const module = await (options.module ?? loadSqlite())
     const sqlite3 = SQLite.Factory(module)
@@ -46,7 +46,7 @@ export async function openWaSqlite(options: {
       sqlite3.vfs_register(vfs, false)
       const db = await sqlite3.open_v2(file, undefined, 'tidings-opfs')
       // The first statement takes the OPFS access handles (asynchronously, through wa-sqlite's
-      // retry); afterwards every lock is granted synchronously. The Web Lock makes this the
+      // retry); afterwards every lock is granted synchronously. The database's Web Lock makes this the
       // only connection, so exclusive locking is free, and it lets WAL run without shared
       // memory: measured here, a write transaction drops from ~6 ms to under 1 ms.
       await sqlite3.exec(db, 'PRAGMA locking_mode = EXCLUSIVE')
@@ -55,7 +55,7 @@ export async function openWaSqlite(options: {
       // until the next checkpoint), and it applies whenever an existing WAL database is
       // reopened. FULL flushes the WAL at every commit, so a resolved write is on disk.
       await sqlite3.exec(db, 'PRAGMA synchronous = FULL')
-      const database = new WaSqliteDatabase(module, c, db, { afterClose: release })
+      const database = new WaSqliteDatabase(module, c, db)
       return { database, storage: 'opfs', durability: durability(database, 'saved'), saves: null }
     }
 
@@ -72,7 +72,7 @@ export async function openWaSqlite(options: {
         error,
       )
       const db = await sqlite3.open_v2(':memory:')
-      const database = new WaSqliteDatabase(module, c, db, { afterClose: release })
+      const database = new WaSqliteDatabase(module, c, db)
       return {
         database,
         storage: 'memory',
@@ -91,12 +91,8 @@ export async function openWaSqlite(options: {
     // mirrored, so there is no torn file to roll back after a crash.
     await sqlite3.exec(db, 'PRAGMA journal_mode = MEMORY')
     const database = new WaSqliteDatabase(module, c, db, {
-      // Another tab may open the database once the lock is free: not before the last save ends.
       afterClose: () => {
-        void saver.settled().finally(() => {
-          store.close()
-          release()
-        })
+        void saver.settled().finally(() => store.close())
       },
     })
     if (saved.legacy) {
@@ -112,7 +108,6 @@ export async function openWaSqlite(options: {
       saves: saver,
     }
   } catch (error) {
-    release()
     throw error instanceof TidingsError
       ? error
       : new TidingsError('unavailable', `opening the browser database failed: ${String(error)}`, {
@@ -166,12 +161,4 @@ function hasOpfs(): boolean {
     typeof FileSystemFileHandle !== 'undefined' &&
     'createSyncAccessHandle' in FileSystemFileHandle.prototype
   )
-}
-
-/** Holds an exclusive Web Lock until the returned function is called. */
-async function holdLock(name: string): Promise<() => void> {
-  if (typeof navigator === 'undefined' || !navigator.locks) return () => {}
-  return await new Promise((granted) => {
-    void navigator.locks.request(name, () => new Promise<void>((release) => granted(release)))
-  })
 }

@@ -1,37 +1,19 @@
-import { isTidingsError, TidingsError } from '@tidings/protocol'
+import { isTidingsError, type Space, TidingsError } from '@tidings/protocol'
 import { afterEach, describe, expect, it } from 'vitest'
 import { openClient } from '../api/client.js'
 import { openNodeDatabase } from '../node.js'
-import { type LibrarySchema, librarySchema } from '../test/fixtures.js'
+import { BrowserTabs } from '../test/browser-tabs.js'
+import { FakeSpacesServer } from '../test/fake-spaces-server.js'
+import { librarySchema } from '../test/fixtures.js'
 import type { Saves } from './block-saver.js'
-import { type BrowserClient, openBrowserClient } from './open-browser-client.js'
-import { type HostedClient, serveClient } from './serve.js'
 
 // The page ↔ worker RPC over a real MessageChannel, the client core on better-sqlite3 behind
 // it: everything of the browser client except wa-sqlite (which the e2e tests run in Chromium).
-const open = async (saves?: Saves): Promise<BrowserClient<LibrarySchema>> => {
-  const { port1, port2 } = new MessageChannel()
-  port1.start()
-  serveClient(port1, async () => {
-    const client = await openClient({
-      schema: librarySchema,
-      database: openNodeDatabase(':memory:'),
-    })
-    return {
-      client: client as unknown as HostedClient,
-      clientId: client.clientId,
-      storage: saves ? 'indexeddb' : 'memory',
-      durability: { writes: saves ? 'saved' : 'memory', synchronous: 'full' },
-      status: client.status,
-      saves: saves ?? null,
-    }
-  })
-  opened.push(port1, port2)
-  return openBrowserClient<LibrarySchema>({ worker: port2 })
-}
-const opened: MessagePort[] = []
-afterEach(() => {
-  for (const port of opened.splice(0)) port.close()
+let tabs = new BrowserTabs()
+const open = async (saves?: Saves) => (await tabs.open(saves ? { saves } : {})).client
+afterEach(async () => {
+  await tabs.close()
+  tabs = new BrowserTabs()
 })
 
 /** The next value `observe` delivers that satisfies `done`. */
@@ -123,6 +105,11 @@ describe('browser client proxy', () => {
     expect(isTidingsError(closed, 'unavailable')).toBe(true)
   })
 
+  it('tells the page that its tab owns the connection', async () => {
+    const client = await open()
+    expect(client.status.connection).toBe('this-tab')
+  })
+
   it('answers a write once its save completes, and a failed save as not_saved in the call and the status', async () => {
     const saves = new ManualSaves()
     const client = await open(saves)
@@ -147,6 +134,58 @@ describe('browser client proxy', () => {
     expect(client.status.unsaved).toEqual({ code: 'not_saved', message: quota.message })
     // Reads never wait for saves.
     expect(await client.fetch('document')).toHaveLength(2)
+  })
+})
+
+describe('browser client proxy, when things go wrong', () => {
+  it('fails calls at once when the worker died, and says so in the status', async () => {
+    const tab = await tabs.open({ saves: new ManualSaves() })
+    const statuses: Array<{ state: string; error?: { code: string } }> = []
+    tab.client.onStatus((status) => statuses.push(status))
+    const inFlight = tab.client.create('document', { author: 'Ada', title: 'lost' })
+    await tab.kill()
+    expect(isTidingsError(await inFlight.catch((error: unknown) => error), 'unavailable')).toBe(
+      true,
+    )
+    const later = await tab.client.fetch('document').catch((error: unknown) => error)
+    expect(isTidingsError(later, 'unavailable')).toBe(true)
+    expect(tab.client.status).toMatchObject({ state: 'error', error: { code: 'unavailable' } })
+    expect(statuses.at(-1)).toMatchObject({ state: 'error', error: { code: 'unavailable' } })
+  })
+
+  it('keeps working after an uncaught worker error, which the status shows', async () => {
+    const tab = await tabs.open()
+    const updated = rowsUntil(
+      (cb) => tab.client.observe('document', {}, cb),
+      (rows) => rows.length === 1,
+    )
+    tab.page.throwUncaught('TypeError: x is undefined')
+    expect(tab.client.status).toMatchObject({ state: 'error', error: { code: 'internal' } })
+    await tab.client.create('document', { author: 'Ada', title: 'still here' })
+    // Live queries still update.
+    expect(await updated).toHaveLength(1)
+  })
+
+  it('rejects an argument that cannot be copied to the worker with bad_request, and forgets it', async () => {
+    const client = await open()
+    const fields = { author: 'Ada', title: 'x', onSave: () => {} }
+    const refused = await client.create('document', fields as never).catch((e: unknown) => e)
+    expect(isTidingsError(refused, 'bad_request')).toBe(true)
+    expect((refused as Error).message).toContain('create()')
+    const rows: unknown[] = []
+    const observed = (() => {
+      try {
+        client.observe('document', { where: { title: Symbol('x') } } as never, (r) => rows.push(r))
+      } catch (error) {
+        return error
+      }
+      return null
+    })()
+    expect(isTidingsError(observed, 'bad_request')).toBe(true)
+    // Both left nothing behind: the client goes on, and closes without waiting for them.
+    expect(await client.fetch('document')).toEqual([])
+    await client.close()
+    expect(rows).toEqual([])
   })
 })
 
@@ -177,3 +216,46 @@ class ManualSaves implements Saves {
     return this.#calls.shift()!
   }
 }
+
+describe('browser client proxy: shared spaces', () => {
+  it('forwards the spaces calls and streams the list of spaces', async () => {
+    const fake = new FakeSpacesServer()
+    const ada = await fake.addUser('Ada')
+    const bob = await fake.addUser('Bob')
+    const { client } = await tabs.open({
+      server: { url: fake.url, token: ada.token, fetch: fake.fetch, attempts: 1 },
+    })
+    const listed = rowsUntil<Space>(
+      (cb) => client.observeSpaces(cb),
+      (spaces) => spaces.length === 1,
+    )
+    const library = await client.createSpace('Lib')
+    expect(await listed).toEqual([library])
+    expect(client.cachedSpaces()).toEqual([library])
+    const code = await client.invite(library.id, 'reader', { maxUses: 1 })
+    const doc = await client.create(
+      'document',
+      { author: 'Ada', title: 'x' },
+      { space: library.id },
+    )
+    expect(doc.space).toBe(library.id)
+    expect(await client.fetch('document', { space: library.id })).toEqual([doc])
+    const bobDevice = await openClient({
+      schema: librarySchema,
+      database: openNodeDatabase(':memory:'),
+      server: { url: fake.url, token: bob.token, fetch: fake.fetch, attempts: 1 },
+    })
+    await bobDevice.acceptInvite(code)
+    expect((await client.members(library.id)).map((m) => m.name).sort()).toEqual(['Ada', 'Bob'])
+    // Accepting as a member uses nothing and lowers nothing.
+    expect(await client.acceptInvite(code)).toEqual(library)
+    expect(
+      isTidingsError(await client.leaveSpace(library.id).catch((e: unknown) => e), 'last_owner'),
+    ).toBe(true)
+    await client.setRole(library.id, bob.id, 'writer')
+    await client.removeMember(library.id, bob.id)
+    expect((await client.spaces()).map((s) => s.name)).toEqual(['Ada', 'Lib'])
+    await bobDevice.close()
+    await client.close()
+  })
+})

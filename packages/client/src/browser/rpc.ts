@@ -32,6 +32,17 @@ export const CALLS = [
   'rejected',
   'discardRejected',
   'retryRejected',
+  // Shared spaces (DESIGN §8).
+  'spaces',
+  'createSpace',
+  'invite',
+  'invites',
+  'revokeInvite',
+  'acceptInvite',
+  'members',
+  'setRole',
+  'removeMember',
+  'leaveSpace',
 ] as const
 export type CallMethod = (typeof CALLS)[number]
 /** Calls that never write: they answer without waiting for a save (every other call waits). */
@@ -42,6 +53,8 @@ export const READ_CALLS: readonly CallMethod[] = [
   'rejected',
   'startSync',
   'stopSync',
+  'members',
+  'invites',
 ]
 /** The write methods a transaction handle offers. */
 export const TX_CALLS = ['create', 'get', 'update', 'delete', 'fetch'] as const
@@ -54,11 +67,28 @@ export interface OpenOptions {
   server?: Omit<ServerOptions, 'fetch'>
 }
 
+/**
+ * How a `call` sent again after a hand-over (the tab owning the database went away before it
+ * answered) must run so that it applies at most once: `own-id` = a create whose id the tab made
+ * before the first attempt (an existing entity with that id is that first attempt's).
+ */
+export type Retry = 'own-id' | 'given-id' | 'again'
+
 /** Page → worker. `id` correlates the answer; for `observe` it also names the subscription. */
 export type Request =
   | { kind: 'open'; id: number; options: OpenOptions }
-  | { kind: 'call'; id: number; method: CallMethod; args: unknown[] }
+  | {
+      kind: 'call'
+      id: number
+      method: CallMethod
+      args: unknown[]
+      /** Set when this call is sent again after a hand-over. */
+      retry?: Retry
+      /** A create whose id was made for it before its first attempt (see `withOwnId`). */
+      ownId?: true
+    }
   | { kind: 'observe'; id: number; type: string; query: unknown }
+  | { kind: 'observe-spaces'; id: number }
   | { kind: 'unobserve'; id: number }
   | { kind: 'begin'; id: number }
   | { kind: 'tx-call'; id: number; tx: number; method: TxMethod; args: unknown[] }
@@ -70,6 +100,8 @@ export interface Opened {
   storage: BrowserStorage
   durability: Durability
   status: unknown
+  /** A Web Lock the page's worker holds while it lives: granted to the page once it died. */
+  lifeLock?: string
 }
 
 /** Worker → page. */
@@ -84,6 +116,19 @@ export interface WireError {
   message: string
   details?: unknown
 }
+
+/** Tab ↔ tab, on the `BroadcastChannel` named `tidings:<database name>`. */
+export type TabMessage =
+  /** A tab asks which tab owns the database (at start; the owner answers with `owner`). */
+  | { kind: 'who' }
+  /** The tab `tab` owns the database; its life lock is `lifeLock`. */
+  | { kind: 'owner'; tab: string; lifeLock: string }
+  /** Tab `from`'s request to the owner `to` (no other tab answers it); ids are `from`'s own. */
+  | { kind: 'request'; from: string; to: string; lifeLock: string; request: Request }
+  /** The owner's reply to one tab's request, or rows for one of its subscriptions. */
+  | { kind: 'reply'; to: string; reply: Reply }
+  /** The owner's sync status, for every tab. */
+  | { kind: 'status'; status: unknown }
 
 /** Flattens any thrown value for postMessage; unknown errors become `internal`. */
 export function toWireError(error: unknown): WireError {

@@ -1,5 +1,6 @@
 import { TidingsError } from '@tidings/protocol'
 import type { Saves } from './block-saver.js'
+import { alreadyApplied } from './retry.js'
 import {
   CALLS,
   type CallMethod,
@@ -19,6 +20,7 @@ export interface HostedClient {
   readonly status: unknown
   onStatus(listener: (status: unknown) => void): () => void
   observe(type: string, query: unknown, callback: (rows: unknown[]) => void): () => void
+  observeSpaces(callback: (spaces: unknown[]) => void): () => void
   transaction(fn: (tx: unknown) => Promise<unknown>): Promise<unknown>
   close(): Promise<void>
 }
@@ -33,6 +35,9 @@ export type OpenHosted = (
   options: OpenOptions,
 ) => Promise<Opened & { client: HostedClient; saves?: Saves | null }>
 
+/** The client a tab's worker opened, as `OpenHosted` answers it. */
+export type HostedOpen = Awaited<ReturnType<OpenHosted>>
+
 const NO_REPLY = Symbol('no reply')
 
 /** An interactive transaction held open while the page sends its writes. */
@@ -44,119 +49,157 @@ interface OpenTx {
 
 const ABORT = new TidingsError('bad_request', 'transaction aborted by the page')
 
-/**
- * Answers the page's requests with a client opened by `open`: one reply per request id,
- * observe rows and status changes streamed as they happen, errors flattened to their code.
- * Where saves complete after the commit (IndexedDB), a call that may write answers only once
- * its changes are saved, or with the `not_saved` error; the status carries a failed save as
- * `unsaved` until a later save succeeds.
- */
-export function serveClient(port: Port, open: OpenHosted): void {
-  let client: HostedClient | null = null
-  let saves: Saves | null = null
-  const subscriptions = new Map<number, () => void>()
-  const transactions = new Map<number, OpenTx>()
-  const send = (reply: Reply) => port.postMessage(reply)
-  // Everything waits for `open`; after it, requests run concurrently (a slow `sync` must not
-  // hold up a local write), started in arrival order.
-  let opened: Promise<unknown> = Promise.resolve()
+/** One tab's requests to the host: its own subscriptions and open transactions. */
+export interface Peer {
+  handle(request: Request): void
+  /** The tab went away: its subscriptions end, its open transactions roll back. */
+  drop(): void
+}
 
-  const need = (): HostedClient => {
-    if (!client) throw new TidingsError('unavailable', 'the client is not open')
-    return client
+/**
+ * Answers requests with the client this tab's worker opened, for any number of tabs (each a
+ * `Peer`): one reply per request id, observe rows and status changes streamed as they happen,
+ * errors flattened to their code. Where saves complete after the commit (IndexedDB), a call
+ * that may write answers only once its changes are saved, or with the `not_saved` error; the
+ * status carries a failed save as `unsaved` until a later save succeeds.
+ */
+export class ClientHost {
+  readonly #client: HostedClient
+  readonly #saves: Saves | null
+  readonly #opened: HostedOpen
+
+  constructor(opened: HostedOpen) {
+    this.#opened = opened
+    this.#client = opened.client
+    this.#saves = opened.saves ?? null
   }
 
-  async function dispatch(request: Request): Promise<unknown> {
-    switch (request.kind) {
-      case 'open': {
-        if (client) throw new TidingsError('conflict', 'the client is already open')
-        const opened = await open(request.options)
-        client = opened.client
-        saves = opened.saves ?? null
-        const publish = (status: unknown) => send({ kind: 'status', status: withSaves(status) })
-        client.onStatus(publish)
-        saves?.onFailure(() => client && publish(client.status))
-        return {
-          clientId: opened.clientId,
-          storage: opened.storage,
-          durability: opened.durability,
-          status: withSaves(opened.status),
-        }
-      }
-      case 'call': {
-        if (!CALLS.includes(request.method)) throw unknownMethod(request.method)
-        const method = (need() as unknown as Record<CallMethod, (...a: unknown[]) => unknown>)[
-          request.method
-        ]
-        const value = await method.apply(client, request.args)
-        if (!READ_CALLS.includes(request.method)) await saves?.durable()
-        return value ?? null
-      }
-      case 'observe': {
-        const off = need().observe(request.type, request.query, (rows) =>
-          send({ kind: 'rows', id: request.id, rows }),
-        )
-        subscriptions.set(request.id, off)
-        return NO_REPLY
-      }
-      case 'unobserve':
-        subscriptions.get(request.id)?.()
-        subscriptions.delete(request.id)
-        return NO_REPLY
-      case 'begin':
-        transactions.set(request.id, await begin(need()))
-        return request.id
-      case 'tx-call': {
-        const tx = transactions.get(request.tx)
-        if (!tx) throw new TidingsError('not_found', `no open transaction ${request.tx}`)
-        if (!TX_CALLS.includes(request.method)) throw unknownMethod(request.method)
-        return (await tx.handle[request.method](...request.args)) ?? null
-      }
-      case 'end': {
-        const tx = transactions.get(request.tx)
-        if (!tx) throw new TidingsError('not_found', `no open transaction ${request.tx}`)
-        transactions.delete(request.tx)
-        tx.finish(request.commit)
-        let value: unknown
-        try {
-          value = await tx.done
-        } catch (error) {
-          if (error === ABORT) return null
-          throw error
-        }
-        await saves?.durable()
-        return value ?? null
-      }
-      case 'close': {
-        for (const off of subscriptions.values()) off()
-        subscriptions.clear()
-        await client?.close()
-        client = null
-        await saves?.durable()
-        return null
-      }
-    }
+  get client(): HostedClient {
+    return this.#client
+  }
+
+  /** What `open` answers, with the current status. */
+  opened(): Opened {
+    const { clientId, storage, durability } = this.#opened
+    return { clientId, storage, durability, status: this.status() }
   }
 
   /** The client's status, with a failed save (`unsaved`) shown until a save succeeds. */
-  const withSaves = (status: unknown): unknown => {
-    const failure = saves?.failure
+  status(): unknown {
+    const status = this.#client.status
+    const failure = this.#saves?.failure
     if (!failure) return status
     return { ...(status as object), unsaved: { code: failure.code, message: failure.message } }
   }
 
-  port.addEventListener('message', (event: MessageEvent) => {
-    const request = event.data as Request
-    const run = () =>
-      dispatch(request).then(
-        (value) => {
-          if (value !== NO_REPLY) send({ kind: 'result', id: request.id, value })
-        },
-        (error: unknown) => send({ kind: 'error', id: request.id, error: toWireError(error) }),
-      )
-    if (request.kind === 'open') opened = run()
-    else void opened.then(run)
-  })
+  onStatus(listener: (status: unknown) => void): () => void {
+    const publish = () => listener(this.status())
+    const off = this.#client.onStatus(publish)
+    const offSaves = this.#saves?.onFailure(publish)
+    return () => {
+      off()
+      offSaves?.()
+    }
+  }
+
+  /** Ends every peer's work, then closes the client and waits for the last save. */
+  async close(): Promise<void> {
+    await this.#client.close()
+    await this.#saves?.durable()
+  }
+
+  peer(send: (reply: Reply) => void): Peer {
+    const subscriptions = new Map<number, () => void>()
+    const transactions = new Map<number, OpenTx>()
+    const client = this.#client
+    const saves = this.#saves
+
+    const dispatch = async (request: Request): Promise<unknown> => {
+      switch (request.kind) {
+        case 'open':
+          return this.opened()
+        case 'call': {
+          if (!CALLS.includes(request.method)) throw unknownMethod(request.method)
+          if (request.retry) {
+            const applied = await alreadyApplied(client, request)
+            if (applied) return applied.value ?? null
+          }
+          const method = (client as unknown as Record<CallMethod, (...a: unknown[]) => unknown>)[
+            request.method
+          ]
+          const value = await method.apply(client, request.args)
+          if (!READ_CALLS.includes(request.method)) await saves?.durable()
+          return value ?? null
+        }
+        case 'observe': {
+          // The same subscription sent again (a hand-over raced its first attempt) replaces it.
+          subscriptions.get(request.id)?.()
+          const off = client.observe(request.type, request.query, (rows) =>
+            send({ kind: 'rows', id: request.id, rows }),
+          )
+          subscriptions.set(request.id, off)
+          return NO_REPLY
+        }
+        case 'observe-spaces': {
+          subscriptions.get(request.id)?.()
+          const off = client.observeSpaces((rows) => send({ kind: 'rows', id: request.id, rows }))
+          subscriptions.set(request.id, off)
+          return NO_REPLY
+        }
+        case 'unobserve':
+          subscriptions.get(request.id)?.()
+          subscriptions.delete(request.id)
+          return NO_REPLY
+        case 'begin':
+          transactions.get(request.id)?.finish(false)
+          transactions.set(request.id, await begin(client))
+          return request.id
+        case 'tx-call': {
+          const tx = transactions.get(request.tx)
+          if (!tx) throw new TidingsError('not_found', `no open transaction ${request.tx}`)
+          if (!TX_CALLS.includes(request.method)) throw unknownMethod(request.method)
+          return (await tx.handle[request.method](...request.args)) ?? null
+        }
+        case 'end': {
+          const tx = transactions.get(request.tx)
+          if (!tx) throw new TidingsError('not_found', `no open transaction ${request.tx}`)
+          transactions.delete(request.tx)
+          tx.finish(request.commit)
+          let value: unknown
+          try {
+            value = await tx.done
+          } catch (error) {
+            if (error === ABORT) return null
+            throw error
+          }
+          await saves?.durable()
+          return value ?? null
+        }
+        case 'close':
+          drop()
+          return null
+      }
+    }
+
+    const drop = () => {
+      for (const off of subscriptions.values()) off()
+      subscriptions.clear()
+      for (const tx of transactions.values()) tx.finish(false)
+      transactions.clear()
+    }
+
+    return {
+      handle: (request) => {
+        dispatch(request).then(
+          (value) => {
+            if (value !== NO_REPLY) send({ kind: 'result', id: request.id, value })
+          },
+          (error: unknown) => send({ kind: 'error', id: request.id, error: toWireError(error) }),
+        )
+      },
+      drop,
+    }
+  }
 }
 
 async function begin(client: HostedClient): Promise<OpenTx> {

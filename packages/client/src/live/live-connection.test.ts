@@ -49,6 +49,7 @@ const connect = (
   fetch: typeof globalThis.fetch,
   urls = ['http://one', 'http://two'],
   idleTimeoutMs = 60_000,
+  healthyMs = 20,
 ) => {
   const connection = new LiveConnection({
     urls,
@@ -56,6 +57,7 @@ const connect = (
     fetch,
     backoff: { initialMs: 1, maxMs: 5 },
     idleTimeoutMs,
+    healthyMs,
     random: () => 0.5,
   })
   const events: LiveEvent[] = []
@@ -144,7 +146,7 @@ describe('LiveConnection', () => {
     expect(events[1]).toMatchObject({ error: { message: expect.stringMatching(/no heartbeat/) } })
   })
 
-  it('waits longer after each failure in a row (doubling, capped) and resets once open', async () => {
+  it('waits longer after each failure in a row (doubling, capped) and resets once open a while', async () => {
     const refused: Script = () => {
       throw new TypeError('fetch failed')
     }
@@ -154,7 +156,9 @@ describe('LiveConnection', () => {
     const waits = events.flatMap((e) => (e.type === 'closed' ? [e.retryInMs] : []))
     // random() is 0.5: half of 1, 2, 4, then the 5 ms cap.
     expect(waits).toEqual([0.5, 1, 2, 2.5])
-    // The open stream ends; the list of scripted answers is used up, so retries fail from now on.
+    // The open stream proves healthy (open longer than `healthyMs`), then ends; the list of
+    // scripted answers is used up, so retries fail from now on.
+    await new Promise((resolve) => setTimeout(resolve, 40))
     fake.streams.at(-1)?.end()
     await vi.waitFor(() =>
       expect(events.filter((e) => e.type === 'closed').length).toBeGreaterThanOrEqual(6),
@@ -162,6 +166,21 @@ describe('LiveConnection', () => {
     expect(events.flatMap((e) => (e.type === 'closed' ? [e.retryInMs] : [])).slice(4, 6)).toEqual([
       0.5, 1,
     ])
+  })
+
+  it('backs off from a server that accepts the stream and drops it at once (no reconnect storm)', async () => {
+    const dropAtOnce: Script = (stream) => {
+      queueMicrotask(() => stream.end())
+      return undefined
+    }
+    const fake = fakeFetch(Array.from({ length: 5 }, () => dropAtOnce))
+    const { events } = connect(fake.fetch, ['http://only'], 60_000, 60_000)
+    await vi.waitFor(() =>
+      expect(events.filter((e) => e.type === 'closed').length).toBeGreaterThanOrEqual(5),
+    )
+    // Each stream opened, yet none stayed open: the waits keep doubling as failures would.
+    const waits = events.flatMap((e) => (e.type === 'closed' ? [e.retryInMs] : []))
+    expect(waits.slice(0, 4)).toEqual([0.5, 1, 2, 2.5])
   })
 
   it('stops for good: no more requests, state stopped', async () => {

@@ -18,6 +18,12 @@ export interface LiveConnectionOptions {
   backoff?: BackoffOptions
   /** No byte (poke or heartbeat) for this long means a dead connection; default 45 s. */
   idleTimeoutMs?: number
+  /**
+   * A stream must stay open this long before the backoff starts over; default 10 s. A server
+   * (or proxy) that accepts the stream and drops it at once otherwise got a reconnect, and a
+   * full sync, every few hundred ms forever.
+   */
+  healthyMs?: number
   fetch?: typeof fetch
   random?: () => number
 }
@@ -33,6 +39,7 @@ export type LiveState = 'stopped' | 'connecting' | 'open' | 'waiting'
 const pokeSchema = messageSchemas().poke
 /** Three missed 15 s heartbeats. */
 export const DEFAULT_IDLE_TIMEOUT_MS = 45_000
+export const DEFAULT_HEALTHY_MS = 10_000
 
 /**
  * Keeps one `GET /v1/live` event stream open, read through `fetch` (so it can send the bearer
@@ -47,6 +54,8 @@ export class LiveConnection {
   #abort: AbortController | null = null
   #urlIndex = 0
   #attempt = 0
+  /** When the current stream opened (epoch ms); null while none is open. */
+  #openedAt: number | null = null
   readonly #tokens: TokenSource
   /** The token the last session sent: a reconnect asks for a fresh one (a token function's). */
   #sent: string | undefined
@@ -91,8 +100,15 @@ export class LiveConnection {
     while (!signal.aborted) {
       const url = this.url
       this.#state = 'connecting'
+      this.#openedAt = null
       const error = await this.#session(url, signal)
       if (signal.aborted) return
+      const openedAt = this.#openedAt as number | null
+      if (
+        openedAt !== null &&
+        Date.now() - openedAt >= (this.#options.healthyMs ?? DEFAULT_HEALTHY_MS)
+      )
+        this.#attempt = 0
       this.#urlIndex = (this.#urlIndex + 1) % this.#options.urls.length
       const retryInMs = backoffDelay(
         this.#attempt++,
@@ -144,7 +160,7 @@ export class LiveConnection {
         return TidingsError.fromBody(body, response.status)
       }
       this.#state = 'open'
-      this.#attempt = 0
+      this.#openedAt = Date.now()
       this.#emit({ type: 'open', url: base })
       const parser = new SseParser({ message: (message) => this.#onMessage(base, message.data) })
       const reader = response.body.pipeThrough(new TextDecoderStream()).getReader()

@@ -3,7 +3,7 @@ import type { AnyAttr } from './attr.js'
 import type { Shape, Shapes } from './types.js'
 
 /** Names the client keeps for itself in every typed table. */
-export const RESERVED = ['id', 'deleted'] as const
+export const RESERVED = ['id', 'deleted', 'space'] as const
 const IDENTIFIER = /^[A-Za-z][A-Za-z0-9_]{0,62}$/
 
 /**
@@ -34,7 +34,7 @@ export interface Schema<S extends Shapes = Shapes> {
 /**
  * Declares the entity types once; everything else (object types, create/update inputs, where
  * clauses) is inferred from it. Type and attribute names become SQL identifiers, so they must be
- * identifiers; `id` and `deleted` are reserved; a `t.ref` must name a declared type.
+ * identifiers; `id`, `deleted` and `space` are reserved; a `t.ref` must name a declared type.
  */
 export const defineSchema = <const S extends Shapes>(
   types: S,

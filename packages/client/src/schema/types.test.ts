@@ -20,13 +20,19 @@ describe('type inference from defineSchema', () => {
   it('infers the object type of each entity type', () => {
     expectTypeOf<Entity<S['document']>>().toEqualTypeOf<{
       id: string
+      space: string | null
       author: string
       title: string
       url?: string
     }>()
-    expectTypeOf<Entity<S['simple']>>().toEqualTypeOf<{ id: string; items: string[] }>()
+    expectTypeOf<Entity<S['simple']>>().toEqualTypeOf<{
+      id: string
+      space: string | null
+      items: string[]
+    }>()
     expectTypeOf<Entity<S['task']>>().toEqualTypeOf<{
       id: string
+      space: string | null
       done: boolean
       weight: number
       list: string

@@ -19,9 +19,12 @@ type CreateRequiredKeys<S extends Shape> = {
   [K in keyof S]: IsOptional<S[K]> extends true ? never : HasDefault<S[K]> extends true ? never : K
 }[keyof S]
 
-/** An object as `get`/`fetch` return it: `id` plus every attribute (optional ones may be absent). */
+/**
+ * An object as `get`/`fetch` return it: `id`, its `space` (null: the user's private space; else
+ * the shared space's id, fixed at creation) plus every attribute (optional ones may be absent).
+ */
 export type Entity<S extends Shape> = Simplify<
-  { id: string } & { [K in RequiredKeys<S>]: ValueOf<S[K]> } & {
+  { id: string; space: string | null } & { [K in RequiredKeys<S>]: ValueOf<S[K]> } & {
     [K in OptionalKeys<S>]?: ValueOf<S[K]>
   }
 >
@@ -75,4 +78,6 @@ export interface Query<S extends Shape> {
   offset?: number
   /** Also return deleted entities (tombstoned); they are excluded by default. */
   includeDeleted?: boolean
+  /** Only entities of this space: a shared space's id, or null for the private space. Default: every space. */
+  space?: string | null
 }

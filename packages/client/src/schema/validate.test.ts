@@ -53,6 +53,7 @@ describe('validation before anything is written', () => {
     expect(() => defineSchema({ 'bad type': { a: t.string() } })).toThrow(/not an identifier/)
     expect(() => defineSchema({ doc: { deleted: t.boolean() } })).toThrow(/reserved/)
     expect(() => defineSchema({ doc: { id: t.string() } })).toThrow(/reserved/)
+    expect(() => defineSchema({ doc: { space: t.string() } })).toThrow(/reserved/)
     expect(() => defineSchema({ doc: { owner: t.ref('person') } })).toThrow(/unknown type "person"/)
   })
 })

@@ -5,6 +5,7 @@ import { eventRanges } from './event-ranges.js'
 import { knownEvents } from './known-events.js'
 import { partsMigration } from './parts-migration.js'
 import { registersBySeq } from './registers-by-seq.js'
+import { spacesMigration } from './spaces-migration.js'
 
 /**
  * The fixed tables of the local store. Frozen in time: a migration never changes once shipped,
@@ -83,6 +84,7 @@ const migrations: Record<string, Migration> = {
   '0005_client_from_hlc': clientFromHlc,
   '0006_known_events': knownEvents,
   '0007_parts': partsMigration,
+  '0008_spaces': spacesMigration,
 }
 
 /** Brings the fixed tables to the latest version; throws `internal` with the cause on failure. */

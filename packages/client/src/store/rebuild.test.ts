@@ -40,13 +40,22 @@ describe('schema evolution', () => {
     const v1 = defineSchema({ note: { text: t.string() } })
     const old = await openClient({ schema: v1, database: openNodeDatabase(dir) })
     ;(old as unknown as LocalClient).store.applyRemote(bundles)
-    expect(await old.get('note', note.id)).toEqual({ id: note.id, text: 'hello' })
+    expect(await old.get('note', note.id)).toEqual({ id: note.id, space: null, text: 'hello' })
     await old.close()
     // After the app update, the same database shows everything.
     const updated = await openClient({ schema: v2, database: openNodeDatabase(dir) })
-    expect(await updated.get('note', note.id)).toEqual({ id: note.id, text: 'hello', tag: 'red' })
+    expect(await updated.get('note', note.id)).toEqual({
+      id: note.id,
+      space: null,
+      text: 'hello',
+      tag: 'red',
+    })
     expect(await updated.fetch('note', { where: { tag: 'red' } })).toHaveLength(1)
-    expect(await updated.get('label', label.id)).toEqual({ id: label.id, name: 'urgent' })
+    expect(await updated.get('label', label.id)).toEqual({
+      id: label.id,
+      space: null,
+      name: 'urgent',
+    })
     await updated.close()
   })
 })

@@ -64,6 +64,8 @@ const play = async (steps: Step[]) => {
     now: () => now,
   })
   const peer = newId()
+  // A real peer's clock never repeats a stamp: two writes in one millisecond differ by counter.
+  let peerCounter = 0
   for (const s of steps) {
     if (s.kind === 'write') {
       store.clock.setOffset(s.ahead ? DAY : 0)
@@ -79,7 +81,7 @@ const play = async (steps: Step[]) => {
       const last = store.outbox(0, 1_000).at(-1)
       if (last) store.sql.transaction(() => store.dequeue([last.bundle]))
     } else if (s.kind === 'remote') {
-      const hlc = formatHlc({ ms: now + s.aheadMs, counter: 0, node: peer })
+      const hlc = formatHlc({ ms: now + s.aheadMs, counter: peerCounter++, node: peer })
       const event = {
         id: newId(),
         type: 'document',

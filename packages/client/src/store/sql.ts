@@ -8,7 +8,7 @@
  * events are found by that range, so the log needs no index by bundle.
  */
 export const INSERT_BUNDLE =
-  'INSERT INTO bundles (id, client, hlc, local, acknowledged, first_event, last_event) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING'
+  'INSERT INTO bundles (id, client, hlc, local, acknowledged, first_event, last_event, space) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING'
 
 /** Ends a bundle's range early: its last events were already logged under another bundle. */
 export const SET_LAST_EVENT = 'UPDATE bundles SET last_event = ? WHERE id = ?'
@@ -76,7 +76,8 @@ export const OUTBOX_PAGE = 'SELECT seq, bundle FROM outbox WHERE seq > ? ORDER B
 export const OUTBOX_COUNT = 'SELECT count(*) AS n FROM outbox'
 export const DEQUEUE_OUTBOX = 'DELETE FROM outbox WHERE bundle = ?'
 export const ACKNOWLEDGE_BUNDLE = 'UPDATE bundles SET acknowledged = 1 WHERE id = ?'
-export const BUNDLE_BY_ID = 'SELECT id, client, hlc FROM bundles WHERE id = ?'
+/** A bundle's head; `space` is NULL for the private space (sent untagged, DESIGN §8). */
+export const BUNDLE_BY_ID = 'SELECT id, client, hlc, space FROM bundles WHERE id = ?'
 /** Each register with its winning event's value, HLC and id, by its `seq`. */
 export const REGISTERS = `SELECT a.type, a.entity, a.attribute, e.value, e.hlc, e.id AS event
 FROM attributes a JOIN events e ON e.seq = a.seq`
@@ -101,3 +102,6 @@ export const CLIENT_BUNDLE_IDS = 'SELECT id FROM bundles WHERE client = ?'
 export const GET_STATE = 'SELECT value FROM sync_state WHERE key = ?'
 export const SET_STATE =
   'INSERT INTO sync_state (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'
+
+/** The shared space of an entity (no row: the private space). */
+export const ENTITY_SPACE = 'SELECT space FROM entity_spaces WHERE entity = ?'

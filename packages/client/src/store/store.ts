@@ -13,6 +13,7 @@ import { mergeByPosition } from './known-events.js'
 import { lastEventSeq, logEvents } from './log-events.js'
 import { migrate } from './migrations.js'
 import { type BundleLimits, bundlesOf, holdPart, isHeldPart, partOf, recordPart } from './parts.js'
+import { markSpace, rederiveEntitySpaces } from './space-rows.js'
 import * as Q from './sql.js'
 import { TypedTables, tableName } from './typed.js'
 import { Winners } from './winners.js'
@@ -24,6 +25,9 @@ export interface Op {
   attribute: string
   value: JsonValue
 }
+
+/** `sync_state` key of the private space's id (see `Store.privateSpace`). */
+export const PRIVATE_SPACE_KEY = 'private_space'
 
 /** The id, HLC and client of an op from `newOp` until `commitLocal` stamps them. */
 const UNSTAMPED = ''
@@ -116,6 +120,20 @@ export class Store {
     return this.clock.node
   }
 
+  /**
+   * The private space's id, once this device has learnt it (`GET /v1/spaces` lists it with
+   * `private: true`; it is the user's id). Locally the private space is NULL; a pulled bundle
+   * tagged with this id is private too.
+   */
+  get privateSpace(): string | undefined {
+    return this.getState(PRIVATE_SPACE_KEY)
+  }
+
+  /** The space an entity belongs to: null for the private space (and for unknown entities). */
+  spaceOf(entity: string): string | null {
+    return this.sql.one<{ space: string }>(Q.ENTITY_SPACE, [entity])?.space ?? null
+  }
+
   getState(key: string): string | undefined {
     return this.sql.one<{ value: string }>(Q.GET_STATE, [key])?.value
   }
@@ -129,11 +147,13 @@ export class Store {
    * rows, outbox and the last HLC (so HLCs keep increasing across restarts). Ops from `newOp`
    * become the bundle's events (stamped in place). A change set over `limits` (a number: the
    * event limit) becomes several bundles, the parts of one group (see `parts.ts`), still in one
-   * SQLite transaction; `bundle` is then the first part.
+   * SQLite transaction; `bundle` is then the first part. `space` is the shared space the change
+   * set writes into (null: the private space, sent untagged).
    */
   commitLocal(
     ops: readonly Op[],
     limits: number | BundleLimits,
+    space: string | null = null,
   ): { bundle: Bundle; bundles: PartedBundle[]; changes: Changes } {
     const client = this.clientId
     const events: Event[] = new Array(ops.length)
@@ -161,6 +181,7 @@ export class Store {
       client,
       typeof limits === 'number' ? { maxEvents: limits } : limits,
     )
+    if (space !== null) for (const bundle of bundles) bundle.space = space
     const offset = this.clock.offsetMs
     const changes: Changes = { types: new Set(), applied: bundles.length }
     this.sql.transaction(() => {
@@ -168,13 +189,14 @@ export class Store {
       let first = lastEventSeq(this.sql) + 1
       for (const bundle of bundles) {
         const last = first + bundle.events.length - 1
-        this.sql.run(Q.INSERT_BUNDLE, [bundle.id, client, bundle.hlc, 1, 0, first, last])
+        this.sql.run(Q.INSERT_BUNDLE, [bundle.id, client, bundle.hlc, 1, 0, first, last, space])
         logEvents(this.sql, bundle.id, first, bundle.events, winners)
         if (bundle.part) recordPart(this.sql, bundle.id, bundle.part)
         this.sql.run(Q.QUEUE_OUTBOX, [bundle.id])
         first = last + 1
       }
       winners.writeTo(this.typed, changes.types)
+      if (space !== null) markSpace(this.sql, this.schema, space, events)
       this.sql.run(Q.SET_STATE, ['last_hlc', this.clock.last ?? events[events.length - 1]!.hlc])
       // The clock drops its offset when the wall clock is set: a restart must not bring it back.
       if (offset !== this.savedOffset) this.sql.run(Q.SET_STATE, ['offset_ms', String(offset)])
@@ -187,21 +209,33 @@ export class Store {
   /**
    * Applies remote bundles in one transaction, through the same LWW path as local writes.
    * Idempotent (a known bundle or event id changes nothing) and order-independent. `alsoInTx`
-   * runs in the same transaction (saving the cursor, acknowledging pushed bundles).
+   * runs in the same transaction (saving the cursor, acknowledging pushed bundles); `firstInTx`
+   * runs in it before any bundle (membership changes, which come before the page's bundles).
+   * A bundle's `space` is kept (absent or the private space's id: private, stored as NULL).
    */
-  applyRemote(bundles: readonly PartedBundle[], alsoInTx?: () => void): Changes {
+  applyRemote(
+    bundles: readonly PartedBundle[],
+    alsoInTx?: () => void,
+    firstInTx?: (changes: Changes) => void,
+  ): Changes {
     const changes: Changes = { types: new Set(), applied: 0 }
     // Acknowledgements inside `alsoInTx` change the outbox: count it again next time it's asked.
     this.pendingCount = null
     this.sql.transaction(() => {
+      firstInTx?.(changes)
       const winners = new Winners()
+      const privateSpace = this.privateSpace
+      const shared: Array<{ space: string; events: readonly Event[] }> = []
       let next = lastEventSeq(this.sql) + 1
       const apply = (bundle: PartedBundle) => {
         const first = next
         const last = first + bundle.events.length - 1
-        const row = [bundle.id, bundle.client, bundle.hlc, 0, 1, first, last]
+        const space =
+          bundle.space === undefined || bundle.space === privateSpace ? null : bundle.space
+        const row = [bundle.id, bundle.client, bundle.hlc, 0, 1, first, last, space]
         if (this.sql.run(Q.INSERT_BUNDLE, row) === 0) return
         next = logEvents(this.sql, bundle.id, first, bundle.events, winners) + 1
+        if (space !== null) shared.push({ space, events: bundle.events })
         if (bundle.part) recordPart(this.sql, bundle.id, bundle.part)
         changes.applied += 1
         this.hooks.afterApplyBundle?.(changes.applied)
@@ -213,6 +247,7 @@ export class Store {
         else for (const whole of holdPart(this.sql, bundle, bundle.part) ?? []) apply(whole)
       }
       winners.writeTo(this.typed, changes.types)
+      for (const { space, events } of shared) markSpace(this.sql, this.schema, space, events)
       alsoInTx?.()
       const last = this.clock.last
       if (last) this.sql.run(Q.SET_STATE, ['last_hlc', last])
@@ -235,8 +270,13 @@ export class Store {
    * when some of its events were logged under another bundle first (`known-events.ts`).
    */
   bundle(id: string): PartedBundle | undefined {
-    const head = this.sql.one<{ id: string; client: string; hlc: string }>(Q.BUNDLE_BY_ID, [id])
-    if (!head) return undefined
+    const found = this.sql.one<{ id: string; client: string; hlc: string; space: string | null }>(
+      Q.BUNDLE_BY_ID,
+      [id],
+    )
+    if (!found) return undefined
+    const { space, ...rest } = found
+    const head: Bundle = space === null ? { ...rest, events: [] } : { ...rest, space, events: [] }
     type Row = Omit<Event, 'value'> & { value: string; position: number }
     const rows = mergeByPosition(
       this.sql.all<Row>(Q.BUNDLE_EVENTS, [id]),
@@ -317,8 +357,10 @@ export class Store {
           SELECT *, row_number() OVER (PARTITION BY type, entity, attribute ORDER BY hlc DESC, id DESC) AS rn FROM events
         ) WHERE rn = 1`)
     this.typed.clear()
+    rederiveEntitySpaces(this.sql)
     for (const type of Object.keys(this.schema.types)) {
       for (const [attribute] of this.typed.columns(type)) this.typed.backfill(type, attribute)
+      this.typed.fillSpaces(type)
     }
     return new Set(Object.keys(this.schema.types))
   }

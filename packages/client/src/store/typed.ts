@@ -10,6 +10,12 @@ import { GET_STATE, REGISTERS, SET_STATE } from './sql.js'
 export const tableName = (type: string): string => `t_${type}`
 
 const MATERIALIZED = 'materialized'
+/**
+ * The typed tables' column holding the entity's space: NULL for the private space, else the
+ * shared space's id (`space` is a reserved attribute name). Not a register: it is fixed when the
+ * entity is created (DESIGN §8) and set from `entity_spaces`.
+ */
+export const SPACE = 'space'
 /** Typed rows per multi-row upsert (a created document of 4 attributes: 5 parameters each). */
 const ROW_BLOCK = 64
 
@@ -65,11 +71,16 @@ export class TypedTables {
           .modifyEnd(sql`without rowid`)
           .addColumn('id', 'text', (c) => c.primaryKey())
           .addColumn('deleted', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn(SPACE, 'text')
         for (const [attribute, kind] of this.columns(type)) {
           if (attribute !== 'deleted') create = create.addColumn(attribute, sqlType(kind))
         }
         this.ddl(create.compile().sql)
       }
+      // Tables made before spaces get the column; their rows are all private (NULL) so far.
+      if (existing.size > 0 && !existing.has(SPACE))
+        this.ddl(kysely.schema.alterTable(table).addColumn(SPACE, 'text').compile().sql)
+      let filled = false
       for (const [attribute, kind] of this.columns(type)) {
         if (existing.size > 0 && !existing.has(attribute))
           this.ddl(
@@ -77,8 +88,21 @@ export class TypedTables {
           )
         const key = `${type}.${attribute}`
         now[key] = kind
-        if (before[key] !== kind) this.backfill(type, attribute)
+        if (before[key] !== kind) {
+          this.backfill(type, attribute)
+          filled = true
+        }
       }
+      // Rows made by a back-fill take their entity's space (see `fillSpaces`).
+      if (filled) this.fillSpaces(type)
+      this.ddl(
+        kysely.schema
+          .createIndex(`${table}_${SPACE}`)
+          .ifNotExists()
+          .on(table)
+          .column(SPACE)
+          .compile().sql,
+      )
       for (const [attribute, attr] of Object.entries(this.schema.shape(type))) {
         if (!attr.spec.indexed) continue
         this.ddl(
@@ -196,6 +220,16 @@ export class TypedTables {
   clear(): void {
     for (const type of Object.keys(this.schema.types))
       this.sql.run(`DELETE FROM ${quote(tableName(type))}`)
+  }
+
+  /**
+   * Sets the `space` column of `type`'s rows from `entity_spaces` (after a rebuild or a
+   * back-fill made rows anew: the column is not a register, it is the entity's space).
+   */
+  fillSpaces(type: string): void {
+    this.sql.run(
+      `UPDATE ${quote(tableName(type))} SET ${SPACE} = s.space FROM entity_spaces s WHERE s.entity = ${quote(tableName(type))}.id`,
+    )
   }
 
   /** Fills one column from the registers. */

@@ -1,4 +1,4 @@
-import { type Limits, ROUTES, withParts } from '@tidings/protocol'
+import { isTidingsError, type Limits, ROUTES, withParts } from '@tidings/protocol'
 import { heldPartIds } from '../store/parts.js'
 import type { Changes, Store } from '../store/store.js'
 import type { RejectedBundles } from './rejected.js'
@@ -16,18 +16,70 @@ export const compareBundles = async (
   limits: Limits,
   refused: RejectedBundles,
   changed: (changes: Changes) => void,
+  /** Only these shared spaces (a rejoin's check); default: the private space and every shared one. */
+  only?: readonly string[],
 ): Promise<Omit<VerifyResult, 'pushed'>> => {
-  const { body } = await transport.get(ROUTES.bundleIds, 'bundleIdsResponse')
-  const remote = new Set(body.ids)
+  const total = { missingLocally: 0, missingOnServer: 0, pulled: 0 }
+  // One space at a time (DESIGN §8, "Per-space reads"): the private one, then every shared
+  // space this device knows or holds bundles of.
+  const shared = store.sql
+    .all<{ space: string }>(SHARED_SPACES)
+    .map((r) => r.space)
+    .filter((space) => space !== store.privateSpace)
+  for (const space of only ?? [null, ...shared]) {
+    let ids: string[]
+    try {
+      const route =
+        space === null ? ROUTES.bundleIds : `${ROUTES.bundleIds}?space=${encodeURIComponent(space)}`
+      ids = (await transport.get(route, 'bundleIdsResponse')).body.ids
+    } catch (error) {
+      // A space this user just left or lost: the sync answer's news will drop it.
+      if (
+        space !== null &&
+        isTidingsError(error) &&
+        ['forbidden', 'not_found'].includes(error.code)
+      )
+        continue
+      throw error
+    }
+    const one = await compareSpace(store, transport, limits, refused, changed, space, ids)
+    total.missingLocally += one.missingLocally
+    total.missingOnServer += one.missingOnServer
+    total.pulled += one.pulled
+  }
+  return total
+}
+
+/** Shared spaces to compare: those known, and those of stored bundles. */
+const SHARED_SPACES =
+  'SELECT id AS space FROM spaces WHERE private = 0 UNION SELECT DISTINCT space FROM bundles WHERE space IS NOT NULL'
+const SPACE_BUNDLE_IDS = 'SELECT id, client FROM bundles WHERE space IS ?'
+
+const compareSpace = async (
+  store: Store,
+  transport: Transport,
+  limits: Limits,
+  refused: RejectedBundles,
+  changed: (changes: Changes) => void,
+  space: string | null,
+  ids: readonly string[],
+): Promise<Omit<VerifyResult, 'pushed'>> => {
+  const remote = new Set(ids)
+  const rows = store.sql.all<{ id: string; client: string }>(SPACE_BUNDLE_IDS, [space])
   // Parts held aside for the rest of their transaction are here too, just not applied yet.
-  const local = new Set([...store.bundleIds(), ...heldPartIds(store.sql)])
-  const missingLocally = body.ids.filter((id) => !local.has(id))
+  const local = new Set([...rows.map((r) => r.id), ...heldPartIds(store.sql)])
+  const missingLocally = ids.filter((id) => !local.has(id))
   // Every bundle held here that the server lacks goes again, the user's other devices' too: a
   // server restored from a backup may have lost a bundle whose author rolled back as well (or
   // is gone), and then this copy is the last. The server takes it from any client of its user.
+  // In a shared space other users' bundles are theirs to push (the server refuses another
+  // user's client), so only this device's own go again there.
   // A bundle the server refused for good is not pushed again behind the app's back.
   const refusedIds = refused.ids()
-  const missingOnServer = store.bundleIds().filter((id) => !remote.has(id) && !refusedIds.has(id))
+  const missingOnServer = rows
+    .filter((r) => !remote.has(r.id) && !refusedIds.has(r.id))
+    .filter((r) => space === null || r.client === store.clientId)
+    .map((r) => r.id)
   let pulled = 0
   for (let i = 0; i < missingLocally.length; i += limits.maxIdsPerRequest) {
     const ids = missingLocally.slice(i, i + limits.maxIdsPerRequest)

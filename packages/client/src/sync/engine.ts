@@ -13,10 +13,12 @@ import {
   wholeBundle,
   withParts,
 } from '@tidings/protocol'
+import { roleIn } from '../store/known-spaces.js'
 import { restampPast } from '../store/restamp.js'
 import type { Changes, Store } from '../store/store.js'
 import { blame, Refusal, rethrow, unwrap } from './blame.js'
 import { compareBundles } from './compare.js'
+import { applySpaceChanges, forbiddenBundles, setAsideForbidden } from './lose-space.js'
 import {
   afterRecovery,
   owe,
@@ -27,6 +29,7 @@ import {
 } from './recovery.js'
 import type { RejectedBundles } from './rejected.js'
 import { neverStoredPast } from './restamp.js'
+import { owedSpaceCompare, oweSpaceCompare, settleSpaceCompare, spacesOf } from './space-compare.js'
 import type { Answer, Transport } from './transport.js'
 import type { SyncResult, VerifyResult } from './types.js'
 
@@ -86,6 +89,12 @@ export class SyncEngine {
     private readonly limits: Limits,
     private readonly changed: (changes: Changes) => void,
     private readonly refused: RejectedBundles,
+    /**
+     * Asks the server which spaces this user is in (`GET /v1/spaces`), when a pulled bundle is
+     * tagged with a space this device does not know while it does not yet know its private
+     * space's id (which a server may use as the private bundles' tag).
+     */
+    private readonly learnSpaces: () => Promise<void> = async () => undefined,
   ) {}
 
   /**
@@ -120,6 +129,7 @@ export class SyncEngine {
       this.resumed = true
     }
     await this.rounds(result)
+    await this.compareJoined(result)
     let total = result
     // Another restore seen while recovering (a failover that flaps) owes a recovery of its own:
     // the flag is cleared only when no answer since the comparison set it again. Bounded: what
@@ -129,8 +139,9 @@ export class SyncEngine {
       const again = await this.rounds({ pushed: 0, pulled: 0 })
       total = afterRecovery(owed.reason, compared, total, again)
       // Ask again where the server has this client: another device recovering later may push
-      // back bundles of this client that it lost too, which its pulls (own bundles left out)
-      // would never bring.
+      // back bundles of this client that it lost too, and a server older than this client may
+      // leave all of this client's bundles out of its pulls (today's leaves out only the ones a
+      // request carried), so they would never come.
       this.resumed = false
       const now = owedRecovery(this.store)
       if (now?.token === owed.token) this.store.setState(RECOVERY_KEY, '')
@@ -139,8 +150,23 @@ export class SyncEngine {
     return total
   }
 
-  private compare() {
-    return compareBundles(this.store, this.transport, this.limits, this.refused, this.changed)
+  private compare(only?: readonly string[]) {
+    return compareBundles(this.store, this.transport, this.limits, this.refused, this.changed, only)
+  }
+
+  /**
+   * Spaces dropped by a removal in the very answer that acknowledged bundles this device pushed
+   * into them (see `space-compare.ts`): once the rounds are done (and any rejoin in them
+   * applied), their bundle ids are compared with the server's, so such a bundle comes back if
+   * the space is this user's again. A space no longer readable is skipped.
+   */
+  private async compareJoined(result: SyncResult): Promise<void> {
+    const owed = owedSpaceCompare(this.store)
+    if (owed.length === 0) return
+    const compared = await this.compare(owed)
+    result.pulled += compared.pulled
+    if (compared.missingOnServer > 0) await this.rounds(result)
+    settleSpaceCompare(this.store, owed)
   }
 
   /** Resolves when no sync is in flight or queued (for `close`). */
@@ -180,6 +206,12 @@ export class SyncEngine {
         if (culprit !== 'request') {
           if (culprit === 'unknown') oneByOne = chunk.lastSeq
           else this.reject(culprit.id, error, result)
+          after = before
+          continue
+        }
+        // Refused by space (a role lowered to reader, a space lost): exactly the named bundles
+        // are set aside and undone, the role news applied, and the rest goes again.
+        if (thrown instanceof Refusal && this.setAside(chunk.bundles, error, result)) {
           after = before
           continue
         }
@@ -264,13 +296,31 @@ export class SyncEngine {
       await nextTurn()
     }
     const recovery: RecoveryReason | null = recoveryFrom(this.store, res)
-    const changes = this.store.applyRemote(withParts(res.bundles, res.parts), () => {
-      result.pushed += this.store.acknowledge(res.accepted)
-      this.store.setState('cursor', res.cursor)
-      this.store.setState('offset_ms', String(clock.offsetMs))
-      // Owed in the same transaction as the cursor it came with: a crash cannot lose it.
-      if (recovery) this.store.setState(RECOVERY_KEY, owe(recovery))
-    })
+    if (this.store.privateSpace === undefined && this.hasUnknownSpace(res)) await this.learnSpaces()
+    const spaces = res.spaces ?? []
+    const beforeBundles =
+      spaces.length === 0
+        ? undefined
+        : (changes: Changes) => {
+            // What this very request pushed is the server's before any news is applied: a
+            // space dropped below must not report as refused a write the server just took.
+            result.pushed += this.store.acknowledge(res.accepted)
+            const removed = spaces.filter((s) => s.role === null).map((s) => s.id)
+            const pushedInto = spacesOf(this.store, res.accepted, removed)
+            applySpaceChanges(this.store, this.refused, spaces, changes.types)
+            if (pushedInto.length > 0) oweSpaceCompare(this.store, pushedInto)
+          }
+    const changes = this.store.applyRemote(
+      withParts(res.bundles, res.parts),
+      () => {
+        if (!beforeBundles) result.pushed += this.store.acknowledge(res.accepted)
+        this.store.setState('cursor', res.cursor)
+        this.store.setState('offset_ms', String(clock.offsetMs))
+        // Owed in the same transaction as the cursor it came with: a crash cannot lose it.
+        if (recovery) this.store.setState(RECOVERY_KEY, owe(recovery))
+      },
+      beforeBundles,
+    )
     result.pulled += changes.applied
     this.changed(changes)
     return { more: res.more, ahead }
@@ -287,6 +337,35 @@ export class SyncEngine {
     if (restamped.bundles.length === 0) return false
     this.changed({ types: restamped.types, applied: 0 })
     return true
+  }
+
+  /**
+   * Handles a `forbidden` refusal naming pushed bundles (DESIGN §8, "Refusals by space"); says
+   * whether it was one (false: a refusal of the request, thrown as before).
+   */
+  private setAside(pushed: readonly PartedBundle[], error: unknown, result: SyncResult): boolean {
+    const details = forbiddenBundles(error)
+    if (!details || !pushed.some((b) => details.bundles.includes(b.id))) return false
+    const { rejected, types } = setAsideForbidden(
+      this.store,
+      this.refused,
+      error as TidingsError,
+      details,
+    )
+    result.rejected = (result.rejected ?? 0) + rejected
+    this.changed({ types, applied: 0 })
+    return true
+  }
+
+  /** Whether a page holds a bundle tagged with a space neither listed in it nor known here. */
+  private hasUnknownSpace(res: SyncResponse): boolean {
+    const listed = new Set((res.spaces ?? []).map((s) => s.id))
+    return res.bundles.some(
+      (b) =>
+        b.space !== undefined &&
+        !listed.has(b.space) &&
+        roleIn(this.store.sql, b.space) === undefined,
+    )
   }
 
   /** Moves a bundle refused for good to the rejected list and tells the status stream. */

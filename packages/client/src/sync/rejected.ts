@@ -15,12 +15,17 @@ export interface RejectedBundle {
   events: Event[]
 }
 
-const INSERT = `INSERT INTO rejected (bundle, code, message, details, rejected_at, discarded_at)
-VALUES (?, ?, ?, ?, ?, NULL)
+const INSERT = `INSERT INTO rejected (bundle, code, message, details, rejected_at, discarded_at, content)
+VALUES (?, ?, ?, ?, ?, NULL, ?)
 ON CONFLICT (bundle) DO UPDATE SET code = excluded.code, message = excluded.message,
-  details = excluded.details, rejected_at = excluded.rejected_at, discarded_at = NULL`
+  details = excluded.details, rejected_at = excluded.rejected_at, discarded_at = NULL,
+  content = coalesce(excluded.content, rejected.content)`
 const LIST =
-  'SELECT bundle, code, message, details, rejected_at FROM rejected WHERE discarded_at IS NULL ORDER BY rejected_at, bundle'
+  'SELECT bundle, code, message, details, rejected_at, content FROM rejected WHERE discarded_at IS NULL ORDER BY rejected_at, bundle'
+/** Refused bundles of a space, listed or discarded, whose rows are about to go. */
+const OF_SPACE =
+  'SELECT r.bundle FROM rejected r JOIN bundles b ON b.id = r.bundle WHERE b.space = ? AND r.content IS NULL'
+const KEEP_CONTENT = 'UPDATE rejected SET content = ? WHERE bundle = ?'
 const COUNT = 'SELECT count(*) AS n FROM rejected WHERE discarded_at IS NULL'
 const ALL_IDS = 'SELECT bundle FROM rejected'
 const DISCARD = 'UPDATE rejected SET discarded_at = ? WHERE bundle = ? AND discarded_at IS NULL'
@@ -33,6 +38,7 @@ interface Row {
   message: string
   details: string | null
   rejected_at: number
+  content: string | null
 }
 
 /**
@@ -53,12 +59,33 @@ export class RejectedBundles {
 
   /** Moves `bundle` out of the outbox into the rejected list, in one transaction. */
   reject(bundle: string, error: TidingsError): void {
+    this.store.sql.transaction(() => this.rejectInTx(bundle, error, false))
+  }
+
+  /**
+   * `reject` inside the caller's transaction. With `keep`, the bundle's content is copied into
+   * the list first: its own rows are about to be deleted (its space was lost, or a refusal as
+   * `forbidden` undoes it), and `rejected()` must still show every write never delivered.
+   */
+  rejectInTx(bundle: string, error: TidingsError, keep: boolean): void {
     const details = error.details === undefined ? null : JSON.stringify(error.details)
-    this.store.sql.transaction(() => {
-      this.store.sql.run(INSERT, [bundle, error.code, error.message, details, this.now()])
-      this.store.dequeue([bundle])
-    })
+    const content = keep ? this.contentOf(bundle) : null
+    this.store.sql.run(INSERT, [bundle, error.code, error.message, details, this.now(), content])
+    this.store.dequeue([bundle])
     this.counted = null
+  }
+
+  /** Copies out the content of the space's refused bundles before the space's rows go (in the caller's transaction). */
+  keepContentOfSpace(space: string): void {
+    for (const { bundle } of this.store.sql.all<{ bundle: string }>(OF_SPACE, [space]))
+      this.store.sql.run(KEEP_CONTENT, [this.contentOf(bundle), bundle])
+  }
+
+  private contentOf(bundle: string): string | null {
+    const found = this.store.bundle(bundle)
+    if (!found) return null
+    const { part: _, ...content } = found
+    return JSON.stringify(content)
   }
 
   /** The refused bundles not discarded, oldest refusal first. */
@@ -69,7 +96,10 @@ export class RejectedBundles {
       message: row.message,
       ...(row.details === null ? {} : { details: JSON.parse(row.details) as unknown }),
       rejectedAt: Number(row.rejected_at),
-      events: this.store.bundle(row.bundle)?.events ?? [],
+      events:
+        row.content === null
+          ? (this.store.bundle(row.bundle)?.events ?? [])
+          : (JSON.parse(row.content) as { events: Event[] }).events,
     }))
   }
 
@@ -96,6 +126,11 @@ export class RejectedBundles {
    */
   retryOrThrow(id: string): void {
     if (!this.store.sql.one(LISTED, [id])) throw notRefused(id)
+    if (!this.store.hasBundle(id))
+      throw new TidingsError(
+        'forbidden',
+        `bundle ${id} was undone on this device (its space was left, or your role there no longer lets you write): it cannot be sent again; discard it, or write its changes anew`,
+      )
     // Queued before it leaves the list: a crash in between leaves it listed and queued, and the
     // next push either delivers it or lists it again, never neither.
     this.store.requeue([id])

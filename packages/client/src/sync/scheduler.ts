@@ -3,6 +3,8 @@ import { isTransient, retryAfterOf } from './retry-after.js'
 import type { ServerOptions, SyncResult, SyncStatus } from './types.js'
 
 const MAX_BACKOFF_MS = 60_000
+/** A write while syncs fail retries no sooner than this (or the server's Retry-After). */
+const WRITE_RETRY_MS = 2_000
 
 export interface SchedulerOptions {
   run: () => Promise<unknown>
@@ -18,11 +20,23 @@ export interface SchedulerOptions {
  * `debounceMs` after local writes; while offline or failing it backs off exponentially (up to a
  * minute, or longer when the server asks with `Retry-After`) instead of hammering the server.
  * Every sync, manual or automatic, updates `status`.
+ *
+ * A write never postpones a sync already due: steady writes (every 30 ms, say) would otherwise
+ * push the debounce forward forever. A write while syncs fail brings the retry forward to a few
+ * seconds; the network coming back (`online`) retries at once, and its loss (`offline`) shows
+ * at once. While offline, retries do not flip the status to `syncing` and back: it stays
+ * `offline` (with its reason) until a sync gets through.
  */
 export class Scheduler {
   private current: SyncStatus
   private readonly listeners = new Set<(status: SyncStatus) => void>()
   private timer: ReturnType<typeof setTimeout> | null = null
+  /** When the pending timer fires (epoch ms), to never move a due sync later. */
+  private dueAt = Number.POSITIVE_INFINITY
+  private readonly onOnline = () => this.wake()
+  private readonly onOffline = () => {
+    if (this.started) this.set({ state: 'offline', error: NO_NETWORK })
+  }
   private started = false
   private disposed = false
   private failures = 0
@@ -53,7 +67,7 @@ export class Scheduler {
 
   /** Runs one sync (or verify) and reflects it in the status; rethrows its error. */
   async track<T>(work: () => Promise<T>): Promise<T> {
-    this.set({ state: 'syncing' })
+    if (this.current.state !== 'offline') this.set({ state: 'syncing' })
     try {
       const result = await work()
       this.failures = 0
@@ -83,13 +97,27 @@ export class Scheduler {
   start(): void {
     if (this.started) return
     this.started = true
+    listen('online', this.onOnline, true)
+    listen('offline', this.onOffline, true)
+    if (networkDown()) this.onOffline()
     this.schedule(0)
   }
 
   stop(): void {
     this.started = false
+    listen('online', this.onOnline, false)
+    listen('offline', this.onOffline, false)
     if (this.timer) clearTimeout(this.timer)
     this.timer = null
+    this.dueAt = Number.POSITIVE_INFINITY
+  }
+
+  /** The network is back (or the app is looked at again): sync now, whatever the backoff. */
+  wake(): void {
+    if (!this.started) return
+    this.failures = 0
+    this.retryAfterMs = 0
+    this.schedule(0)
   }
 
   /** Stops for good: a sync still finishing after `close()` must not read the closed store. */
@@ -102,7 +130,10 @@ export class Scheduler {
   /** A local commit happened: sync soon (coalescing bursts) when automatic sync is on. */
   localWrite(): void {
     this.publish()
-    if (this.started && this.failures === 0) this.schedule(this.debounceMs)
+    if (!this.started) return
+    const delay =
+      this.failures === 0 ? this.debounceMs : Math.max(this.retryAfterMs, WRITE_RETRY_MS)
+    this.schedule(delay, { sooner: true })
   }
 
   /** Re-reads the pending count and tells listeners if anything changed. */
@@ -110,25 +141,38 @@ export class Scheduler {
     this.set({})
   }
 
-  private schedule(delayMs: number): void {
+  /** With `sooner`, a timer already due earlier is kept as it is. */
+  private schedule(delayMs: number, options: { sooner?: boolean } = {}): void {
+    const dueAt = Date.now() + delayMs
+    if (options.sooner && this.timer && this.dueAt <= dueAt) return
     if (this.timer) clearTimeout(this.timer)
+    this.dueAt = dueAt
     this.timer = setTimeout(() => void this.tick(), delayMs)
   }
 
   private async tick(): Promise<void> {
     this.timer = null
+    this.dueAt = Number.POSITIVE_INFINITY
     if (!this.started) return
-    try {
-      await this.track(this.options.run)
-    } catch (error) {
-      if (!isTransient(error)) this.options.onError(error)
+    if (networkDown()) {
+      // No request can get through: wait for `online` (or the next backoff) without one.
+      this.failures += 1
+      this.set({ state: 'offline', error: NO_NETWORK })
+    } else {
+      try {
+        await this.track(this.options.run)
+      } catch (error) {
+        if (!isTransient(error)) this.options.onError(error)
+      }
     }
     if (!this.started) return
     const backoff = Math.min(MAX_BACKOFF_MS, this.intervalMs * 2 ** Math.max(0, this.failures - 1))
+    // `sooner`: a write made while this sync ran has already asked for the next one.
     this.schedule(
       this.failures === 0
         ? this.intervalMs
         : Math.max(this.retryAfterMs, (Math.random() * backoff) / 2 + backoff / 2),
+      { sooner: true },
     )
   }
 
@@ -157,4 +201,23 @@ export class Scheduler {
     this.current = next
     for (const listener of this.listeners) listener(next)
   }
+}
+
+const NO_NETWORK = {
+  code: 'unavailable' as const,
+  message: 'this device has no network connection',
+}
+
+/** Whether the runtime says there is no network at all (browsers and their workers). */
+const networkDown = (): boolean =>
+  (globalThis as { navigator?: { onLine?: boolean } }).navigator?.onLine === false
+
+/** Listens to the runtime's `online`/`offline` events where there are some (browsers, workers). */
+const listen = (type: 'online' | 'offline', listener: () => void, on: boolean): void => {
+  const target = globalThis as {
+    addEventListener?: (type: string, listener: () => void) => void
+    removeEventListener?: (type: string, listener: () => void) => void
+  }
+  if (on) target.addEventListener?.(type, listener)
+  else target.removeEventListener?.(type, listener)
 }

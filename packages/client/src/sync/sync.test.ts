@@ -35,6 +35,7 @@ describe.each(['sqlite', 'postgres'] as const)(
       expect(internals(b).store.dump()).toEqual(state)
       expect(await a.get('document', doc.id)).toEqual({
         id: doc.id,
+        space: null,
         author: 'Ada',
         title: 'edited on b',
         url: 'https://a.test',

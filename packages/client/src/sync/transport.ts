@@ -17,6 +17,10 @@ import { parseRetryAfter, RETRY_AFTER_HEADER, withRetryAfter } from './retry-aft
 import { isTokenExpired, type TokenSource, tokenSourceOf } from './token-source.js'
 import type { ServerOptions } from './types.js'
 
+/** A wire schema of the protocol package (zod, which this package does not import itself). */
+type WireSchema = Parameters<typeof parseWire>[0]
+type WireValue<S extends WireSchema> = ReturnType<typeof parseWire<S>>
+
 /** An answer with the device-clock instants it was sent and received at (for the clock offset). */
 export interface Answer<T> {
   body: T
@@ -72,19 +76,48 @@ export class Transport {
   }
 
   get<K extends Key>(route: string, answer: K): Promise<Answer<Answers[K]>> {
-    return this.request('GET', route, undefined, answer)
+    return this.request('GET', route, undefined, (payload) =>
+      this.readOrThrow(answer, payload, route),
+    )
   }
 
   post<K extends Key>(route: string, body: unknown, answer: K): Promise<Answer<Answers[K]>> {
-    return this.request('POST', route, body, answer)
+    return this.request('POST', route, body, (payload) => this.readOrThrow(answer, payload, route))
   }
 
-  private async request<K extends Key>(
+  /**
+   * Any other route (the spaces routes of DESIGN §8): the answer is read with `schema` (an answer
+   * it refuses is `bad_answer`); null reads nothing (a DELETE's answer). Same auth, retries and
+   * typed refusals as the sync routes.
+   */
+  async call<S extends WireSchema>(
+    method: 'GET' | 'POST' | 'PUT' | 'DELETE',
+    route: string,
+    body: unknown,
+    schema: S | null,
+  ): Promise<WireValue<S>> {
+    type T = WireValue<S>
+    const answer = await this.request(method, route, body, (payload) => {
+      if (schema === null) return undefined as T
+      try {
+        return parseWire(schema, payload, `answer from ${route}`) as T
+      } catch (cause) {
+        throw new TidingsError(
+          'bad_answer',
+          `cannot read the server's answer to ${method} ${route} (${(cause as Error).message}); the server may be older or newer than this client`,
+          { details: (cause as TidingsError).details, cause },
+        )
+      }
+    })
+    return answer.body
+  }
+
+  private async request<T>(
     method: string,
     route: string,
     body: unknown,
-    answer: K,
-  ): Promise<Answer<Answers[K]>> {
+    read: (payload: unknown) => T,
+  ): Promise<Answer<T>> {
     const text = body === undefined ? undefined : JSON.stringify(body)
     let last: TidingsError | undefined
     let retryAfterMs = 0
@@ -121,7 +154,7 @@ export class Transport {
       }
       const receivedAt = this.now()
       const payload = await readJson(response)
-      if (response.ok) return { body: this.readOrThrow(answer, payload, route), sentAt, receivedAt }
+      if (response.ok) return { body: read(payload), sentAt, receivedAt }
       const error = TidingsError.fromBody(payload, response.status)
       if (!refreshed && this.tokens.refreshable && isTokenExpired(error)) {
         refreshed = true

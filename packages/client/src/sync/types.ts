@@ -56,6 +56,11 @@ export interface SyncStatus {
    * no token function): the app must sign the user in again, then sync resumes by itself.
    */
   signIn?: true
+  /**
+   * In the browser, where one tab's worker owns the database and the sync connection for all
+   * tabs: `this-tab` here, `another-tab` where this tab reads and writes through that one.
+   */
+  connection?: 'this-tab' | 'another-tab'
 }
 
 export interface ServerOptions {

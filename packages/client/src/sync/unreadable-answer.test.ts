@@ -55,7 +55,7 @@ describe('answers this client cannot fully read (DESIGN.md §6)', () => {
     // A newer server tags bundles and events, and adds fields of its own to the envelope.
     const tagged = {
       ...theirs,
-      space: 'shared-space',
+      priority: 'low',
       events: theirs.events.map((e) => ({ ...e, origin: 'import' })),
     }
     const server = fakeServer([tagged as Bundle], (answer) => ({

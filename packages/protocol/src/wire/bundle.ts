@@ -16,6 +16,8 @@ export const bundleSchema = (
       id: uuid,
       client: uuid,
       hlc,
+      /** The space the bundle belongs to; absent: the sender's private space (DESIGN §8). */
+      space: uuid.optional(),
       events: z.array(eventSchema(limits, unknown)).min(1).max(limits.maxEventsPerBundle),
     },
     unknown,

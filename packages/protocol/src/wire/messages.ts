@@ -3,6 +3,7 @@ import { DEFAULT_LIMITS, type Limits } from '../limits.js'
 import { bundleSchema } from './bundle.js'
 import { cursor, hlc, uuid } from './fields.js'
 import { partSchema, storedPartSchema } from './part.js'
+import { spaceChangeSchema } from './spaces.js'
 
 const protocolVersion = z.number().int().min(1).max(1_000)
 
@@ -63,6 +64,10 @@ export const messageSchemas = (limits: Limits = DEFAULT_LIMITS) => {
         .nullable()
         .optional()
         .meta({ description: "With `resume`: the caller client's latest bundle on the server" }),
+      spaces: z.array(spaceChangeSchema).optional().meta({
+        description:
+          "Protocol 3: the caller's membership changes, in order; apply them before the page's bundles (a space removed here has no bundles in this page)",
+      }),
     }),
     pullQuery: z.strictObject({
       after: cursor.optional(),

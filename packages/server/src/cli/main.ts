@@ -2,21 +2,27 @@ import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { TidingsError } from '@tidings/protocol'
 import { DEFAULT_DB, DEFAULT_PORT } from '../defaults.js'
+import { parseCorsOrigins } from '../http/cors-origins.js'
 import type { RunningServer } from '../server.js'
 import type { Store } from '../store/store.js'
+import { SERVER_VERSION } from '../version.js'
 import { JWT_USAGE, jwtIssuersFromFlag } from './jwt-config-flag.js'
 import { LIMIT_FLAGS, limitsFromFlags } from './limit-flags.js'
 import { RATE_LIMIT_USAGE, rateLimitFromFlag } from './rate-limit-flag.js'
+import { SPACE_HELP, SPACE_USAGE } from './space-commands.js'
 import type { TransferStreams } from './transfer-commands.js'
 import { TRUST_PROXY_USAGE, trustProxyFromFlag } from './trust-proxy-flag.js'
 
 export const USAGE = `Usage:
+  tidings --version
   tidings init [DIR]
   tidings serve [--port ${DEFAULT_PORT}] [--host 127.0.0.1] [--db URL] [--static DIR] [--demo] [--quiet] [--max-body-bytes N] ...
   tidings user add NAME [--db URL] [--json]
   tidings user list [--db URL] [--json]
   tidings user revoke NAME [--db URL]
   tidings user token NAME [--db URL] [--json]
+${SPACE_USAGE}
+  tidings backup --db sqlite:PATH --out FILE [--quiet]
   tidings export [--db URL] [--user NAME] [--out FILE|-] [--quiet]
   tidings import [--db URL] [--in FILE|-] [--user NAME] [--quiet] [--max-events-per-bundle N] ...
 
@@ -27,11 +33,21 @@ init writes a starter app (schema, worker, React page, Vite config) into DIR (de
 Limits (or TIDINGS_MAX_BODY_BYTES etc.): ${Object.keys(LIMIT_FLAGS)
   .map((f) => `--${f}`)
   .join(' ')}
---demo is an insecure demo mode: user "demo" with the public token "demo-token".
+--demo is an insecure demo mode: users "demo" and "friend" with public tokens (/config.json).
+Behind a transaction-mode pooler (PgBouncer pool_mode=transaction), add ?pooler=transaction to
+     the Postgres URL and give --listen-db URL (or TIDINGS_LISTEN_DB) a direct Postgres URL for
+     live pokes (LISTEN needs a session), or --listen-db none on a single node.
+--cors-origin ORIGINS (or TIDINGS_CORS_ORIGIN): origins whose pages may call the API from a
+     browser, comma-separated (https://app.example.com), or * for any (development); default none.
 ${RATE_LIMIT_USAGE}
 ${TRUST_PROXY_USAGE}
 ${JWT_USAGE}
 user token gives a user a new token (the old one stops working) and prints it once.
+${SPACE_HELP}
+backup copies a SQLite database consistently while a server keeps serving it (SQLite's online
+     backup API; progress on stderr). To restore: stop the server, put the copy in place of the
+     file, start the server; clients then pull again and push back what the copy lacks. For
+     Postgres use pg_dump.
 
 export writes the users and their stored bundles (of --user NAME, or of every user) as NDJSON:
 a header line, a {"tidings":"user",...} line per user (with or without bundles, and whether
@@ -73,11 +89,15 @@ const options = {
   'rate-limit': { type: 'string' },
   'trust-proxy': { type: 'string' },
   'jwt-config': { type: 'string' },
+  'cors-origin': { type: 'string' },
+  'listen-db': { type: 'string' },
+  version: { type: 'boolean' },
   json: { type: 'boolean' },
   quiet: { type: 'boolean' },
   user: { type: 'string' },
   in: { type: 'string' },
   out: { type: 'string' },
+  yes: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   ...Object.fromEntries(Object.keys(LIMIT_FLAGS).map((flag) => [flag, { type: 'string' }])),
 } as const
@@ -117,6 +137,10 @@ const run = async (argv: string[], io: CliIo): Promise<CliOutcome> => {
     io.out(USAGE)
     return { code: 0 }
   }
+  if (values.version) {
+    io.out(`tidings ${SERVER_VERSION}`)
+    return { code: 0 }
+  }
   if (command === undefined) throw new UsageError('missing command')
   const db = text(values.db) ?? io.env.TIDINGS_DB ?? DEFAULT_DB
   if (command === 'serve') {
@@ -131,10 +155,37 @@ const run = async (argv: string[], io: CliIo): Promise<CliOutcome> => {
     io.out(nextSteps(dir, await writeStarter(dir)))
     return { code: 0 }
   }
+  if (command === 'backup') {
+    if (sub !== undefined)
+      throw new UsageError(`backup takes no arguments, got ${JSON.stringify(sub)}`)
+    const out = text(values.out)
+    if (out === undefined) throw new UsageError('backup needs --out FILE')
+    const { backupSqlite } = await import('./backup.js')
+    let last = 0
+    const started = Date.now()
+    const { pages } = await backupSqlite({
+      db,
+      out,
+      progress: (done, total) => {
+        if (values.quiet || Date.now() - last < 1_000) return
+        last = Date.now()
+        io.err(`backup: ${done}/${total} pages (${Math.floor((100 * done) / Math.max(1, total))}%)`)
+      },
+    })
+    io.out(`backed up ${pages} pages to ${out} in ${((Date.now() - started) / 1000).toFixed(1)} s`)
+    return { code: 0 }
+  }
   if (command === 'export' || command === 'import') {
     if (sub !== undefined)
       throw new UsageError(`${command} takes no arguments, got ${JSON.stringify(sub)}`)
     await transfer(command, values, db, io)
+    return { code: 0 }
+  }
+  if (command === 'space') {
+    const { spaceCommand, runSpaceCommand } = await import('./space-commands.js')
+    const usage = (message: string) => new UsageError(message)
+    const space = spaceCommand({ sub, args: [name, ...rest], values, out: io.out, usage })
+    await withStore(db, (store) => runSpaceCommand(store, space))
     return { code: 0 }
   }
   if (command !== 'user') throw new UsageError(`unknown command ${JSON.stringify(command)}`)
@@ -171,6 +222,14 @@ const serve = async (values: Values, db: string, io: CliIo): Promise<RunningServ
     io.env,
     (m) => new UsageError(m),
   )
+  const corsText = text(values['cors-origin']) ?? io.env.TIDINGS_CORS_ORIGIN
+  let cors: ReturnType<typeof parseCorsOrigins> | undefined
+  try {
+    cors = corsText === undefined ? undefined : parseCorsOrigins(corsText)
+  } catch (error) {
+    throw new UsageError(`--cors-origin: ${(error as Error).message}`)
+  }
+  const listenDb = text(values['listen-db']) ?? io.env.TIDINGS_LISTEN_DB
   const { startServer } = await import('../server.js')
   const server = await startServer({
     db,
@@ -183,6 +242,8 @@ const serve = async (values: Values, db: string, io: CliIo): Promise<RunningServ
     ...(rateLimit !== undefined && { rateLimit }),
     ...(trustProxy !== undefined && { trustProxy }),
     ...(jwtIssuers !== undefined && { jwtIssuers }),
+    ...(cors !== undefined && { cors }),
+    ...(listenDb !== undefined && { listenDb }),
   })
   io.out(`Tidings listening on ${server.url}`)
   return server

@@ -6,9 +6,11 @@ import { authenticate, bearerToken, isJwtHeader, type JwtAuth } from '../auth/au
 import type { JwtIssuer } from '../auth/jwt/config.js'
 import { JwtVerifier } from '../auth/jwt/verifier.js'
 import { hashToken } from '../auth/token.js'
-import { type LiveHub, registerLiveRoute } from '../live/index.js'
+import { type LiveHub, registerLiveRoute, withMembershipPokes } from '../live/index.js'
 import type { Store } from '../store/store.js'
 import { RouteContext } from './context.js'
+import { registerCors } from './cors.js'
+import type { CorsOrigins } from './cors-origins.js'
 import { handleError, handleNotFound } from './errors.js'
 import { registerRateLimit } from './rate-limit.js'
 import { DEFAULT_RATE_LIMIT, type RateLimit } from './rate-limit-option.js'
@@ -17,7 +19,9 @@ import { bundlesRoute } from './routes/bundles.js'
 import { demoRoute } from './routes/demo.js'
 import { getBundlesRoute } from './routes/get-bundles.js'
 import { healthRoute } from './routes/health.js'
+import { invitesRoutes } from './routes/invites.js'
 import { openapiRoute } from './routes/openapi.js'
+import { spacesRoutes } from './routes/spaces.js'
 import { syncRoute } from './routes/sync.js'
 import { fastifyTrustProxy, type TrustProxy } from './trust-proxy.js'
 
@@ -45,6 +49,8 @@ export interface AppDeps {
    * `auth/jwt/config.ts`; parse a config with `parseJwtIssuers`). Default: none.
    */
   jwtIssuers?: readonly JwtIssuer[]
+  /** Origins whose pages may call the API from a browser (`*`: any); default none. */
+  cors?: CorsOrigins
 }
 
 const REDACT = {
@@ -67,7 +73,7 @@ const tokenIsValid = (store: Store, header: string, jwt: JwtAuth | undefined): P
     },
   )
 
-/** The Fastify app with every route of DESIGN.md §6; not listening yet. */
+/** The Fastify app with every route of DESIGN.md §6 and §8; not listening yet. */
 export const buildApp = async (deps: AppDeps): Promise<FastifyInstance> => {
   const limits: Limits = { ...DEFAULT_LIMITS, ...deps.limits }
   const app = Fastify({
@@ -80,14 +86,9 @@ export const buildApp = async (deps: AppDeps): Promise<FastifyInstance> => {
     deps.jwtIssuers && deps.jwtIssuers.length > 0
       ? { verifier: new JwtVerifier(deps.jwtIssuers, now), now }
       : undefined
-  const ctx = new RouteContext(
-    deps.store,
-    limits,
-    messageSchemas(limits),
-    now,
-    deps.pageEvents,
-    jwt,
-  )
+  // Membership changes poke the changed user's live streams (on every node, through the hub).
+  const store = deps.live ? withMembershipPokes(deps.store, deps.live) : deps.store
+  const ctx = new RouteContext(store, limits, messageSchemas(limits), now, deps.pageEvents, jwt)
   // JSON only: any other body (Fastify also parses text/plain by default) answers 415.
   app.removeAllContentTypeParsers()
   app.addContentTypeParser(
@@ -96,6 +97,8 @@ export const buildApp = async (deps: AppDeps): Promise<FastifyInstance> => {
     app.getDefaultJsonParser('error', 'error'),
   )
   app.setErrorHandler(handleError)
+  // Before the rate limit: a preflight carries no token and must never count or be refused.
+  if (deps.cors) await registerCors(app, deps.cors)
   const rateLimit = deps.rateLimit ?? DEFAULT_RATE_LIMIT
   if (rateLimit)
     await registerRateLimit(app, rateLimit, (header) => tokenIsValid(deps.store, header, jwt))
@@ -114,6 +117,8 @@ export const buildApp = async (deps: AppDeps): Promise<FastifyInstance> => {
   bundlesRoute(app, ctx)
   bundleIdsRoute(app, ctx)
   getBundlesRoute(app, ctx)
+  spacesRoutes(app, ctx)
+  invitesRoutes(app, ctx)
   if (deps.live) {
     const { store } = deps
     registerLiveRoute(app, {

@@ -8,11 +8,14 @@ import { TEST_BACKENDS, type TestDatabase } from '../testing/backends.js'
 import { TestClient } from '../testing/fixtures.js'
 import { type ErrorAnswer, injector, type PullAnswer } from '../testing/inject.js'
 import { buildApp } from './app.js'
+import { openapiPath } from './openapi-spaces.js'
 
 /**
  * One suite, every backend: the HTTP API over SQLite (memory and file), PGlite and, when
  * reachable, a fresh database on the real Postgres.
  */
+console.log(`[conformance] backends: ${TEST_BACKENDS.map((b) => b.name).join(', ')}`)
+
 describe.each(TEST_BACKENDS)('conformance on $name', (backend) => {
   let database: TestDatabase
   let store: Store
@@ -220,6 +223,8 @@ describe.each(TEST_BACKENDS)('conformance on $name', (backend) => {
     const revoked = await user.api.ids()
     expect(revoked.status).toBe(401)
     expect((revoked.body as unknown as ErrorAnswer).error.code).toBe('unauthorized')
+    // The message names the command that fixes it: a new token for an existing user.
+    expect((revoked.body as unknown as ErrorAnswer).error.message).toContain('tidings user token')
   })
 
   it('enforces every configured limit with too_large, storing nothing', async () => {
@@ -254,6 +259,7 @@ describe.each(TEST_BACKENDS)('conformance on $name', (backend) => {
     const res = await app.inject({ method: 'GET', url: ROUTES.openapi })
     const doc = res.json() as { openapi: string; paths: Record<string, unknown> }
     expect(doc.openapi).toBe('3.1.0')
-    expect(Object.keys(doc.paths).sort()).toEqual(Object.values(ROUTES).sort())
+    // In OpenAPI's own templating: `:space` is written `{space}`.
+    expect(Object.keys(doc.paths).sort()).toEqual(Object.values(ROUTES).map(openapiPath).sort())
   })
 })

@@ -1,3 +1,4 @@
+import type { FeedPosition } from '../store/feed-pull.js'
 import type { CursorCheck, HeadMark, Page, PullOptions } from '../store/store.js'
 
 /**
@@ -58,3 +59,49 @@ export const answerCursor = (
   cursor: marked ? formatCursor(page.cursor, page.head ?? null) : String(page.cursor),
   ...((page.reset || !cursor.readable) && { reset: true as const }),
 })
+
+/**
+ * Protocol 3 (shared spaces): the cursor also carries the caller's position in its feed (see
+ * `store/feed.ts`), after a colon: `<private>:<after>.<within>.<mark>` where `<private>` is one
+ * of the two forms above (so a cursor given before spaces existed reads as feed position 0, and
+ * a user who never had a shared space keeps the old form), `<after>` is the last feed entry
+ * served whole, `<within>` how far into the next entry's space range the reader got (a big
+ * join is paged), both base 36, and `<mark>` 8 characters naming the entry at `<after>`, so a
+ * restored feed is noticed as a restored stream is. At most 64 characters: in the absurd case
+ * of positions too long for that, the feed mark and then the stream mark are left out.
+ */
+export interface SpacesCursor extends Cursor {
+  feed: FeedPosition
+}
+
+const FEED = /^([0-9a-z]{1,11})\.([0-9a-z]{1,11})(?:\.([0-9A-Za-z_-]{8}))?$/
+const MAX_CURSOR = 64
+
+export const parseSpacesCursor = (text: string | null | undefined): SpacesCursor => {
+  const colon = text?.indexOf(':') ?? -1
+  if (text === null || text === undefined || colon < 0)
+    return { ...parseCursor(text), feed: { after: 0, within: 0 } }
+  const own = parseCursor(text.slice(0, colon))
+  const feed = FEED.exec(text.slice(colon + 1))
+  if (colon === 0 || !own.readable || !feed)
+    return { after: 0, readable: false, feed: { after: 0, within: 0 } }
+  const after = Number.parseInt(feed[1] as string, 36)
+  const within = Number.parseInt(feed[2] as string, 36)
+  return { ...own, feed: { after, within, ...(feed[3] && { check: feed[3] }) } }
+}
+
+export const formatSpacesCursor = (
+  own: { after: number; head: HeadMark | null },
+  feed: { after: number; within: number; mark: string | null },
+): string => {
+  const plain = formatCursor(own.after, null)
+  const marked = formatCursor(own.after, own.head)
+  if (feed.after === 0 && feed.within === 0) return marked
+  const position = `${feed.after.toString(36)}.${feed.within.toString(36)}`
+  const tries = [
+    `${marked}:${position}${feed.mark ? `.${feed.mark}` : ''}`,
+    `${marked}:${position}`,
+    `${plain}:${position}`,
+  ]
+  return tries.find((t) => t.length <= MAX_CURSOR) ?? (tries[2] as string)
+}

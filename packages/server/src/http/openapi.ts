@@ -1,6 +1,7 @@
 import { ERROR_STATUS, type MessageSchemas, PROTOCOL_VERSION, ROUTES } from '@tidings/protocol'
 import { z } from 'zod'
 import { SERVER_VERSION } from '../version.js'
+import { spacesPaths } from './openapi-spaces.js'
 
 type JsonSchema = Record<string, unknown>
 
@@ -127,6 +128,8 @@ export const openapiDocument = (schemas: MessageSchemas): JsonSchema => {
       [ROUTES.openapi]: {
         get: { summary: 'This document', responses: { '200': { description: 'OpenAPI 3.1' } } },
       },
+      // DESIGN §8: spaces, members and invites.
+      ...spacesPaths({ schemaOf, json, refusals, common }),
     },
   }
 }

@@ -184,9 +184,6 @@ describe('database failures on /v1/sync', () => {
   })
 })
 
-if (!hasPostgres)
-  console.warn('Postgres is not reachable: the terminated-connections test did not run')
-
 describe.skipIf(!hasPostgres)(
   'syncs while Postgres terminates the connections (real Postgres)',
   () => {

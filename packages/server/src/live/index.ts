@@ -1,5 +1,6 @@
 export { type LiveHub, type LiveListener, type LiveLog, type LivePoke, LocalHub } from './hub.js'
 export { DEFAULT_HEARTBEAT_MS, type LiveRouteOptions, registerLiveRoute } from './live-route.js'
+export { MEMBERSHIP_POKE, withMembershipPokes } from './membership-pokes.js'
 export { openHub } from './open-hub.js'
 export { withPokes } from './poking-store.js'
 export type { PostgresHubOptions } from './postgres-hub.js'

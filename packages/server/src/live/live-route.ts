@@ -107,6 +107,9 @@ export const registerLiveRoute = (app: FastifyInstance, options: LiveRouteOption
     // A client gone while we authenticated has already had its 'close'.
     if (request.raw.socket.destroyed) return forget()
     request.raw.socket.setNoDelay(true)
+    // Headers hooks already set (CORS) go out too: a hijacked reply writes its own head.
+    for (const [name, value] of Object.entries(reply.getHeaders()))
+      if (value !== undefined) reply.raw.setHeader(name, value)
     reply.raw.writeHead(200, SSE_HEADERS)
     stream.write(commentFrame('live'))
   })

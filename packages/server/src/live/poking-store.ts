@@ -1,4 +1,4 @@
-import type { Store } from '../store/store.js'
+import type { PushResult, Store } from '../store/store.js'
 import type { LiveHub } from './hub.js'
 
 /**
@@ -7,14 +7,20 @@ import type { LiveHub } from './hub.js'
  * are stored whatever happens to the poke, and clients find them by cursor on their next sync.
  */
 export const withPokes = (store: Store, hub: LiveHub): Store => {
+  const poke = (stream: string, result: PushResult) => {
+    if (result.added > 0) hub.notify(stream, result.head)
+    // A shared space's members each sync their own feed: a poke past any cursor tells them to.
+    for (const space of result.shared ?? [])
+      for (const member of space.members) hub.notify(member, Number.MAX_SAFE_INTEGER)
+  }
   const push: Store['push'] = async (input) => {
     const result = await store.push(input)
-    if (result.added > 0) hub.notify(input.stream, result.head)
+    poke(input.stream, result)
     return result
   }
   const sync: Store['sync'] = async (pushInput, pull) => {
     const result = await store.sync(pushInput, pull)
-    if (result.pushed.added > 0) hub.notify(pushInput.stream, result.pushed.head)
+    poke(pushInput.stream, result.pushed)
     return result
   }
   // A proxy, not a spread: the store may be a class whose methods need their own `this`.

@@ -1,12 +1,9 @@
 import { randomBytes } from 'node:crypto'
 import pg from 'pg'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { postgresReachable, TEST_POSTGRES_URL } from '../testing/backends.js'
+import { hasPostgres as reachable, TEST_POSTGRES_URL } from '../testing/backends.js'
 import type { LiveListener } from './hub.js'
 import { PostgresHub } from './postgres-hub.js'
-
-const reachable = await postgresReachable()
-if (!reachable) console.warn(`postgres-hub tests skipped: no Postgres at ${TEST_POSTGRES_URL}`)
 
 const recorder = () => {
   const pokes: string[] = []

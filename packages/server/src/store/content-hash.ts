@@ -19,10 +19,13 @@ export const eventHash = (event: Event): string => sha256(canonicalJson(event))
 /**
  * A bundle's identity: its client, HLC, the hashes of its events in order and, for a part of a
  * bigger transaction, its part (the same id sent as another part, or as a whole, is a conflict).
- * A whole bundle hashes as it always did, so hashes stored before parts existed stay valid.
+ * A whole bundle hashes as it always did, so hashes stored before parts existed stay valid; so
+ * does a private one (no `space`): a bundle of a shared space hashes its space too, so the same
+ * id in another space is a conflict (DESIGN §8).
  */
 export const bundleHash = (bundle: PartedBundle, eventHashes: readonly string[]): string => {
-  const { part } = bundle
+  const { part, space } = bundle
   const marker = part ? `\n${part.group}:${part.index}/${part.count}` : ''
-  return sha256(`${bundle.client}\n${bundle.hlc}\n${eventHashes.join(',')}${marker}`)
+  const home = space === undefined ? '' : `\nspace:${space}`
+  return sha256(`${bundle.client}\n${bundle.hlc}\n${eventHashes.join(',')}${marker}${home}`)
 }

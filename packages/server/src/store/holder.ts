@@ -8,7 +8,7 @@ import type { TokenHolder } from './store.js'
 export const tokenRefused = (): TidingsError =>
   new TidingsError(
     'unauthorized',
-    'the token is unknown or revoked; ask for a new one (tidings user add)',
+    'the token is unknown or revoked; ask the operator for a new one (tidings user token NAME), or create a user (tidings user add NAME)',
   )
 
 /** One row when the user still holds the token (if it has one), unrevoked; none otherwise. */

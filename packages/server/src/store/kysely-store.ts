@@ -1,6 +1,7 @@
 import { TidingsError } from '@tidings/protocol'
 import { chunks, ID_CHUNK } from './chunks.js'
 import { type Backend, isRetryable, isUniqueViolation } from './dialects/family.js'
+import { pullFeed } from './feed-pull.js'
 import { GroupCommit } from './group-commit.js'
 import { heldTokenHashes, holderQuery, tokenRefused } from './holder.js'
 import { userOfIdentity } from './identities.js'
@@ -8,7 +9,19 @@ import { openBackend } from './open.js'
 import { pipelinedPull, pipelinedPush } from './postgres-push.js'
 import { getBundlesById, latestOfClient, listBundleIds, pageKnownEmpty, pullPage } from './pull.js'
 import { pushBundles } from './push.js'
-import type { Page, PullOptions, Store, TokenHolder, UserAuthRow, UserInfo } from './store.js'
+import { type BySpace, pushShared, splitBySpace } from './shared-push.js'
+import { mayRead, readableBundles } from './space-reads.js'
+import { KyselySpaces } from './spaces.js'
+import type {
+  Page,
+  PullOptions,
+  PushInput,
+  PushResult,
+  Store,
+  TokenHolder,
+  UserAuthRow,
+  UserInfo,
+} from './store.js'
 import { countStream } from './stream-size.js'
 
 /** Tries of idempotent work on Postgres; a few, since every pooled connection may be dead. */
@@ -176,7 +189,10 @@ export class KyselyStore implements Store {
     return owners
   }
 
-  push: Store['push'] = async (input) => {
+  push: Store['push'] = async (request) => {
+    const split = splitBySpace(request.stream, request.bundles)
+    if (split && split.shared.size > 0) return this.again(() => this.pushSharedOnce(request, split))
+    const input = split ? { ...request, bundles: split.own } : request
     if (this.group) {
       await this.confirm(input.holder)
       const { headBefore: _, ...pushed } = await this.group.push(input)
@@ -196,7 +212,11 @@ export class KyselyStore implements Store {
       const done = await this.syncOnce(push, pull)
       return { pushed: done.pushed, page: await this.replayIfStale(done.page, pull) }
     })
-  private syncOnce: Store['sync'] = async (push, pull) => {
+  private syncOnce: Store['sync'] = async (request, pull) => {
+    const split = splitBySpace(request.stream, request.bundles)
+    if (split && split.shared.size > 0)
+      return { pushed: await this.pushSharedOnce(request, split), page: await this.pullOnce(pull) }
+    const push = split ? { ...request, bundles: split.own } : request
     if (this.pipelined) {
       if (push.bundles.length === 0)
         return {
@@ -215,6 +235,18 @@ export class KyselyStore implements Store {
     if (pageKnownEmpty(pull, headBefore, push.bundles))
       return { pushed, page: { bundles: [], cursor: pushed.head, more: false } }
     return { pushed, page: await this.pullOnce(pull) }
+  }
+
+  /** A request that writes shared spaces: one transaction, role checked under the space locks. */
+  private async pushSharedOnce(input: PushInput, split: BySpace): Promise<PushResult> {
+    await this.confirm(input.holder)
+    const { headBefore: _, ...pushed } = await pushShared(this.db, this.family, {
+      user: input.stream,
+      split,
+      now: input.now,
+    })
+    // Every bundle was stored or already held: acknowledged in the request's order.
+    return { ...pushed, accepted: [...new Set(input.bundles.map((b) => b.id))] }
   }
 
   /** Throws `unauthorized` unless the holder still holds its token, unrevoked. */
@@ -252,6 +284,10 @@ export class KyselyStore implements Store {
     return Object.assign(await this.pullOnce({ ...fresh, after: 0 }), { reset: true })
   }
 
+  pullFeed: Store['pullFeed'] = (options) => this.again(() => pullFeed(this.db, options))
+  mayRead: Store['mayRead'] = (user, space) => this.again(() => mayRead(this.db, user, space))
+  readableBundles: Store['readableBundles'] = (user, ids) =>
+    this.again(() => readableBundles(this.db, user, ids))
   latestOf: Store['latestOf'] = (stream, client) =>
     this.again(() => latestOfClient(this.db, stream, client))
   private pullOnce: Store['pull'] = (options) =>
@@ -260,6 +296,22 @@ export class KyselyStore implements Store {
   getBundles: Store['getBundles'] = (stream, ids) =>
     this.again(() => getBundlesById(this.db, stream, ids))
   streamSize: Store['streamSize'] = (stream) => this.again(() => countStream(this.db, stream))
+
+  // Spaces, members and invites: see spaces.ts.
+  private get spaceOps(): KyselySpaces {
+    return new KyselySpaces(this.db, this.family)
+  }
+  createSpace: Store['createSpace'] = (input) => this.spaceOps.createSpace(input)
+  listSpaces: Store['listSpaces'] = (user) => this.spaceOps.listSpaces(user)
+  roleOf: Store['roleOf'] = (space, user) => this.spaceOps.roleOf(space, user)
+  listMembers: Store['listMembers'] = (space, caller) => this.spaceOps.listMembers(space, caller)
+  setRole: Store['setRole'] = (input) => this.spaceOps.setRole(input)
+  removeMember: Store['removeMember'] = (input) => this.spaceOps.removeMember(input)
+  createInvite: Store['createInvite'] = (input) => this.spaceOps.createInvite(input)
+  listInvites: Store['listInvites'] = (space, caller) => this.spaceOps.listInvites(space, caller)
+  revokeInvite: Store['revokeInvite'] = (input) => this.spaceOps.revokeInvite(input)
+  acceptInvite: Store['acceptInvite'] = (input) => this.spaceOps.acceptInvite(input)
+  listAllSpaces: Store['listAllSpaces'] = () => this.spaceOps.listAllSpaces()
 
   async close(): Promise<void> {
     await this.db.destroy()

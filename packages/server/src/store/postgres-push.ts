@@ -10,7 +10,7 @@ import {
   insertStatement,
   reserveStatement,
 } from './postgres-statements.js'
-import { type PageRow, pageKnownEmpty, pageQuery, readPage } from './pull.js'
+import { leavesOut, type PageRow, pageKnownEmpty, pageQuery, readPage } from './pull.js'
 import {
   asConflict,
   decide,
@@ -147,6 +147,8 @@ export const pipelinedPull = async (
   }
 }
 
+const bundleOf = (hashed: Hashed) => hashed.bundle
+
 /**
  * `pageKnownEmpty` for a marked cursor (see `http/cursor.ts`), whose check rode in the push
  * statement itself: when the client stood at the head, its cursor still names the bundle there
@@ -163,7 +165,7 @@ const markedPageKnownEmpty = (
   const { headBefore, checked, pushed } = bet
   const last = unique[unique.length - 1]
   if (!pull.marked || last === undefined || pull.after !== headBefore) return null
-  if (!unique.every((h) => h.bundle.client === pull.excludeClient)) return null
+  if (!leavesOut(pull, unique.map(bundleOf))) return null
   if (pull.check) {
     if (pull.check.seq !== headBefore || !checked) return null
     if (markOf(checked.hash, checked.at) !== pull.check.mark) return null

@@ -61,8 +61,8 @@ export const pullPage = async (db: Kysely<Database>, options: PullOptions): Prom
  * knows there is more), so a page of big bundles never drags the rest of the stream's text.
  */
 export const pageQuery = (options: PullOptions) => {
-  const { stream, after, excludeClient } = options
-  const others = excludeClient === undefined ? sql`` : sql`and client <> ${excludeClient}`
+  const { stream, after, exclude = [] } = options
+  const others = exclude.length === 0 ? sql`` : sql`and id not in (${sql.join([...exclude])})`
   // The marks ride on the head row, read in the page's own snapshot: two primary-key lookups,
   // and none at all (a position that is never there) when the caller needs neither.
   const markAt = options.marked ? sql`s.last_seq` : sql`-1`
@@ -165,6 +165,7 @@ const lazyPage = (
     get parts() {
       return partsOfRows(rows)
     },
+    events: rows.reduce((sum, row) => sum + row.event_count, 0),
     cursor,
     more,
     ...(head !== undefined && { head }),
@@ -178,23 +179,28 @@ const bundleJson = (row: BundleRow): string =>
 /**
  * True when the page after a push is known to be empty: the client's cursor was the stream's
  * head when the push took the stream's lock (every position up to it committed, as writers of
- * a stream commit in position order), and everything the request carried is the client's own,
- * which a sync leaves out. The answer's cursor is then the push's head, and no page is read.
- * Bundles other pushes commit meanwhile sit after that head, so the next sync finds them
- * (invariant 4).
+ * a stream commit in position order), so the positions after it are the push's own bundles,
+ * and the page leaves out every bundle the request carried. The answer's cursor is then the
+ * push's head, and no page is read. Bundles other pushes commit meanwhile sit after that head,
+ * so the next sync finds them (invariant 4).
  */
 export const pageKnownEmpty = (
   pull: PullOptions,
   headBefore: number,
-  bundles: ReadonlyArray<{ client: string }>,
+  bundles: ReadonlyArray<{ id: string }>,
 ): boolean =>
   // A marked cursor is checked and its new head marked by the page query itself.
   !pull.marked &&
   pull.check === undefined &&
-  pull.excludeClient !== undefined &&
   headBefore >= 0 &&
   pull.after === headBefore &&
-  bundles.every((b) => b.client === pull.excludeClient)
+  leavesOut(pull, bundles)
+
+/** Whether the page leaves out every one of `bundles` (see `PullOptions.exclude`). */
+export const leavesOut = (pull: PullOptions, bundles: ReadonlyArray<{ id: string }>): boolean => {
+  const excluded = new Set(pull.exclude)
+  return bundles.every((b) => excluded.has(b.id))
+}
 
 export const listBundleIds = async (db: Kysely<Database>, stream: string): Promise<string[]> => {
   const rows = await db

@@ -9,6 +9,12 @@ export interface Database {
   bundles: BundleTable
   events: EventTable
   identities: IdentityTable
+  spaces: SpaceTable
+  members: MemberTable
+  invites: InviteTable
+  feeds: FeedCounterTable
+  feed: FeedTable
+  entities: EntityTable
 }
 
 export interface UserTable {
@@ -67,4 +73,58 @@ export interface IdentityTable {
   subject: string
   user_id: string
   created_at: number | string
+}
+
+/** A shared space (DESIGN §8). A private space has no row: its id is its user's id. */
+export interface SpaceTable {
+  id: string
+  name: string
+  created_by: string
+  created_at: number | string
+}
+
+/** A user's role in a shared space; null once removed (kept so the removal can be told). */
+export interface MemberTable {
+  space: string
+  user_id: string
+  role: string | null
+  changed_at: number | string
+}
+
+export interface InviteTable {
+  id: string
+  space: string
+  /** SHA-256 of the code, base64url; the code itself is shown once and never stored. */
+  code_hash: string
+  role: string
+  expires_at: number | string | null
+  max_uses: number | string | null
+  uses: number | string
+  created_by: string
+  created_at: number | string
+  revoked_at: number | string | null
+}
+
+/** A user's feed counter: positions are taken under this row's lock, so never skip. */
+export interface FeedCounterTable {
+  user_id: string
+  last_pos: number | string
+}
+
+/** What happened in one of the user's shared spaces, at a feed position (see feed.ts). */
+export interface FeedTable {
+  user_id: string
+  pos: number | string
+  space: string
+  kind: string
+  from_seq: number | string
+  to_seq: number | string
+  role: string | null
+  at: number | string
+}
+
+/** The space of an entity written in a shared space: no other space may write it. */
+export interface EntityTable {
+  id: string
+  space: string
 }

@@ -1,5 +1,6 @@
-import type { BundlePart, PartedBundle } from '@tidings/protocol'
+import type { BundlePart, Invite, Member, PartedBundle, Role, Space } from '@tidings/protocol'
 import type { Family } from './dialects/family.js'
+import type { FeedPage, FeedPullOptions } from './feed-pull.js'
 
 /** A user as listed; the token hash never leaves the store except for authentication. */
 export interface UserInfo {
@@ -33,6 +34,18 @@ export interface PushResult {
   added: number
   /** The stream position after the push. */
   head: number
+  /** Shared spaces that gained bundles (their members' live streams are poked). */
+  shared?: SharedPushed[]
+}
+
+/** A shared space a push added bundles to. */
+export interface SharedPushed {
+  space: string
+  /** The space's position after the push. */
+  head: number
+  added: number
+  /** Its members at the push, each of whom got a feed entry. */
+  members: string[]
 }
 
 export interface PushInput {
@@ -95,6 +108,8 @@ export interface Page {
    * that clients that predate parts still read every page). Absent: none is.
    */
   readonly parts?: BundlePart[]
+  /** How many events the page's bundles hold (absent: count them). */
+  readonly events?: number
 }
 
 export interface StreamSize {
@@ -108,8 +123,13 @@ export interface PullOptions {
   limit: number
   /** Stop adding bundles once a page holds about this many events (at least one bundle). */
   maxEvents: number
-  /** Leave out this client's bundles: a syncing client already has its own. */
-  excludeClient?: string
+  /**
+   * Leave out these bundles: the ones a sync request carried, which its client holds. Never a
+   * client's whole history: a device whose database rolled back lacks some of its own bundles,
+   * and they can land after it resumed (pushed back by a sibling that kept a copy, or by a
+   * request of its own that arrived late); only its pulls can bring them (invariant 7).
+   */
+  exclude?: readonly string[]
   /** Confirm the cursor still names what its client saw; read from the beginning when not. */
   check?: CursorCheck
   /** Read the head's mark too (`Page.head`), for a marked cursor in the answer. */
@@ -122,11 +142,75 @@ export interface OwnLatest {
   hlc: string
 }
 
+/** An invite to create: the code's hash only (the code is shown once, never stored). */
+export interface NewInvite {
+  id: string
+  space: string
+  caller: string
+  codeHash: string
+  role: Role
+  /** Epoch ms; absent: never expires. */
+  expiresAt?: number
+  /** Absent: unlimited. */
+  maxUses?: number
+  now: number
+}
+
+/** A shared space as an operator lists it (`tidings space list`). */
+export interface SpaceInfo {
+  id: string
+  name: string
+  createdAt: number
+  members: number
+  owners: string[]
+}
+
+/**
+ * Spaces, members and invites (DESIGN §8). Every change takes the space's lock (its stream
+ * counter row) in its own transaction, as pushes do, and appends to the affected user's feed
+ * (`feed.ts`): joins, role changes and removals travel with the data. `caller` is the acting
+ * user; a caller who may not do it gets `forbidden`, a space it is not in `not_found`... unless
+ * it is a member (`forbidden`: readers and writers managing members).
+ */
+export interface SpaceStore {
+  /** Creates a shared space with `owner` as its owner. */
+  createSpace(input: { id: string; name: string; owner: string; now: number }): Promise<Space>
+  /** The user's spaces: the private one first (`private: true`, id = user id), then by name. */
+  listSpaces(user: string): Promise<Space[]>
+  /** The user's role in a space now (owner for its own private space); null when not a member. */
+  roleOf(space: string, user: string): Promise<Role | null>
+  /** Members only; throws `not_found` for a non-member. */
+  listMembers(space: string, caller: string): Promise<Member[]>
+  /** Owner only; existing members only (`not_found`); the last owner stays (`last_owner`). */
+  setRole(input: {
+    space: string
+    caller: string
+    user: string
+    role: Role
+    now: number
+  }): Promise<Member>
+  /** Owner, or the member itself; the last owner stays (`last_owner`). */
+  removeMember(input: { space: string; caller: string; user: string; now: number }): Promise<void>
+  createInvite(input: NewInvite): Promise<Invite>
+  /** Owner only: the space's unrevoked invites. */
+  listInvites(space: string, caller: string): Promise<Invite[]>
+  /** Owner only; `not_found` when no such invite. */
+  revokeInvite(input: { space: string; caller: string; invite: string; now: number }): Promise<void>
+  /**
+   * One conditional update (uses < maxUses, not expired, not revoked) in the membership's
+   * transaction: `not_found` for an unknown code, `gone` when expired or used up. A member
+   * accepting keeps the higher role and uses nothing.
+   */
+  acceptInvite(input: { codeHash: string; user: string; now: number }): Promise<Space>
+  /** Operators: every shared space. */
+  listAllSpaces(): Promise<SpaceInfo[]>
+}
+
 /**
  * Everything the server keeps, behind one small interface so every backend passes one
  * conformance suite. Streams are keyed apart from users (today stream = user id).
  */
-export interface Store {
+export interface Store extends SpaceStore {
   readonly family: Family
   readonly description: string
   /** Throws `conflict` when the name is taken. */
@@ -165,6 +249,15 @@ export interface Store {
    * cursor was the stream's head and the push carried only the caller's own bundles).
    */
   sync(push: PushInput, pull: PullOptions): Promise<{ pushed: PushResult; page: Page }>
+  /**
+   * Protocol 3: the bundles and membership changes of the user's shared spaces after a feed
+   * position (see `feed-pull.ts`).
+   */
+  pullFeed(options: FeedPullOptions): Promise<FeedPage>
+  /** Whether the user may read the space now (a member, or its own private space). */
+  mayRead(user: string, space: string): Promise<boolean>
+  /** The bundles among `ids` of spaces the user is in now; shared ones carry their `space`. */
+  readableBundles(user: string, ids: readonly string[]): Promise<PartedBundle[]>
   bundleIds(stream: string): Promise<string[]>
   /** The client's latest bundle in the stream (by position), or null when it has none there. */
   latestOf(stream: string, client: string): Promise<OwnLatest | null>

@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
+import { required } from './required.js'
 
 /** The Postgres the tests use when it is reachable (trust auth on 127.0.0.1). */
 export const TEST_POSTGRES_URL =
@@ -68,11 +69,11 @@ export const tempSqlite = async (): Promise<TestDatabase> => {
   }
 }
 
-const hasPostgres = await postgresReachable()
-if (!hasPostgres)
-  console.warn(
-    `Postgres at ${TEST_POSTGRES_URL} is not reachable: only PGlite covers the Postgres dialect in this run`,
-  )
+const hasPostgres = required(
+  await postgresReachable(),
+  `Postgres at ${TEST_POSTGRES_URL} is not reachable`,
+  'only PGlite covers the Postgres dialect in this run; the real-Postgres tests are skipped',
+)
 
 /** Every backend the conformance suite runs on; real Postgres only when reachable. */
 export const TEST_BACKENDS: TestBackend[] = [

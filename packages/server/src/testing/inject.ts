@@ -26,6 +26,8 @@ export const injector = (app: FastifyInstance, token: string | null) => {
     sync: <T = SyncAnswer>(body: unknown) => call<T>('POST', ROUTES.sync, body),
     pull: <T = PullAnswer>(query = '') => call<T>('GET', `${ROUTES.bundles}${query}`),
     ids: () => call<{ ids: string[] }>('GET', ROUTES.bundleIds),
+    /** `GET /v1/bundle-ids` with a query (`?space=`). */
+    idsOf: (query: string) => call<{ ids: string[] }>('GET', `${ROUTES.bundleIds}${query}`),
     get: <T = { bundles: Array<{ id: string }> }>(ids: unknown) =>
       call<T>('POST', ROUTES.getBundles, { ids }),
   }

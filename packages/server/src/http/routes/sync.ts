@@ -9,13 +9,15 @@ import {
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { Caller } from '../../auth/authenticate.js'
 import { DEFAULT_PAGE_BUNDLES, type RouteContext } from '../context.js'
-import { answerCursor, cursorPull, parseCursor } from '../cursor.js'
+import { answerCursor, cursorPull, parseCursor, parseSpacesCursor } from '../cursor.js'
+import { withFeed } from '../feed-page.js'
 import { sendWithPage } from './page-json.js'
 
 /**
  * `POST /v1/sync`: push and pull in one round trip. Everything is validated before anything
  * is stored; the new bundles are stored in one transaction; the answer lists every request
- * bundle now held (the acknowledgement) and a page of the other clients' bundles.
+ * bundle now held (the acknowledgement) and a page of the bundles after the cursor, less those
+ * the request carried (its client holds them).
  *
  * A token seen before is confirmed by the store inside the push itself (no lookup of its own);
  * whatever else goes wrong, an unconfirmed token is settled first, so a revoked token always
@@ -46,13 +48,20 @@ const sync = async (
   const now = ctx.now()
   // Released clients (no `protocol`) keep plain cursors; their marked form is never sent them.
   const marked = (body.protocol ?? 1) >= 2
-  const cursor = parseCursor(body.cursor)
+  // Protocol 3 clients read their shared spaces too; older ones only their private stream.
+  const spaces = (body.protocol ?? 1) >= 3 ? parseSpacesCursor(body.cursor) : null
+  const cursor = spaces ?? parseCursor(body.cursor)
   assertWithinDrift(body.hlc, now, ctx.limits.maxDriftMs)
   for (const bundle of body.bundles) assertWithinDrift(bundle.hlc, now, ctx.limits.maxDriftMs)
   const clients = [...new Set([body.client, ...body.bundles.map((b) => b.client)])]
   if (!ctx.clients.knows(caller.userId, clients)) await ctx.confirmCaller(request)
   await ctx.clients.assertOwned(caller.userId, clients, now)
   const holder = ctx.holder(request)
+  const limit = Math.min(DEFAULT_PAGE_BUNDLES, ctx.limits.maxPageBundles)
+  // The page leaves out only what this request carries, never all of the caller's bundles: a
+  // device that rolled back lacks some of its own, which can land after it resumed (pushed back
+  // by a sibling after a restore, or by a late request of its own); only its pulls bring them.
+  const exclude = body.bundles.map((b) => b.id)
   const { pushed, page } = await ctx.store.sync(
     {
       stream: caller.stream,
@@ -64,12 +73,35 @@ const sync = async (
     {
       stream: caller.stream,
       after: cursor.after,
-      limit: Math.min(DEFAULT_PAGE_BUNDLES, ctx.limits.maxPageBundles),
+      limit,
       maxEvents: ctx.pageEvents,
-      excludeClient: body.client,
+      exclude,
       ...cursorPull(cursor, marked),
     },
   )
+  if (spaces) {
+    const shared = await withFeed(ctx.store, {
+      user: caller.stream,
+      cursor: spaces,
+      page,
+      limit,
+      maxEvents: ctx.pageEvents,
+      exclude,
+    })
+    return sendWithPage<SyncResponse>(
+      reply,
+      {
+        hlc: ctx.clock.send(),
+        cursor: shared.cursor,
+        ...(shared.reset && { reset: shared.reset }),
+        accepted: pushed.accepted,
+        more: shared.more,
+        ...(await resumed(ctx, caller, body)),
+        ...(shared.spaces.length > 0 && { spaces: shared.spaces }),
+      },
+      shared.page,
+    )
+  }
   // send(), not receive(): the answer is the server's own time, which clients use to
   // estimate their offset; taking in client clocks would bias that estimate.
   return sendWithPage<SyncResponse>(

@@ -2,12 +2,14 @@ import { Kysely, PostgresDialect } from 'kysely'
 import pg from 'pg'
 import type { Database } from '../schema.js'
 import type { Backend, PipelinedPool } from './family.js'
+import { readPooler, unnamedStatements } from './pooler.js'
 
 /** Postgres through a `pg` pool: the production backend, shared by any number of nodes. */
 export const openPostgres = (
-  url: string,
+  databaseUrl: string,
   options: { poolSize?: number; connectTimeoutMs?: number } = {},
 ): Backend => {
+  const { url, pooler } = readPooler(databaseUrl)
   // Pipeline mode sends a query without waiting for the previous answer: the push path sends
   // a transaction's statements in two batches instead of five round trips. Kysely's own
   // queries await each answer, so they run exactly as without it.
@@ -36,7 +38,10 @@ export const openPostgres = (
     family: 'postgres',
     db,
     description: redactPassword(url),
-    pipelined: pool as unknown as PipelinedPool,
+    pipelined:
+      pooler === 'transaction'
+        ? unnamedStatements(pool as unknown as PipelinedPool)
+        : (pool as unknown as PipelinedPool),
   }
 }
 

@@ -4,6 +4,7 @@ import { initial } from './0001-initial.js'
 import { pageIndex } from './0002-page-index.js'
 import { bundlePart } from './0003-bundle-part.js'
 import { identities } from './0004-identities.js'
+import { spaces } from './0005-spaces.js'
 
 /**
  * Every migration, held in code so a bundled or installed server never looks for files on
@@ -16,6 +17,7 @@ export const migrationProvider = (family: Family): MigrationProvider => ({
       '0002-page-index': pageIndex,
       '0003-bundle-part': bundlePart,
       '0004-identities': identities,
+      '0005-spaces': spaces(family),
     }
   },
 })

@@ -1,0 +1,26 @@
+import type { Bench } from './context.js'
+import { fetchBench } from './fetch.js'
+import { initialSync } from './initial-sync.js'
+import { live } from './live.js'
+import { localWrite } from './local-write.js'
+import { memory } from './memory.js'
+import { peers } from './peers.js'
+import { remoteApply } from './remote-apply.js'
+import { serverThroughput } from './server-throughput.js'
+import { syncVsHistory } from './sync-vs-history.js'
+
+/**
+ * Every benchmark, in the order a run takes them: the ones seeding a million events last, so a
+ * run stopped early (RESULTS.md is written after each benchmark) keeps the most rows.
+ */
+export const BENCHES: readonly Bench[] = [
+  localWrite,
+  remoteApply,
+  fetchBench,
+  peers,
+  memory,
+  serverThroughput,
+  live,
+  syncVsHistory,
+  initialSync,
+]

@@ -1,0 +1,112 @@
+import { describe, expect, it, vi } from 'vitest'
+import { FIXED_BUGS, KNOWN_BUGS } from './known-bugs.js'
+import { describeFailure } from './run.js'
+import { type Outcome, runSchedule, runScript } from './schedule.js'
+import { syncOnce } from './steps.js'
+
+vi.mock('uuidv7', () => import('./ids.js'))
+
+// Each known product bug (known-bugs.ts), replayed two ways: from the first random schedule
+// that showed it, and as a minimal scripted schedule (no network faults). `it.fails`: these
+// pass while the bug is there; once it is fixed the schedule passes, vitest reports the test as
+// failing, and the bug's entry in known-bugs.ts is to be deleted.
+
+const expectClean = (outcome: Outcome): void => {
+  if (outcome.failures.length)
+    console.log(`${describeFailure(outcome)}\n${outcome.trace.join('\n')}`)
+  expect(outcome.failures).toEqual([])
+}
+
+/** Minimal repros, by bug id: a name and a scripted schedule each. */
+const SCRIPTS: Record<string, Record<string, () => Promise<Outcome>>> = {
+  // a1 pushes X, the server and a1 both go back to before X; a1 resumes (the server holds
+  // nothing of it), then a2, recovering from the restore, pushes X back for it: a1's pulls
+  // leave out its own bundles and it never asks again, so it never gets X.
+  'own-bundle-never-pulled': {
+    'pushed back by another device': () =>
+      runScript({ devices: [2] }, async (world) => {
+        const [a1, a2] = world.devices as [(typeof world.devices)[0], (typeof world.devices)[0]]
+        const server = world.server.backup()
+        const device = a1.image()
+        world.trace(`a1 writes: ${await a1.write(world.prng)}`)
+        await syncOnce(world, a1)
+        await syncOnce(world, a2)
+        world.trace('server restored, a1 rolled back, both to before X')
+        await world.server.restore(server)
+        await a1.reopen(device)
+        await syncOnce(world, a1)
+        await syncOnce(world, a2)
+      }),
+    // The chaos suite's suspect: a1's push of X is delayed in the network; a1 rolls back to
+    // before X and resumes (the server holds nothing of it yet); then the push lands. a1's
+    // pulls leave out its own bundles: it never gets X, which every other device shows.
+    'its own push landing after it rolled back and resumed': () =>
+      runScript({ devices: [2] }, async (world) => {
+        const a1 = world.devices[0] as (typeof world.devices)[0]
+        const device = a1.image()
+        world.trace(`a1 writes: ${await a1.write(world.prng)}`)
+        world.network.forced.push('pass', 'delay')
+        await syncOnce(world, a1)
+        await a1.reopen(device)
+        await syncOnce(world, a1)
+        await world.network.deliverHeld()
+      }),
+  },
+  // a1's clock runs 3 h ahead when it writes X; the server refuses X as drift and a1 re-stamps
+  // it (same bundle and event ids, new HLCs), pushed. a1 then rolls back to a copy holding X
+  // with its first stamps: the server's latest own bundle is X, which a1 "has", so no rollback
+  // is seen; X is refused as drift again, re-stamped again (other HLCs), and refused for good
+  // as a conflict with the X the server holds. a1 keeps its version: it diverges.
+  // a1 writes X1 and X2 within one millisecond (its clock behind or frozen: the counter
+  // counts), pushes both; it rolls back to a copy holding X1 only, so its last HLC is X1's.
+  // Its next write gets X2's HLCs again, and the push after the server said "your latest
+  // bundle is X2, which you lack" carries them all the same: two events share one HLC.
+  'hlc-reissued-after-rollback': {
+    'a write after the rollback': () =>
+      runScript({ devices: [1] }, async (world) => {
+        const a1 = world.devices[0] as (typeof world.devices)[0]
+        world.trace(`a1 writes: ${await a1.write(world.prng)}`)
+        const device = a1.image()
+        world.trace(`a1 writes: ${await a1.write(world.prng)}`)
+        await syncOnce(world, a1)
+        await a1.reopen(device)
+        world.trace(`a1 writes: ${await a1.write(world.prng)}`)
+        await syncOnce(world, a1)
+      }),
+  },
+  'restamp-conflict-after-rollback': {
+    're-stamped twice': () =>
+      runScript({ devices: [1] }, async (world) => {
+        const a1 = world.devices[0] as (typeof world.devices)[0]
+        a1.skewMs = 3 * 3_600_000
+        world.trace(`a1 writes: ${await a1.write(world.prng)}`)
+        const device = a1.image()
+        await syncOnce(world, a1)
+        world.time += 5_000
+        await a1.reopen(device)
+        await syncOnce(world, a1)
+      }),
+  },
+}
+
+describe('known bugs found by the simulation', () => {
+  for (const bug of KNOWN_BUGS) {
+    it(`${bug.id} has a minimal repro`, () =>
+      expect(Object.keys(SCRIPTS[bug.id] ?? {})).not.toEqual([]))
+    for (const [name, script] of Object.entries(SCRIPTS[bug.id] ?? {}))
+      it.fails(`${bug.id}, minimal (${name}): ${bug.title}`, async () =>
+        expectClean(await script()))
+    it.fails(`${bug.id}, as found (SIM_SEED=${bug.seeds[0]})`, async () =>
+      expectClean(await runSchedule(bug.seeds[0] as number)))
+  }
+})
+
+describe('bugs the simulation found, fixed since: their repros are regression tests', () => {
+  for (const bug of FIXED_BUGS) {
+    for (const [name, script] of Object.entries(SCRIPTS[bug.id] ?? {}))
+      it(`${bug.id}, minimal (${name}): fixed by ${bug.fix}`, async () =>
+        expectClean(await script()))
+    for (const seed of bug.seeds)
+      it(`${bug.id}, as found (SIM_SEED=${seed})`, async () => expectClean(await runSchedule(seed)))
+  }
+})

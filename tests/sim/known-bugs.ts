@@ -1,0 +1,79 @@
+import type { Failure } from './checks.js'
+
+/**
+ * Product bugs this simulation found and that are not fixed yet. The main run counts and
+ * prints the schedules they explain instead of failing; each has an `it.fails` repro with its
+ * seed in `known-bugs.test.ts`, which starts to pass once the bug is fixed (so vitest reports
+ * the `it.fails` as failing): then delete its entry here.
+ */
+export interface KnownBug {
+  id: string
+  title: string
+  /** Seeds that show it (the first is the repro's). */
+  seeds: number[]
+  /**
+   * The failures of a schedule this bug accounts for: its signature failure and what follows
+   * from it (the affected user's devices diverge); none when the signature is absent.
+   */
+  covers(failures: readonly Failure[]): Failure[]
+}
+
+/** The user a device belongs to: devices are named user letter + number (`a1`, `b2`). */
+const userOf = (device: string | undefined): string => device?.[0] ?? ''
+
+/** The signature failures, plus the divergence of the same users' devices that follows. */
+const withDivergence = (failures: readonly Failure[], signature: Failure[]): Failure[] => {
+  if (signature.length === 0) return []
+  const users = new Set(signature.map((f) => userOf(f.device)))
+  return [
+    ...signature,
+    ...failures.filter((f) => f.check === 'converged' && users.has(userOf(f.device))),
+  ]
+}
+
+export const KNOWN_BUGS: readonly KnownBug[] = [
+  {
+    id: 'restamp-conflict-after-rollback',
+    title:
+      'a device rolled back past a bundle it had re-stamped (clock drift) re-stamps it again under the same id: the server refuses it as a conflict and the device keeps its own version',
+    seeds: [63],
+    covers: (failures) =>
+      withDivergence(
+        failures,
+        failures.filter((f) => f.check === 'refused' && f.detail.includes('conflict')),
+      ),
+  },
+  {
+    id: 'hlc-reissued-after-rollback',
+    title:
+      'a device rolled back, whose clock is behind its last HLC, issues again HLCs the server already holds (invariant 2) and pushes them even after the server told it (`own`) that it rolled back: two events share one HLC',
+    seeds: [5263],
+    covers: (failures) =>
+      withDivergence(
+        failures,
+        failures.filter((f) => f.check === 'order'),
+      ),
+  },
+]
+
+/**
+ * Bugs this simulation found that are fixed: their repros (`known-bugs.test.ts`) now run as
+ * plain regression tests, and schedules showing them fail the run like any other failure.
+ */
+export const FIXED_BUGS: ReadonlyArray<Pick<KnownBug, 'id' | 'title' | 'seeds'> & { fix: string }> =
+  [
+    {
+      id: 'own-bundle-never-pulled',
+      title:
+        'a bundle of a device that reaches the server after the device rolled back and resumed (pushed back by another device after a restore, or its own push landing late) was never pulled by it',
+      seeds: [20, 62],
+      fix: 'a page leaves out only the bundles its request carried (PullOptions.exclude), not every bundle of the calling client',
+    },
+  ]
+
+/** The known bugs that together account for every failure of a schedule, or null. */
+export const knownBugsOf = (failures: readonly Failure[]): KnownBug[] | null => {
+  const bugs = KNOWN_BUGS.filter((bug) => bug.covers(failures).length > 0)
+  const covered = new Set(bugs.flatMap((bug) => bug.covers(failures)))
+  return bugs.length > 0 && failures.every((f) => covered.has(f)) ? bugs : null
+}
