@@ -7,6 +7,7 @@ import { memory } from './memory.js'
 import { peers } from './peers.js'
 import { remoteApply } from './remote-apply.js'
 import { serverThroughput } from './server-throughput.js'
+import { spaces } from './spaces.js'
 import { syncVsHistory } from './sync-vs-history.js'
 
 /**
@@ -21,6 +22,7 @@ export const BENCHES: readonly Bench[] = [
   memory,
   serverThroughput,
   live,
+  spaces,
   syncVsHistory,
   initialSync,
 ]

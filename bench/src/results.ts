@@ -93,6 +93,13 @@ Per benchmark (sizes: full run; \`--quick\` uses the smaller ones named in its t
   (B holds a live stream; C polls every 500 ms). Idle streams: per sample the node's RSS after a
   collection, then with the idle streams open (1 s later, after a collection); the streams are
   closed between samples, so after the warm-up "no stream" includes memory the allocator kept.
+- **spaces**: per case a new server process and database (SQLite file; Postgres, a new
+  database), protocol 3 requests over HTTP, both sides of a row on that one server with samples
+  taken in turns; one sample is the mean of 40 requests one after another (10 under
+  \`--quick\`). Idle sync: one user in 200 shared spaces (each holding a bundle) against one in
+  a single space, both caught up, syncing with nothing new; the request sizes are in the note.
+  Push: the owner pushes one ~2 KB bundle into a space of 1,000 members (100 under
+  \`--quick\`, joined by invite) against one into a space of its own.
 `
 
 /** The table for the terminal and the whole `RESULTS.md` page. */
@@ -144,7 +151,7 @@ ${method(results)}
 
 \`npm run bench\` (full, many minutes) or \`npm run bench -- --quick\` (smaller sizes, as CI
 runs it); \`--only name[,name]\` runs some benchmarks (${'`'}local-write, remote-apply, fetch, peers,
-memory, initial-sync, sync-vs-history, server-throughput, live${'`'}), \`--runs N\` keeps more
+memory, initial-sync, sync-vs-history, server-throughput, live, spaces${'`'}), \`--runs N\` keeps more
 samples, \`--note TEXT\` adds a sentence about the conditions under the table. It exits 1 when
 any measurement failed and 2 when it cannot start. Postgres is taken from \`TIDINGS_BENCH_PG\` or
 \`postgres://postgres@127.0.0.1:5432/test\`; each benchmark creates and drops its own temporary
