@@ -3,14 +3,15 @@ import { copyFileSync, rmSync } from 'node:fs'
 import path from 'node:path'
 import { promisify } from 'node:util'
 import Database from 'better-sqlite3'
+import { runCli } from '../../packages/server/src/testing/cli.js'
 import { PG_ADMIN_URL, postgresReachable, tempDir } from './databases.js'
 
 const run = promisify(execFile)
 
 /**
  * A server database that can be backed up while a server runs on it and restored later, the
- * way an operator does it: SQLite's online backup API (a consistent copy of a live WAL
- * database), and `pg_dump` / `pg_restore` for Postgres.
+ * way an operator does it: `tidings backup` (SQLite's online backup API: a consistent copy of a
+ * live WAL database), and `pg_dump` / `pg_restore` for Postgres.
  */
 export interface Restorable {
   url: string
@@ -29,7 +30,11 @@ export const restorableSqlite = (): Restorable => {
   return {
     url: `sqlite:${file}`,
     kind: 'sqlite',
-    backup: () => copyLiveFile(file, copy),
+    async backup() {
+      rmSync(copy, { force: true }) // the command never overwrites: this is the newest backup
+      const done = await runCli(['backup', '--db', `sqlite:${file}`, '--out', copy])
+      if (done.code !== 0) throw new Error(`tidings backup exited ${done.code}: ${done.stderr}`)
+    },
     restore: async () => restoreFile(copy, file),
     drop: async () => remove(),
   }
