@@ -1,4 +1,10 @@
-import { ERROR_STATUS, type MessageSchemas, PROTOCOL_VERSION, ROUTES } from '@tidings/protocol'
+import {
+  ERROR_STATUS,
+  type MessageSchemas,
+  PROTOCOL_VERSION,
+  ROUTES,
+  spaceSchemas,
+} from '@tidings/protocol'
 import { z } from 'zod'
 import { SERVER_VERSION } from '../version.js'
 import { spacesPaths } from './openapi-spaces.js'
@@ -82,8 +88,16 @@ export const openapiDocument = (schemas: MessageSchemas): JsonSchema => {
       [ROUTES.bundleIds]: {
         get: {
           ...authed,
-          summary: 'Every bundle id of the user',
-          responses: { ...ok(schemas.bundleIdsResponse, 'ids'), ...common },
+          summary: 'Every bundle id of one space the user is in (default: its private space)',
+          parameters: Object.entries(
+            (schemaOf(spaceSchemas.spaceIdsQuery, 'input') as { properties?: object }).properties ??
+              {},
+          ).map(([name, schema]) => ({ name, in: 'query', required: false, schema })),
+          responses: {
+            ...ok(schemas.bundleIdsResponse, 'ids'),
+            ...refusals('bad_request', 'forbidden'),
+            ...common,
+          },
         },
       },
       [ROUTES.getBundles]: {
