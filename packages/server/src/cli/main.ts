@@ -12,6 +12,7 @@ import { RATE_LIMIT_USAGE, rateLimitFromFlag } from './rate-limit-flag.js'
 import { SPACE_HELP, SPACE_USAGE } from './space-commands.js'
 import type { TransferStreams } from './transfer-commands.js'
 import { TRUST_PROXY_USAGE, trustProxyFromFlag } from './trust-proxy-flag.js'
+import { USER_DELETE_HELP } from './user-delete.js'
 
 export const USAGE = `Usage:
   tidings --version
@@ -21,6 +22,7 @@ export const USAGE = `Usage:
   tidings user list [--db URL] [--json]
   tidings user revoke NAME [--db URL]
   tidings user token NAME [--db URL] [--json]
+  tidings user delete NAME [--yes] [--db URL] [--json]
 ${SPACE_USAGE}
   tidings backup --db sqlite:PATH --out FILE [--quiet]
   tidings export [--db URL] [--user NAME] [--out FILE|-] [--quiet]
@@ -43,6 +45,7 @@ ${RATE_LIMIT_USAGE}
 ${TRUST_PROXY_USAGE}
 ${JWT_USAGE}
 user token gives a user a new token (the old one stops working) and prints it once.
+${USER_DELETE_HELP}
 ${SPACE_HELP}
 backup copies a SQLite database consistently while a server keeps serving it (SQLite's online
      backup API; progress on stderr). To restore: stop the server, put the copy in place of the
@@ -190,9 +193,20 @@ const run = async (argv: string[], io: CliIo): Promise<CliOutcome> => {
   }
   if (command !== 'user') throw new UsageError(`unknown command ${JSON.stringify(command)}`)
   if (rest.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(rest[0])}`)
-  if (sub !== 'add' && sub !== 'revoke' && sub !== 'list' && sub !== 'token')
-    throw new UsageError('user needs add NAME, list, token NAME or revoke NAME')
+  if (sub !== 'add' && sub !== 'revoke' && sub !== 'list' && sub !== 'token' && sub !== 'delete')
+    throw new UsageError('user needs add NAME, list, token NAME, revoke NAME or delete NAME')
   if (sub !== 'list' && name === undefined) throw new UsageError(`user ${sub} needs a NAME`)
+  if (sub === 'delete') {
+    const { runUserDelete } = await import('./user-delete.js')
+    const yes = values.yes === true
+    const json = values.json === true
+    const command = { name: name as string, yes, json, out: io.out, err: io.err }
+    let code = 0
+    await withStore(db, async (store) => {
+      code = await runUserDelete(store, command)
+    })
+    return { code }
+  }
   const users = await import('../auth/users.js')
   await withStore(db, async (store) => {
     if (sub === 'list') printUsers(await users.listUsers(store), values.json === true, io)
