@@ -12,6 +12,7 @@ import { RATE_LIMIT_USAGE, rateLimitFromFlag } from './rate-limit-flag.js'
 import { SPACE_HELP, SPACE_USAGE } from './space-commands.js'
 import type { TransferStreams } from './transfer-commands.js'
 import { TRUST_PROXY_USAGE, trustProxyFromFlag } from './trust-proxy-flag.js'
+import type { UserCommand } from './user-commands.js'
 import { USER_DELETE_HELP } from './user-delete.js'
 
 export const USAGE = `Usage:
@@ -196,33 +197,20 @@ const run = async (argv: string[], io: CliIo): Promise<CliOutcome> => {
   if (sub !== 'add' && sub !== 'revoke' && sub !== 'list' && sub !== 'token' && sub !== 'delete')
     throw new UsageError('user needs add NAME, list, token NAME, revoke NAME or delete NAME')
   if (sub !== 'list' && name === undefined) throw new UsageError(`user ${sub} needs a NAME`)
-  if (sub === 'delete') {
-    const { runUserDelete } = await import('./user-delete.js')
-    const yes = values.yes === true
-    const json = values.json === true
-    const command = { name: name as string, yes, json, out: io.out, err: io.err }
-    let code = 0
-    await withStore(db, async (store) => {
-      code = await runUserDelete(store, command)
-    })
-    return { code }
+  const { runUserCommand } = await import('./user-commands.js')
+  const user: UserCommand = {
+    sub,
+    name,
+    json: values.json === true,
+    yes: values.yes === true,
+    out: io.out,
+    err: io.err,
   }
-  const users = await import('../auth/users.js')
+  let code = 0
   await withStore(db, async (store) => {
-    if (sub === 'list') printUsers(await users.listUsers(store), values.json === true, io)
-    else if (sub === 'add' || sub === 'token') {
-      const user = await (sub === 'add' ? users.addUser : users.issueToken)(store, name as string)
-      if (values.json) io.out(JSON.stringify(user))
-      else
-        io.out(
-          `user ${user.name} (${user.id})\ntoken ${user.token}\nThe token is shown only now; keep it secret.`,
-        )
-    } else {
-      await users.revokeUser(store, name as string)
-      io.out(`revoked ${name}`)
-    }
+    code = await runUserCommand(store, user)
   })
-  return { code: 0 }
+  return { code }
 }
 
 const serve = async (values: Values, db: string, io: CliIo): Promise<RunningServer> => {
@@ -295,22 +283,6 @@ const withStore = async (db: string, fn: (store: Store) => Promise<void>): Promi
   } finally {
     await store.close()
   }
-}
-
-const printUsers = (
-  users: Array<{ id: string; name: string; revokedAt: number | null }>,
-  json: boolean,
-  io: CliIo,
-): void => {
-  if (json) {
-    io.out(JSON.stringify(users))
-    return
-  }
-  if (users.length === 0) io.out('no users yet: tidings user add NAME')
-  for (const u of users)
-    io.out(
-      `${u.name}\t${u.id}\t${u.revokedAt === null ? 'active' : `revoked ${new Date(u.revokedAt).toISOString()}`}`,
-    )
 }
 
 const text = (value: string | boolean | undefined): string | undefined =>
