@@ -9,9 +9,8 @@ import { AccountMismatchError } from './errors.js'
  * first sync, and the server refuses it to anyone else for good (`client … belongs to another
  * user`). This file keeps that promise on the device, without asking the network at open:
  *
- * - `sync_state.account` names the account the database was last opened for: the app's
- *   `server.account` when given (`account:NAME`), else a fingerprint of a fixed token.
- * - Opening for another explicit account than the database's is refused at open.
+ * - `sync_state.account_name` keeps the app's `server.account` the database was first opened
+ *   for; opening it for another one is refused at open.
  * - Opening with another token (maybe the same user's new token, maybe not) is allowed: if the
  *   database ever synced, the server tells at the first request (its client id is another
  *   user's), which becomes `account_mismatch` with nothing sent; if it never synced but holds
@@ -20,6 +19,8 @@ import { AccountMismatchError } from './errors.js'
 
 /** `sync_state` keys. */
 const ACCOUNT = 'account'
+/** The app's `server.account` this database was opened for (absent: never given). */
+const ACCOUNT_NAME = 'account_name'
 /** Set after the first sync the server answered: the client id is now registered to a user. */
 const SYNCED = 'synced_once'
 
@@ -30,17 +31,12 @@ const fnv1a = (text: string): string => {
   return (hash >>> 0).toString(16).padStart(8, '0')
 }
 
-/** What names the account: the app's `account`, else a fixed token's fingerprint. */
+/**
+ * What the cursor belongs to: a fixed token's fingerprint, else the app's `account`. (Kept as
+ * it was before accounts were guarded, so that upgrading starts no cursor over.)
+ */
 export const accountKey = (server: ServerOptions): string =>
-  server.account !== undefined || typeof server.token !== 'string'
-    ? `account:${server.account ?? ''}`
-    : fnv1a(server.token)
-
-/** The account an explicit key names; undefined for a token's fingerprint or no name. */
-const named = (key: string | undefined): string | undefined =>
-  key?.startsWith('account:') && key.length > 'account:'.length
-    ? key.slice('account:'.length)
-    : undefined
+  typeof server.token === 'string' ? fnv1a(server.token) : `account:${server.account ?? ''}`
 
 /**
  * Records which server and account this database syncs with, or throws `AccountMismatchError`
@@ -55,26 +51,29 @@ export const bindAccount = (
 ): void => {
   const key = accountKey(server)
   const urls = JSON.stringify(typeof server.url === 'string' ? [server.url] : server.url)
+  const name = server.account || undefined
+  const was = store.getState(ACCOUNT_NAME)
+  if (was !== undefined && name !== undefined && was !== name)
+    throw new AccountMismatchError(
+      `this database belongs to account ${JSON.stringify(was)}, not ${JSON.stringify(name)}: open one database per account (accountDatabasePath, or a browser name per user), or sign ${JSON.stringify(was)} back in`,
+      { database: was, given: name },
+    )
   const before = store.getState(ACCOUNT)
-  if (before !== undefined && before !== key) {
-    const [was, is] = [named(before), named(key)]
-    if (was !== undefined && is !== undefined)
-      throw new AccountMismatchError(
-        `this database belongs to account ${JSON.stringify(was)}, not ${JSON.stringify(is)}: open one database per account (accountDatabasePath, or a browser name per user), or sign ${JSON.stringify(was)} back in`,
-        { database: was, given: is },
-      )
-    const unsent = store.pending() + refused.count()
-    if (store.getState(SYNCED) === undefined && unsent > 0)
-      throw new AccountMismatchError(
-        `this database holds ${unsent} changes of another account that never reached the server: open it with that account's token to send them, or use another database for this one`,
-        { database: was ?? 'another token', given: is ?? 'this token' },
-      )
-  }
+  // A cursor too says the server answered (databases from before `synced_once` have one).
+  const synced = store.getState(SYNCED) !== undefined || store.getState('cursor') !== undefined
+  const unsent = store.pending() + refused.count()
+  if (before !== undefined && before !== key && !synced && unsent > 0)
+    throw new AccountMismatchError(
+      `this database holds ${unsent} changes of another account that never reached the server: open it with that account's token to send them, or use another database for this one`,
+      { database: was ?? 'another token', given: name ?? 'this token' },
+    )
   store.sql.transaction(() => {
     if (before !== key) {
+      if (synced) store.setState(SYNCED, '1')
       store.sql.run('DELETE FROM sync_state WHERE key = ?', ['cursor'])
       store.setState(ACCOUNT, key)
     }
+    if (name !== undefined && was === undefined) store.setState(ACCOUNT_NAME, name)
     store.setState('server_urls', urls)
   })
 }
