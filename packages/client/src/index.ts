@@ -6,9 +6,10 @@ export {
   type Space,
   TidingsError,
 } from '@tidings/protocol'
+export { AccountMismatchError, UnsentChangesError } from './accounts/errors.js'
 export { type OpenClientOptions, openClient } from './api/client.js'
 export type { CreateOptions } from './api/transaction.js'
-export type { Client, Operations, RefKeys } from './api/types.js'
+export type { Client, Operations, RefKeys, SignOutOptions } from './api/types.js'
 export type { SqliteDatabase, SqliteStatement } from './driver/sqlite.js'
 export { Attr, type Kind, t } from './schema/attr.js'
 export { defineSchema, type Schema } from './schema/define.js'

@@ -1,3 +1,5 @@
+import { mkdirSync } from 'node:fs'
+import { join } from 'node:path'
 import type { SqliteDatabase } from './driver/sqlite.js'
 import { loadBetterSqlite3 } from './node-driver.js'
 
@@ -40,4 +42,22 @@ export const openNodeDatabase = (
   db.pragma('wal_autocheckpoint = 10000')
   db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs ?? 5_000))}`)
   return db
+}
+
+/**
+ * Where `account`'s own database lives in `directory` (created if missing): one database per
+ * user of a device, so users never share data or a client id, and each user's data (and
+ * unsent changes) wait there while another user is signed in. Give the same name as
+ * `server.account`. The file name keeps `a-z 0-9 _ -` and escapes every other UTF-8 byte
+ * (`Ada` → `%41da.db`), so two accounts never share a file, even where file names ignore case.
+ */
+export const accountDatabasePath = (directory: string, account: string): string => {
+  if (account === '') throw new TypeError('accountDatabasePath needs a non-empty account')
+  mkdirSync(directory, { recursive: true })
+  let name = ''
+  for (const byte of new TextEncoder().encode(account)) {
+    const char = String.fromCharCode(byte)
+    name += /[a-z0-9_-]/.test(char) ? char : `%${byte.toString(16).toUpperCase().padStart(2, '0')}`
+  }
+  return join(directory, `${name}.db`)
 }

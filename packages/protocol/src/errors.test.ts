@@ -21,6 +21,8 @@ const DOCUMENTED: Record<ErrorCode, number> = {
   rate_limited: 429,
   internal: 500,
   bad_answer: 502,
+  account_mismatch: 409,
+  unsent_changes: 409,
   unavailable: 503,
   not_saved: 507,
 }

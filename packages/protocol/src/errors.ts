@@ -18,6 +18,16 @@ export const ERROR_STATUS = {
    * server too new or broken). 502 as in a gateway's "bad answer from upstream".
    */
   bad_answer: 502,
+  /**
+   * Client side only, never sent: this device's database belongs to another user than the
+   * token names (nothing was sent); open one database per user. 409 as a state conflict.
+   */
+  account_mismatch: 409,
+  /**
+   * Client side only, never sent: `signOut({ wipe: true })` refused because local changes were
+   * never delivered (`discardUnsent: true` wipes them anyway). 409 as a state conflict.
+   */
+  unsent_changes: 409,
   unavailable: 503,
   not_saved: 507,
 } as const

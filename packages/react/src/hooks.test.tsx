@@ -79,6 +79,21 @@ describe('@tidings/react', () => {
     off()
   })
 
+  it('a provider given the next user’s client shows that client’s rows only, never the last user’s', async () => {
+    // Switching users: the app signs the last one out and renders the next one's client.
+    const ann = await open()
+    await ann.create('document', { author: 'Ann', title: 'ann’s' })
+    const off = await until(ann, 'document', { orderBy: { title: 'asc' } }, (r) => r.length === 1)
+    expect(render(ann, <Titles />)).toBe('<ul><li>ann’s</li></ul>')
+    off()
+    await ann.signOut()
+    const bob = await open()
+    expect(render(bob, <Titles />)).toBe('<p>loading</p>')
+    const none = await until(bob, 'document', { orderBy: { title: 'asc' } }, () => true)
+    expect(render(bob, <Titles />)).toBe('<ul></ul>')
+    none()
+  })
+
   it('the live query follows writes until its last listener leaves', async () => {
     const client = await open()
     const off = await until(client, 'document', {}, () => true)

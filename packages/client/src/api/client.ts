@@ -8,6 +8,9 @@ import {
   type Space,
   TidingsError,
 } from '@tidings/protocol'
+import { accountRefusal, bindAccount, markSynced } from '../accounts/binding.js'
+import { UnsentChangesError } from '../accounts/errors.js'
+import { wipeDatabase } from '../accounts/wipe.js'
 import type { SqliteDatabase } from '../driver/sqlite.js'
 import { createLiveSync } from '../live/create-live-sync.js'
 import type { LiveSync } from '../live/live-sync.js'
@@ -28,7 +31,7 @@ import { Observers } from './observe.js'
 import { compileFetch, type RawQuery } from './query.js'
 import { decodeRows } from './row-decoder.js'
 import { type CreateOptions, Transaction } from './transaction.js'
-import type { Client } from './types.js'
+import type { Client, SignOutOptions } from './types.js'
 
 export interface OpenClientOptions<S extends Shapes> {
   schema: Schema<S>
@@ -61,33 +64,16 @@ export const openClient = async <S extends Shapes>(
     ...(options.monotonic ? { monotonic: options.monotonic } : {}),
     ...(options.hooks ? { hooks: options.hooks } : {}),
   })
-  if (options.server) rememberServer(store, options.server)
-  return new LocalClient(store, options) as unknown as Client<S>
-}
-
-/**
- * Records which server and account this database syncs with. A cursor is a position in one
- * account's stream on one server: when the account (token) changes, the cursor starts over
- * (pulls are idempotent, so re-reading is safe; skipping would not be).
- */
-const rememberServer = (store: Store, server: ServerOptions): void => {
-  const account =
-    typeof server.token === 'string' ? fnv1a(server.token) : `account:${server.account ?? ''}`
-  const urls = JSON.stringify(typeof server.url === 'string' ? [server.url] : server.url)
-  store.sql.transaction(() => {
-    if (store.getState('account') !== account) {
-      store.sql.run('DELETE FROM sync_state WHERE key = ?', ['cursor'])
-      store.setState('account', account)
+  if (options.server) {
+    try {
+      bindAccount(store, new RejectedBundles(store, options.now), options.server)
+    } catch (error) {
+      // The client owns the database from the call on: a refused open closes it.
+      store.close()
+      throw error
     }
-    store.setState('server_urls', urls)
-  })
-}
-
-/** A short non-cryptographic fingerprint: tells tokens apart without storing one. */
-const fnv1a = (text: string): string => {
-  let hash = 0x811c9dc5
-  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193)
-  return (hash >>> 0).toString(16).padStart(8, '0')
+  }
+  return new LocalClient(store, options) as unknown as Client<S>
 }
 
 type Obj = Record<string, unknown>
@@ -139,7 +125,7 @@ export class LocalClient {
         )
       : null
     this.scheduler = new Scheduler({
-      run: () => this.requireEngine().sync(),
+      run: () => this.guarded(() => this.requireEngine().sync()),
       pending: () => store.pending(),
       rejected: () => this.refused.count(),
       onError,
@@ -253,12 +239,28 @@ export class LocalClient {
 
   sync(): Promise<SyncResult> {
     this.open()
-    return this.scheduler.track(() => this.requireEngine().sync())
+    return this.scheduler.track(() => this.guarded(() => this.requireEngine().sync()))
   }
 
   verify(): Promise<VerifyResult> {
     this.open()
-    return this.scheduler.track(() => this.requireEngine().verify())
+    return this.scheduler.track(() => this.guarded(() => this.requireEngine().verify()))
+  }
+
+  /**
+   * Runs work that talks to the server as this database's client: a first answer means the
+   * server now guards whose client this is, and its refusal of the client id as another user's
+   * becomes `AccountMismatchError` (see accounts/binding.ts).
+   */
+  private async guarded<T>(work: () => Promise<T>): Promise<T> {
+    let result: T
+    try {
+      result = await work()
+    } catch (error) {
+      throw this.closed ? error : accountRefusal(this.store, error)
+    }
+    if (!this.closed) markSynced(this.store)
+    return result
   }
 
   /**
@@ -375,7 +377,29 @@ export class LocalClient {
     this.live?.stop()
   }
 
-  async close(): Promise<void> {
+  /**
+   * Signs this user out on this device (see "Accounts on a device" in the README): closes the
+   * client; its data stays for when the user returns, or with `wipe` is erased, refused with
+   * `UnsentChangesError` (nothing done, still open) while changes were never delivered, unless
+   * `discardUnsent`.
+   */
+  async signOut(options: SignOutOptions = {}): Promise<void> {
+    this.open()
+    if (options.wipe) {
+      // A sync in flight may be delivering the very changes counted next.
+      await this.engine?.idle()
+      const unsent = { pending: this.store.pending(), rejected: this.refused.count() }
+      if (unsent.pending + unsent.rejected > 0 && !options.discardUnsent)
+        throw new UnsentChangesError(unsent)
+    }
+    await this.shutDown(options.wipe === true)
+  }
+
+  close(): Promise<void> {
+    return this.shutDown(false)
+  }
+
+  private async shutDown(wipe: boolean): Promise<void> {
     if (this.closed) return
     this.closed = true
     this.scheduler.dispose()
@@ -383,7 +407,11 @@ export class LocalClient {
     await this.engine?.idle()
     this.observers.clear()
     this.spaceListeners.clear()
-    this.store.close()
+    try {
+      if (wipe) wipeDatabase(this.store.sql)
+    } finally {
+      this.store.close()
+    }
   }
 
   private read(type: string, id: string): Obj | null {

@@ -7,6 +7,14 @@ import type { RejectedBundle } from '../sync/rejected.js'
 import type { SyncResult, SyncStatus, VerifyResult } from '../sync/types.js'
 import type { CreateOptions } from './transaction.js'
 
+/** Options of `signOut`. */
+export interface SignOutOptions {
+  /** Erase this user's data from the device (default: keep it for when the user returns). */
+  wipe?: boolean
+  /** With `wipe`: erase even changes never delivered (else `UnsentChangesError`). */
+  discardUnsent?: boolean
+}
+
 type Name<S extends Shapes> = keyof S & string
 /** Attributes of a type declared with `t.ref(...)`: the to-one side of a relationship. */
 export type RefKeys<S extends Shape> = {
@@ -115,4 +123,12 @@ export interface Client<S extends Shapes> extends Operations<S> {
   onStatus(listener: (status: SyncStatus) => void): () => void
   /** Stops syncing and closes the database. */
   close(): Promise<void>
+  /**
+   * Signs this user out on this device: stops syncing and closes the database. Its data, and
+   * changes not yet delivered, stay in this user's database for when the user returns. With
+   * `{ wipe: true }` the database is erased instead (a later open starts empty, with a new client
+   * id); refused with `UnsentChangesError` (`unsent_changes`; nothing erased, the client stays
+   * open) while changes were never delivered, unless `discardUnsent: true` as well.
+   */
+  signOut(options?: SignOutOptions): Promise<void>
 }

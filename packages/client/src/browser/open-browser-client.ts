@@ -1,5 +1,5 @@
 import { type Space, TidingsError } from '@tidings/protocol'
-import type { Client } from '../api/types.js'
+import type { Client, SignOutOptions } from '../api/types.js'
 import type { Shapes } from '../schema/types.js'
 import type { ServerOptions, SyncStatus } from '../sync/types.js'
 import {
@@ -32,7 +32,10 @@ export interface OpenBrowserClientOptions {
    * then a tab being frozen that owns the database hands it over to another tab (its worker is
    * ended, and a new one starts when the tab resumes). */
   worker: WorkerLike | (() => WorkerLike)
-  /** Database name (one per app and user); default `tidings`. */
+  /**
+   * Database name, one per app and user (`app:${userId}`): users of one device then never share
+   * data or a client id, and each one's data waits while another is signed in. Default `tidings`.
+   */
   name?: string
   storage?: StoragePreference
   server?: Omit<ServerOptions, 'fetch'>
@@ -234,6 +237,18 @@ class ClientProxy {
     }
     await this.#request({ kind: 'end', tx, commit: true })
     return result
+  }
+
+  /**
+   * Signs out in the worker that owns the database (see `Client.signOut`): the client closes
+   * there, for every tab, and this page's worker ends. An `unsent_changes` refusal leaves
+   * everything open. Other tabs' calls then fail until the app opens them again (for the next
+   * user, under that user's `name`): tell them, say on a `BroadcastChannel` of the app's own.
+   */
+  async signOut(options: SignOutOptions = {}): Promise<void> {
+    await this.#request({ kind: 'call', method: 'signOut', args: [options] })
+    this.#fail(new TidingsError('unavailable', 'signed out: open the client again to sign in'))
+    this.#link.terminate()
   }
 
   async close(): Promise<void> {

@@ -258,4 +258,21 @@ describe('browser client proxy: shared spaces', () => {
     await bobDevice.close()
     await client.close()
   })
+
+  it('signs out in the worker: a wipe with unsent changes is refused with its code, then the tab is closed for good', async () => {
+    const tab = await tabs.open()
+    const client = tab.client
+    const doc = await client.create('document', { author: 'Ada', title: 'unsent' })
+    const refused = await client.signOut({ wipe: true }).catch((error: unknown) => error)
+    expect(isTidingsError(refused, 'unsent_changes')).toBe(true)
+    expect((refused as TidingsError).details).toEqual({ pending: 1, rejected: 0 })
+    expect(await client.get('document', doc.id)).toEqual(doc) // nothing happened
+    await client.signOut({ wipe: true, discardUnsent: true })
+    const after = await client.get('document', doc.id).catch((error: unknown) => error)
+    expect(isTidingsError(after, 'unavailable')).toBe(true)
+    // The next user opens a fresh database: nothing of the last one, a new client id.
+    const next = await open()
+    expect(next.clientId).not.toBe(client.clientId)
+    expect(await next.fetch('document', {})).toEqual([])
+  })
 })

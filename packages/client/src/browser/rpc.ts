@@ -43,6 +43,8 @@ export const CALLS = [
   'setRole',
   'removeMember',
   'leaveSpace',
+  // Closes the client for every tab; waits for the save like any write (a wipe must stick).
+  'signOut',
 ] as const
 export type CallMethod = (typeof CALLS)[number]
 /** Calls that never write: they answer without waiting for a save (every other call waits). */

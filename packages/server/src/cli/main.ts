@@ -12,6 +12,8 @@ import { RATE_LIMIT_USAGE, rateLimitFromFlag } from './rate-limit-flag.js'
 import { SPACE_HELP, SPACE_USAGE } from './space-commands.js'
 import type { TransferStreams } from './transfer-commands.js'
 import { TRUST_PROXY_USAGE, trustProxyFromFlag } from './trust-proxy-flag.js'
+import type { UserCommand } from './user-commands.js'
+import { USER_DELETE_HELP } from './user-delete.js'
 
 export const USAGE = `Usage:
   tidings --version
@@ -21,6 +23,7 @@ export const USAGE = `Usage:
   tidings user list [--db URL] [--json]
   tidings user revoke NAME [--db URL]
   tidings user token NAME [--db URL] [--json]
+  tidings user delete NAME [--yes] [--db URL] [--json]
 ${SPACE_USAGE}
   tidings backup --db sqlite:PATH --out FILE [--quiet]
   tidings export [--db URL] [--user NAME] [--out FILE|-] [--quiet]
@@ -43,6 +46,7 @@ ${RATE_LIMIT_USAGE}
 ${TRUST_PROXY_USAGE}
 ${JWT_USAGE}
 user token gives a user a new token (the old one stops working) and prints it once.
+${USER_DELETE_HELP}
 ${SPACE_HELP}
 backup copies a SQLite database consistently while a server keeps serving it (SQLite's online
      backup API; progress on stderr). To restore: stop the server, put the copy in place of the
@@ -190,25 +194,23 @@ const run = async (argv: string[], io: CliIo): Promise<CliOutcome> => {
   }
   if (command !== 'user') throw new UsageError(`unknown command ${JSON.stringify(command)}`)
   if (rest.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(rest[0])}`)
-  if (sub !== 'add' && sub !== 'revoke' && sub !== 'list' && sub !== 'token')
-    throw new UsageError('user needs add NAME, list, token NAME or revoke NAME')
+  if (sub !== 'add' && sub !== 'revoke' && sub !== 'list' && sub !== 'token' && sub !== 'delete')
+    throw new UsageError('user needs add NAME, list, token NAME, revoke NAME or delete NAME')
   if (sub !== 'list' && name === undefined) throw new UsageError(`user ${sub} needs a NAME`)
-  const users = await import('../auth/users.js')
+  const { runUserCommand } = await import('./user-commands.js')
+  const user: UserCommand = {
+    sub,
+    name,
+    json: values.json === true,
+    yes: values.yes === true,
+    out: io.out,
+    err: io.err,
+  }
+  let code = 0
   await withStore(db, async (store) => {
-    if (sub === 'list') printUsers(await users.listUsers(store), values.json === true, io)
-    else if (sub === 'add' || sub === 'token') {
-      const user = await (sub === 'add' ? users.addUser : users.issueToken)(store, name as string)
-      if (values.json) io.out(JSON.stringify(user))
-      else
-        io.out(
-          `user ${user.name} (${user.id})\ntoken ${user.token}\nThe token is shown only now; keep it secret.`,
-        )
-    } else {
-      await users.revokeUser(store, name as string)
-      io.out(`revoked ${name}`)
-    }
+    code = await runUserCommand(store, user)
   })
-  return { code: 0 }
+  return { code }
 }
 
 const serve = async (values: Values, db: string, io: CliIo): Promise<RunningServer> => {
@@ -281,22 +283,6 @@ const withStore = async (db: string, fn: (store: Store) => Promise<void>): Promi
   } finally {
     await store.close()
   }
-}
-
-const printUsers = (
-  users: Array<{ id: string; name: string; revokedAt: number | null }>,
-  json: boolean,
-  io: CliIo,
-): void => {
-  if (json) {
-    io.out(JSON.stringify(users))
-    return
-  }
-  if (users.length === 0) io.out('no users yet: tidings user add NAME')
-  for (const u of users)
-    io.out(
-      `${u.name}\t${u.id}\t${u.revokedAt === null ? 'active' : `revoked ${new Date(u.revokedAt).toISOString()}`}`,
-    )
 }
 
 const text = (value: string | boolean | undefined): string | undefined =>

@@ -23,6 +23,7 @@ import type {
   UserInfo,
 } from './store.js'
 import { countStream } from './stream-size.js'
+import { deleteUser } from './users/delete-user.js'
 
 /** Tries of idempotent work on Postgres; a few, since every pooled connection may be dead. */
 const ATTEMPTS = 3
@@ -149,6 +150,8 @@ export class KyselyStore implements Store {
       .executeTakeFirst()
     return exists !== undefined
   }
+
+  deleteUser: Store['deleteUser'] = (input) => deleteUser(this.db, this.family, input)
 
   userOfIdentity: Store['userOfIdentity'] = (identity) =>
     this.again(() => userOfIdentity(this.db, identity))

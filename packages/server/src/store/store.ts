@@ -1,6 +1,7 @@
 import type { BundlePart, Invite, Member, PartedBundle, Role, Space } from '@tidings/protocol'
 import type { Family } from './dialects/family.js'
 import type { FeedPage, FeedPullOptions } from './feed-pull.js'
+import type { UserDeletion } from './users/delete-user.js'
 
 /** A user as listed; the token hash never leaves the store except for authentication. */
 export interface UserInfo {
@@ -226,6 +227,12 @@ export interface Store extends SpaceStore {
   listUsers(): Promise<UserInfo[]>
   /** False when no such user exists. */
   revokeUser(name: string, now: number): Promise<boolean>
+  /**
+   * Deletes a user (by name or id) with everything only it holds, in one transaction; with
+   * `apply: false`, answers what that would delete and deletes nothing. See `users/delete-user.ts`:
+   * `not_found`, or `last_owner` while it alone owns a space others use.
+   */
+  deleteUser(input: { user: string; apply: boolean }): Promise<UserDeletion>
   /**
    * Which of these token hashes still authenticate (held by a user, unrevoked): open live
    * streams are checked with it, in one batch per node, so a revocation ends them.
