@@ -3,7 +3,8 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { type LocalClient, openClient } from '../api/client.js'
 import { openNodeDatabase } from '../node.js'
-import type { Schema } from '../schema/define.js'
+import { t } from '../schema/attr.js'
+import { defineSchema, type Schema } from '../schema/define.js'
 import { manualClock } from '../test/fixtures.js'
 import { v1Schema, v2Schema } from '../test/versions.js'
 import type { Op, Store } from './store.js'
@@ -79,6 +80,52 @@ describe('convergence across app versions (property)', () => {
       { numRuns: 150 },
     )
   }, 300_000)
+})
+
+describe('opening a database with the next app version', () => {
+  it('retypes an indexed column whose kind changed and drops one no longer declared', async () => {
+    const file = `/tmp/tidings-retype-${process.pid}-${Date.now()}.db`
+    const before = defineSchema(
+      { book: { title: t.string(), pages: t.string().index(), shelf: t.string() } },
+      { version: 1, indexes: { book: [['shelf', 'pages']] } },
+    )
+    const after = defineSchema(
+      {
+        book: {
+          title: t.string(),
+          pages: t
+            .number()
+            .index()
+            .from('string', (s) => Number(s)),
+          place: t.string().renamedFrom('shelf'),
+        },
+      },
+      { version: 2, indexes: { book: [['place', 'pages']] } },
+    )
+    const old = await openClient({ schema: before, database: openNodeDatabase(file) })
+    await old.create('book', { title: 'Dune', pages: '412', shelf: 'A' })
+    await old.create('book', { title: 'Emma', pages: '96', shelf: 'B' })
+    await old.close()
+
+    const next = await openClient({ schema: after, database: openNodeDatabase(file) })
+    // Numbers, compared as numbers (a TEXT column would hold '412' and sort '96' after it).
+    const rows = await next.fetch('book', { where: { pages: { gt: 100 } } })
+    expect(rows.map((b) => [b.title, b.pages, b.place])).toEqual([['Dune', 412, 'A']])
+    const store = (next as unknown as LocalClient).store
+    const columns = store.sql.all<{ name: string; type: string }>('PRAGMA table_info(t_book)')
+    expect(columns.map((c) => `${c.name} ${c.type.toLowerCase()}`).sort()).toEqual([
+      'deleted integer',
+      'id text',
+      'pages real',
+      'place text',
+      'space text',
+      'title text',
+    ])
+    const shown = store.dump()
+    store.rebuild()
+    expect(store.dump()).toEqual(shown)
+    await next.close()
+  })
 })
 
 /** A deterministic permutation from a seed (fast-check controls the seed, so failures shrink). */
