@@ -11,7 +11,7 @@ export { type OpenClientOptions, openClient } from './api/client.js'
 export type { CreateOptions } from './api/transaction.js'
 export type { Client, Operations, RefKeys, SignOutOptions } from './api/types.js'
 export type { SqliteDatabase, SqliteStatement } from './driver/sqlite.js'
-export { Attr, type Kind, t } from './schema/attr.js'
+export { Attr, type Conversion, type Kind, type KindValue, t } from './schema/attr.js'
 export { defineSchema, type Schema } from './schema/define.js'
 export type {
   Condition,
@@ -23,10 +23,12 @@ export type {
   Query,
   Shape,
   Shapes,
+  Versioned,
   Where,
 } from './schema/types.js'
 export type { InviteOptions } from './spaces/space-routes.js'
 export type { StoreHooks } from './store/store.js'
+export type { UnreadableValue } from './store/unreadable.js'
 export type { RejectedBundle } from './sync/rejected.js'
 export type { TokenOption } from './sync/token-source.js'
 export type {

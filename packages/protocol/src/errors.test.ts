@@ -18,6 +18,7 @@ const DOCUMENTED: Record<ErrorCode, number> = {
   gone: 410,
   too_large: 413,
   clock_drift: 422,
+  schema_too_old: 426,
   rate_limited: 429,
   internal: 500,
   bad_answer: 502,

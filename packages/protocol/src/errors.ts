@@ -11,6 +11,11 @@ export const ERROR_STATUS = {
   gone: 410,
   too_large: 413,
   clock_drift: 422,
+  /**
+   * The client's app schema is older than the server accepts (`--min-schema-version`), or it
+   * declares none: the user must update the app. `details: {minimum, schema}`.
+   */
+  schema_too_old: 426,
   rate_limited: 429,
   internal: 500,
   /**

@@ -41,6 +41,11 @@ export interface ServerOptions {
   listenDb?: string
   /** Identity providers whose JWTs authenticate users beside the server's own tokens. */
   jwtIssuers?: readonly JwtIssuer[]
+  /**
+   * The oldest app schema version (`defineSchema(…, { version })`) whose clients may sync; older
+   * ones, and apps that declare none, get 426 `schema_too_old`. Default: every client.
+   */
+  minSchemaVersion?: number
   now?: () => number
 }
 
@@ -79,6 +84,9 @@ export const startServer = async (options: ServerOptions = {}): Promise<RunningS
       ...(options.trustProxy !== undefined && { trustProxy: options.trustProxy }),
       ...(options.cors !== undefined && { cors: options.cors }),
       ...(options.jwtIssuers !== undefined && { jwtIssuers: options.jwtIssuers }),
+      ...(options.minSchemaVersion !== undefined && {
+        minSchemaVersion: options.minSchemaVersion,
+      }),
     })
     live.log = app.log // the hub's rare failures go to the server's structured log
     const started = app

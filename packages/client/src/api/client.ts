@@ -21,6 +21,7 @@ import { type InviteOptions, SpaceRoutes } from '../spaces/space-routes.js'
 import { roleIn } from '../store/known-spaces.js'
 import type { BundleLimits } from '../store/parts.js'
 import { type Changes, Store, type StoreHooks } from '../store/store.js'
+import type { UnreadableValue } from '../store/unreadable.js'
 import { ENVELOPE_BYTES, SyncEngine } from '../sync/engine.js'
 import { type RejectedBundle, RejectedBundles } from '../sync/rejected.js'
 import { Scheduler } from '../sync/scheduler.js'
@@ -128,6 +129,7 @@ export class LocalClient {
       run: () => this.guarded(() => this.requireEngine().sync()),
       pending: () => store.pending(),
       rejected: () => this.refused.count(),
+      unreadable: () => store.unreadableCount(),
       onError,
       ...(server ? { server } : {}),
     })
@@ -359,10 +361,16 @@ export class LocalClient {
     await this.spaceRoutes.leave(space)
   }
 
+  async unreadable(): Promise<UnreadableValue[]> {
+    this.open()
+    return this.store.unreadable()
+  }
+
   async rebuild(): Promise<void> {
     this.open()
     const types = this.store.rebuild()
     this.observers.notify(types)
+    this.scheduler.publish()
   }
 
   startSync(): void {

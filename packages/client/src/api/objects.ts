@@ -7,9 +7,9 @@ type ShapeOf = Readonly<Record<string, AnyAttr>>
 
 /**
  * A typed row as the app sees it: `id`, its `space` (null: the private space) and every
- * declared attribute, decoded. A missing value
- * reads as the attribute's default, else is absent (optional) or `null` (a required attribute
- * whose event has not arrived — possible only with partial remote data).
+ * declared attribute, decoded. A missing (or unreadable) value reads as the attribute's default,
+ * else is absent (optional, or in a versioned schema) or `null` (a required attribute of an
+ * unversioned schema whose event has not arrived, or that this app cannot read).
  */
 export const rowToObject = (shape: ShapeOf, row: SqlRow): Record<string, unknown> =>
   decoderOf(shape)(row)
@@ -29,8 +29,18 @@ export const columnsOf = (shape: ShapeOf): Column[] =>
   Object.entries(shape).map(([name, attr]) => ({
     name,
     kind: attr.kind,
-    missing: attr.spec.hasDefault ? attr.spec.defaultValue : attr.spec.optional ? undefined : null,
+    missing: attr.spec.hasDefault ? attr.spec.defaultValue : readsAbsent(attr) ? undefined : null,
   }))
+
+/**
+ * Whether a missing value leaves the field out rather than `null`: optional attributes, and
+ * those whose type says a read may lack them (a versioned schema's, or one with conversions:
+ * a value this version cannot read is never shown as null where a value is promised).
+ */
+const readsAbsent = (attr: AnyAttr): boolean =>
+  attr.spec.optional ||
+  attr.spec.mayBeUnreadable === true ||
+  (attr.spec.conversions?.length ?? 0) > 0
 
 /**
  * The row decoder of a shape, built once: fetching 30,000 rows calls it 30,000 times, and

@@ -3,6 +3,7 @@ import type { Attr } from '../schema/attr.js'
 import type { Schema } from '../schema/define.js'
 import type { CreateInput, Entity, Patch, Query, Shape, Shapes } from '../schema/types.js'
 import type { InviteOptions } from '../spaces/space-routes.js'
+import type { UnreadableValue } from '../store/unreadable.js'
 import type { RejectedBundle } from '../sync/rejected.js'
 import type { SyncResult, SyncStatus, VerifyResult } from '../sync/types.js'
 import type { CreateOptions } from './transaction.js'
@@ -18,7 +19,7 @@ export interface SignOutOptions {
 type Name<S extends Shapes> = keyof S & string
 /** Attributes of a type declared with `t.ref(...)`: the to-one side of a relationship. */
 export type RefKeys<S extends Shape> = {
-  [K in keyof S & string]: S[K] extends Attr<unknown, boolean, boolean, 'ref'> ? K : never
+  [K in keyof S & string]: S[K] extends Attr<unknown, boolean, boolean, 'ref', boolean> ? K : never
 }[keyof S & string]
 
 /** Reads and writes, offered by the client and by a transaction alike. */
@@ -115,6 +116,13 @@ export interface Client<S extends Shapes> extends Operations<S> {
    * `forbidden` (as when the space is lost any other way), never silently dropped.
    */
   leaveSpace(space: string): Promise<void>
+  /**
+   * Values this device holds but its schema cannot read: written by another app version with
+   * another kind (a newer one, or an older one no declared `from` conversion reads). Each
+   * stays in the log and syncs on; reads show it absent (or the default) until an app version
+   * that reads it opens the database. `status.unreadable` counts them.
+   */
+  unreadable(): Promise<UnreadableValue[]>
   /** Recomputes registers and typed tables from the event log. */
   rebuild(): Promise<void>
   startSync(): void

@@ -166,6 +166,7 @@ class ClientProxy {
   rejected = this.#call('rejected')
   discardRejected = this.#call('discardRejected')
   retryRejected = this.#call('retryRejected')
+  unreadable = this.#call('unreadable')
   spaces = this.#call('spaces')
   createSpace = this.#call('createSpace')
   invite = this.#call('invite')

@@ -32,6 +32,7 @@ export const CALLS = [
   'rejected',
   'discardRejected',
   'retryRejected',
+  'unreadable',
   // Shared spaces (DESIGN §8).
   'spaces',
   'createSpace',
@@ -53,6 +54,7 @@ export const READ_CALLS: readonly CallMethod[] = [
   'fetch',
   'related',
   'rejected',
+  'unreadable',
   'startSync',
   'stopSync',
   'members',

@@ -1,6 +1,6 @@
 import { TidingsError } from '@tidings/protocol'
-import type { AnyAttr } from './attr.js'
-import type { Shape, Shapes } from './types.js'
+import { type AnyAttr, Attr } from './attr.js'
+import type { Shape, Shapes, Versioned } from './types.js'
 
 /** Names the client keeps for itself in every typed table. */
 export const RESERVED = ['id', 'deleted', 'space'] as const
@@ -19,11 +19,20 @@ export type CompoundIndexes<S extends Shapes> = {
 
 export interface SchemaOptions<S extends Shapes> {
   indexes?: CompoundIndexes<S>
+  /**
+   * The app's schema version, a positive integer raised with each release that changes the
+   * schema. Declaring one makes reads honest about other versions' values (any attribute
+   * without a default may read as absent), sends it with every sync (a server started with
+   * `--min-schema-version` refuses older ones) and reprojects the log at open when it changes.
+   */
+  version?: number
 }
 
 /** A checked schema; `types` keeps the declaration so TypeScript can infer every object type. */
 export interface Schema<S extends Shapes = Shapes> {
   readonly types: S
+  /** The declared schema version (undefined: the app declares none). */
+  readonly version: number | undefined
   /** The compound indexes of `type` (attribute lists), empty when none are declared. */
   indexes(type: string): ReadonlyArray<readonly string[]>
   /** The declared attributes of `type`, or throws `bad_request` naming the unknown type. */
@@ -36,20 +45,56 @@ export interface Schema<S extends Shapes = Shapes> {
  * clauses) is inferred from it. Type and attribute names become SQL identifiers, so they must be
  * identifiers; `id`, `deleted` and `space` are reserved; a `t.ref` must name a declared type.
  */
-export const defineSchema = <const S extends Shapes>(
+export function defineSchema<const S extends Shapes>(
   types: S,
+  options: SchemaOptions<S> & { version: number },
+): Schema<Versioned<S>>
+export function defineSchema<const S extends Shapes>(
+  types: S,
+  options?: SchemaOptions<S>,
+): Schema<S>
+export function defineSchema<const S extends Shapes>(
+  declared: S,
   options: SchemaOptions<S> = {},
-): Schema<S> => {
-  for (const [type, shape] of Object.entries(types)) {
+): Schema<S> {
+  const version = options.version
+  if (version !== undefined && !(Number.isSafeInteger(version) && version >= 1))
+    throw bad(`the schema version must be a positive integer, got ${String(version)}`)
+  for (const [type, shape] of Object.entries(declared)) {
     if (!IDENTIFIER.test(type)) throw bad(`type name ${JSON.stringify(type)} is not an identifier`)
+    const names = new Set(Object.keys(shape))
     for (const [name, attr] of Object.entries(shape)) {
       if (!IDENTIFIER.test(name)) throw bad(`${type}.${name} is not an identifier`)
       if ((RESERVED as readonly string[]).includes(name)) throw bad(`${type}.${name} is reserved`)
       const target = attr.spec.target
-      if (target !== undefined && !Object.hasOwn(types, target))
+      if (target !== undefined && !Object.hasOwn(declared, target))
         throw bad(`${type}.${name} refers to unknown type ${JSON.stringify(target)}`)
+      // An old name is another register of the same entity: it must not be in use, or be
+      // claimed twice, or reads of the two attributes would mix.
+      for (const old of attr.spec.renamedFrom ?? []) {
+        if (!IDENTIFIER.test(old) || (RESERVED as readonly string[]).includes(old))
+          throw bad(`${type}.${name} is renamed from ${JSON.stringify(old)}, not a usable name`)
+        if (names.has(old)) throw bad(`${type}.${name} is renamed from ${old}, which is declared`)
+        names.add(old)
+      }
     }
   }
+  // A versioned schema marks every attribute as possibly unreadable (its own copy: the
+  // declaration's attributes may be shared with another schema).
+  const types =
+    version === undefined
+      ? declared
+      : (Object.fromEntries(
+          Object.entries(declared).map(([type, shape]) => [
+            type,
+            Object.fromEntries(
+              Object.entries(shape).map(([name, attr]) => [
+                name,
+                new Attr(attr.kind, { ...attr.spec, mayBeUnreadable: true }),
+              ]),
+            ),
+          ]),
+        ) as S)
   const indexes = (options.indexes ?? {}) as Record<string, ReadonlyArray<readonly string[]>>
   for (const [type, lists] of Object.entries(indexes)) {
     if (!Object.hasOwn(types, type))
@@ -63,6 +108,7 @@ export const defineSchema = <const S extends Shapes>(
   }
   return {
     types,
+    version,
     indexes: (type) => indexes[type] ?? [],
     has: (type) => Object.hasOwn(types, type),
     shape: (type) => {

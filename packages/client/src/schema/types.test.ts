@@ -89,4 +89,65 @@ describe('type inference from defineSchema', () => {
     expectTypeOf<{ weight: { in: [1, 2] } }>().toExtend<Where<S['task']>>()
     expectTypeOf<{ weight: { gt: 'x' } }>().not.toExtend<Where<S['task']>>()
   })
+
+  it('types reads of a versioned schema as possibly absent, unless a default stands in', () => {
+    // Another app version may have written a value this one cannot read: never shown as a value.
+    const versioned = defineSchema(
+      {
+        book: {
+          title: t.string(),
+          pages: t.number().from('string', (s) => Number.parseInt(s, 10)),
+          isbn: t.string().optional(),
+          shelved: t.boolean().default(false),
+          name: t.string().renamedFrom('label'),
+        },
+      },
+      { version: 2 },
+    )
+    type V = typeof versioned.types
+    expectTypeOf<Entity<V['book']>>().toEqualTypeOf<{
+      id: string
+      space: string | null
+      shelved: boolean
+      title?: string
+      pages?: number
+      isbn?: string
+      name?: string
+    }>()
+    // Writes still ask for what the schema requires.
+    expectTypeOf<CreateInput<V['book']>>().toEqualTypeOf<{
+      id?: string
+      title: string
+      pages: number
+      name: string
+      isbn?: string
+      shelved?: boolean
+    }>()
+    expectTypeOf<Patch<V['book']>>().toEqualTypeOf<{
+      title?: string
+      pages?: number
+      name?: string
+      shelved?: boolean
+      isbn?: string | null
+    }>()
+  })
+
+  it('types an attribute with a conversion as possibly absent even without a version', () => {
+    const converted = defineSchema({
+      book: { title: t.string(), pages: t.number().from('string', (s) => Number(s)) },
+    })
+    expectTypeOf<Entity<typeof converted.types.book>>().toEqualTypeOf<{
+      id: string
+      space: string | null
+      title: string
+      pages?: number
+    }>()
+    // A conversion receives the value as its kind reads: a date as a Date, JSON as JSON.
+    t.string().from('date', (d) => {
+      expectTypeOf(d).toEqualTypeOf<Date>()
+      return d.toISOString()
+    })
+    // @ts-expect-error a conversion must give the attribute's value type
+    t.number().from('string', (s) => s)
+  })
 })

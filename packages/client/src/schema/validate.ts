@@ -11,7 +11,8 @@ const ENTITY_ID = /^[\x21-\x7e]{1,128}$/
 /**
  * Validates `create` input before anything is written: unknown type or field, wrong kinds and
  * missing required attributes are `bad_request` naming the field. Defaults are filled in;
- * absent optional attributes produce no write.
+ * absent optional attributes produce no write. A renamed attribute is written under each of
+ * its earlier names too, so devices still on an earlier app version see the value.
  */
 export const checkCreate = (
   schema: Schema,
@@ -26,7 +27,7 @@ export const checkCreate = (
       throw bad(`${type}.${name} is not in the schema`)
   }
   const writes: Writes = []
-  for (const { name, attr, where, defaultValue } of create) {
+  for (const { name, attr, where, defaultValue, earlier } of create) {
     // Own properties only: an attribute named like an `Object.prototype` member is not given.
     let value = Object.hasOwn(fields, name) ? fields[name] : undefined
     if (value === undefined) value = defaultValue
@@ -39,7 +40,9 @@ export const checkCreate = (
       typeof value === 'string' && (attr.kind === 'string' || attr.kind === 'ref')
         ? value
         : encodeValue(where, attr, value)
-    if (encoded !== null) writes.push([name, encoded])
+    if (encoded === null) continue
+    writes.push([name, encoded])
+    if (earlier) for (const old of earlier) writes.push([old, encoded])
   }
   const id = fields.id
   if (id === undefined) return { writes }
@@ -56,6 +59,8 @@ interface CreateField {
   where: string
   /** What an omitted value becomes (`undefined`: none). */
   defaultValue: unknown
+  /** The attribute's earlier names (`renamedFrom`), also written; undefined when none. */
+  earlier: readonly string[] | undefined
 }
 
 const createChecks = new WeakMap<Schema, Map<string, CreateField[]>>()
@@ -77,13 +82,17 @@ const createCheckOf = (
       attr,
       where: `${type}.${name}`,
       defaultValue: attr.spec.hasDefault ? attr.spec.defaultValue : undefined,
+      earlier: attr.spec.renamedFrom?.length ? attr.spec.renamedFrom : undefined,
     }))
     types.set(type, fields)
   }
   return fields
 }
 
-/** Validates an `update` patch: only declared attributes; `null` clears optional ones. */
+/**
+ * Validates an `update` patch: only declared attributes; `null` clears optional ones. A renamed
+ * attribute is written under its earlier names too (see `checkCreate`).
+ */
 export const checkPatch = (schema: Schema, type: string, input: unknown): Writes => {
   const shape = schema.shape(type)
   const fields = asObject(type, input)
@@ -93,7 +102,9 @@ export const checkPatch = (schema: Schema, type: string, input: unknown): Writes
   for (const [name, value] of Object.entries(fields)) {
     if (value === undefined) continue
     const attr = shape[name]!
-    writes.push([name, encodeValue(`${type}.${name}`, attr, value)])
+    const encoded = encodeValue(`${type}.${name}`, attr, value)
+    writes.push([name, encoded])
+    for (const old of attr.spec.renamedFrom ?? []) writes.push([old, encoded])
   }
   return writes
 }

@@ -6,6 +6,7 @@ import { knownEvents } from './known-events.js'
 import { partsMigration } from './parts-migration.js'
 import { registersBySeq } from './registers-by-seq.js'
 import { spacesMigration } from './spaces-migration.js'
+import { unreadableMigration } from './unreadable-migration.js'
 
 /**
  * The fixed tables of the local store. Frozen in time: a migration never changes once shipped,
@@ -85,6 +86,7 @@ const migrations: Record<string, Migration> = {
   '0006_known_events': knownEvents,
   '0007_parts': partsMigration,
   '0008_spaces': spacesMigration,
+  '0009_unreadable': unreadableMigration,
 }
 
 /** Brings the fixed tables to the latest version; throws `internal` with the cause on failure. */

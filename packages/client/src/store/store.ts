@@ -16,6 +16,7 @@ import { type BundleLimits, bundlesOf, holdPart, isHeldPart, partOf, recordPart 
 import { markSpace, rederiveEntitySpaces } from './space-rows.js'
 import * as Q from './sql.js'
 import { TypedTables, tableName } from './typed.js'
+import type { UnreadableValue } from './unreadable.js'
 import { Winners } from './winners.js'
 
 /** One attribute write of a local change set, before it gets its event id and HLC. */
@@ -363,6 +364,16 @@ export class Store {
       this.typed.fillSpaces(type)
     }
     return new Set(Object.keys(this.schema.types))
+  }
+
+  /** Values of the log this app version cannot read, in (type, id, attribute) order. */
+  unreadable(): UnreadableValue[] {
+    return this.typed.projection.unreadable.list()
+  }
+
+  /** How many values of the log this app version cannot read. */
+  unreadableCount(): number {
+    return this.typed.projection.unreadable.count()
   }
 
   /** Every register and typed row, sorted: two replicas with the same events dump the same. */

@@ -1,9 +1,11 @@
 import type { JsonValue } from '@tidings/protocol'
 import { type Kysely, sql } from 'kysely'
 import { quote, type StatementCache } from '../driver/sqlite.js'
-import type { Kind } from '../schema/attr.js'
-import { toColumn } from '../schema/codec.js'
+import type { AnyAttr, Kind } from '../schema/attr.js'
 import type { Schema } from '../schema/define.js'
+import { dropColumn, retypeColumn } from './column-ddl.js'
+import { Projection, type WinnerRow } from './projection.js'
+import { namesOf, winnersAmong } from './renames.js'
 import { GET_STATE, REGISTERS, SET_STATE } from './sql.js'
 
 /** The typed table of an entity type: `t_<type>`, one real column per attribute. */
@@ -22,25 +24,35 @@ const ROW_BLOCK = 64
 /**
  * Keeps one table per schema type in step with the LWW registers, so `fetch` is indexed SQL.
  * Registers of types or attributes the schema does not know are kept and materialize when a
- * later app version declares them (back-filled at open).
+ * later app version declares them (back-filled at open). Values are read into columns by this
+ * app version's `Projection` (conversions, renames, unreadable values).
  */
 export class TypedTables {
-  private readonly upserts = new Map<string, { sql: string; kind: Kind }>()
-  /** Each type's column kinds, by attribute (the hot path looks up without building a key). */
-  private readonly kinds = new Map<string, Map<string, Kind>>()
+  private readonly upserts = new Map<string, { sql: string; attr: AnyAttr | null }>()
+  /**
+   * Each type's columns, by attribute, with the attribute that reads them (null: `deleted`);
+   * the hot path looks up without building a key.
+   */
+  private readonly attrs = new Map<string, Map<string, AnyAttr | null>>()
   private readonly rowUpserts = new Map<string, string>()
+  readonly projection: Projection
 
   constructor(
     private readonly sql: StatementCache,
     private readonly schema: Schema,
   ) {
+    this.projection = new Projection(sql, schema)
     for (const type of Object.keys(schema.types)) {
-      this.kinds.set(type, new Map(this.columns(type)))
-      for (const [attribute, kind] of this.columns(type)) {
+      const shape = schema.shape(type)
+      const attrs = new Map<string, AnyAttr | null>()
+      this.attrs.set(type, attrs)
+      for (const [attribute] of this.columns(type)) {
+        const attr = attribute === 'deleted' ? null : (shape[attribute] as AnyAttr)
+        attrs.set(attribute, attr)
         const table = quote(tableName(type))
         const col = quote(attribute)
         this.upserts.set(`${type}.${attribute}`, {
-          kind,
+          attr,
           sql: `INSERT INTO ${table} (id, ${col}) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET ${col} = excluded.${col}`,
         })
       }
@@ -58,8 +70,10 @@ export class TypedTables {
     const now: Record<string, string> = {}
     for (const type of Object.keys(this.schema.types)) {
       const table = tableName(type)
-      const existing = new Set(
-        this.sql.all<{ name: string }>(`PRAGMA table_info(${quote(table)})`).map((c) => c.name),
+      const existing = new Map(
+        this.sql
+          .all<{ name: string; type: string }>(`PRAGMA table_info(${quote(table)})`)
+          .map((c) => [c.name, c.type.toLowerCase()]),
       )
       if (existing.size === 0) {
         // A new table gets every column at once: one DDL statement instead of one per column.
@@ -77,18 +91,28 @@ export class TypedTables {
         }
         this.ddl(create.compile().sql)
       }
+      // Columns of attributes this version no longer declares (renamed, removed) go.
+      const declared = new Set([...this.columns(type).map(([a]) => a), 'id', SPACE])
+      for (const column of existing.keys())
+        if (!declared.has(column)) dropColumn(this.sql, table, column)
       // Tables made before spaces get the column; their rows are all private (NULL) so far.
       if (existing.size > 0 && !existing.has(SPACE))
         this.ddl(kysely.schema.alterTable(table).addColumn(SPACE, 'text').compile().sql)
       let filled = false
       for (const [attribute, kind] of this.columns(type)) {
-        if (existing.size > 0 && !existing.has(attribute))
+        const had = existing.get(attribute)
+        if (existing.size > 0 && had === undefined)
           this.ddl(
             kysely.schema.alterTable(table).addColumn(attribute, sqlType(kind)).compile().sql,
           )
+        else if (had !== undefined && had !== sqlType(kind) && attribute !== 'deleted')
+          retypeColumn(this.sql, table, attribute, sqlType(kind))
         const key = `${type}.${attribute}`
-        now[key] = kind
-        if (before[key] !== kind) {
+        // What the column's projection depends on: a change (another kind, version, name or
+        // conversion) projects it again from the registers.
+        const projection = this.projection.signature(type, attribute, kind)
+        now[key] = projection
+        if (before[key] !== projection) {
           this.backfill(type, attribute)
           filled = true
         }
@@ -124,6 +148,14 @@ export class TypedTables {
             .compile().sql,
         )
     }
+    this.projection.unreadable.keepOnly(
+      new Map(
+        Object.keys(this.schema.types).map((type) => [
+          type,
+          new Set(Object.keys(this.schema.shape(type))),
+        ]),
+      ),
+    )
     this.sql.run(SET_STATE, [MATERIALIZED, JSON.stringify(now)])
   }
 
@@ -131,7 +163,10 @@ export class TypedTables {
   materialize(type: string, entity: string, attribute: string, value: JsonValue): boolean {
     const upsert = this.upserts.get(`${type}.${attribute}`)
     if (!upsert) return false
-    this.sql.run(upsert.sql, [entity, column(attribute, upsert.kind, value)])
+    this.sql.run(upsert.sql, [
+      entity,
+      this.projection.cell(type, entity, attribute, upsert.attr, value),
+    ])
     return true
   }
 
@@ -143,18 +178,15 @@ export class TypedTables {
    * ids are unique among `rows`, so their order does not matter. Attributes the schema lacks
    * stay in the registers only.
    */
-  materializeRows(
-    type: string,
-    rows: Iterable<{ entity: string; pairs: readonly unknown[] }>,
-    types: Set<string>,
-  ): void {
-    const kinds = this.kinds.get(type)
+  materializeRows(type: string, rows: Iterable<WinnerRow>, types: Set<string>): void {
+    const kinds = this.attrs.get(type)
     if (!kinds) return
+    const projected = this.projection.renamed(type, rows)
     // Rows of one shape (the columns they set, in order), found by walking a tree keyed by
     // column, so no key is built per row; each shape's parameters flat, `1 + cols` per row.
     const root: ShapeNode = { next: new Map() }
     const groups: RowGroup[] = []
-    for (const { entity, pairs } of rows) {
+    for (const { entity, pairs } of projected) {
       let node = root
       for (let i = 0; i < pairs.length; i += 2) {
         const attribute = pairs[i] as string
@@ -180,8 +212,11 @@ export class TypedTables {
       params.push(entity)
       for (let i = 0; i < pairs.length; i += 2) {
         const attribute = pairs[i] as string
-        const kind = kinds.get(attribute)
-        if (kind !== undefined) params.push(column(attribute, kind, pairs[i + 1] as JsonValue))
+        const attr = kinds.get(attribute)
+        if (attr !== undefined)
+          params.push(
+            this.projection.cell(type, entity, attribute, attr, pairs[i + 1] as JsonValue),
+          )
       }
       group.count += 1
     }
@@ -216,10 +251,11 @@ export class TypedTables {
     return sql
   }
 
-  /** Empties every typed table (for `rebuild`). */
+  /** Empties every typed table and the unreadable list (for `rebuild`). */
   clear(): void {
     for (const type of Object.keys(this.schema.types))
       this.sql.run(`DELETE FROM ${quote(tableName(type))}`)
+    this.projection.unreadable.clear()
   }
 
   /**
@@ -232,12 +268,16 @@ export class TypedTables {
     )
   }
 
-  /** Fills one column from the registers. */
+  /** Fills one column from the registers (of all its names, when it was renamed). */
   backfill(type: string, attribute: string): void {
-    const rows = this.sql.all<{ entity: string; value: string }>(
-      `SELECT entity, value FROM (${REGISTERS}) WHERE type = ? AND attribute = ?`,
-      [type, attribute],
-    )
+    const names = attribute === 'deleted' ? [attribute] : namesOf(this.schema, type, attribute)
+    const rows =
+      names.length > 1
+        ? winnersAmong(this.sql, type, names)
+        : this.sql.all<{ entity: string; value: string }>(
+            `SELECT entity, value FROM (${REGISTERS}) WHERE type = ? AND attribute = ?`,
+            [type, attribute],
+          )
     for (const row of rows)
       this.materialize(type, row.entity, attribute, JSON.parse(row.value) as JsonValue)
   }
@@ -266,10 +306,6 @@ interface ShapeNode {
   next: Map<string, ShapeNode>
   group?: RowGroup
 }
-
-/** The tombstone column is NOT NULL: anything but `true` (even a malformed value) means alive. */
-const column = (attribute: string, kind: Kind, value: JsonValue): unknown =>
-  attribute === 'deleted' ? (value === true ? 1 : 0) : toColumn(kind, value)
 
 const sqlType = (kind: Kind) =>
   kind === 'number' ? 'real' : kind === 'boolean' ? 'integer' : 'text'

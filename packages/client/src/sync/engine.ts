@@ -246,6 +246,8 @@ export class SyncEngine {
       cursor,
       ...(parts.length === 0 ? { bundles } : { bundles: bundles.map(wholeBundle), parts }),
       ...(!this.resumed && { resume: true as const }),
+      // The app's schema version, so a server can refuse apps too old for its data.
+      ...(this.store.schema.version !== undefined && { schema: this.store.schema.version }),
     }
     return { answer: this.transport.post(ROUTES.sync, request, 'syncResponse'), hlc }
   }

@@ -11,6 +11,8 @@ export interface SchedulerOptions {
   pending: () => number
   /** Refused bundles awaiting the app (see `RejectedBundles`). */
   rejected: () => number
+  /** Values this app version cannot read (see `UnreadableValues`). */
+  unreadable?: () => number
   onError: (error: unknown) => void
   server?: ServerOptions
 }
@@ -54,6 +56,8 @@ export class Scheduler {
       rejected: options.rejected(),
       lastSyncedAt: null,
     }
+    const unreadable = options.unreadable?.() ?? 0
+    if (unreadable > 0) this.current.unreadable = unreadable
   }
 
   get status(): SyncStatus {
@@ -183,6 +187,9 @@ export class Scheduler {
       pending: this.options.pending(),
       rejected: this.options.rejected(),
     }
+    const unreadable = this.options.unreadable?.() ?? 0
+    if (unreadable > 0) next.unreadable = unreadable
+    else delete next.unreadable
     for (const [key, value] of Object.entries(patch)) {
       if (value === undefined) delete (next as unknown as Record<string, unknown>)[key]
       else (next as unknown as Record<string, unknown>)[key] = value
@@ -192,6 +199,7 @@ export class Scheduler {
       prev.state === next.state &&
       prev.pending === next.pending &&
       prev.rejected === next.rejected &&
+      prev.unreadable === next.unreadable &&
       prev.lastSyncedAt === next.lastSyncedAt &&
       prev.error === next.error &&
       prev.recovery === next.recovery &&

@@ -46,6 +46,12 @@ export interface SyncStatus {
   /** The last recovery from a restored server or a rolled-back device, for the app to show. */
   recovery?: Recovery
   /**
+   * Values in this device's data that its schema cannot read (written by another app version,
+   * of a kind no declared conversion reads); absent when none. `unreadable()` lists them. An
+   * error `schema_too_old` means the server refuses this app version: the user must update.
+   */
+  unreadable?: number
+  /**
    * Set (in the browser, on IndexedDB) while committed changes could not be saved to the
    * device's storage (`not_saved`, e.g. over quota): they live in memory only until a later
    * save succeeds, and are lost if the page closes first.

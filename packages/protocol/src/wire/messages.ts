@@ -33,6 +33,10 @@ export const messageSchemas = (limits: Limits = DEFAULT_LIMITS) => {
         cursor: cursor.nullable(),
         bundles: z.array(bundle).max(limits.maxBundlesPerRequest),
         parts: z.array(partSchema).max(limits.maxBundlesPerRequest).optional(),
+        schema: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional().meta({
+          description:
+            "The app's schema version (`defineSchema(…, { version })`); a server with a minimum refuses older or absent ones (`schema_too_old`)",
+        }),
         resume: z
           .literal(true)
           .optional()

@@ -8,6 +8,7 @@ import type { Store } from '../store/store.js'
 import { SERVER_VERSION } from '../version.js'
 import { JWT_USAGE, jwtIssuersFromFlag } from './jwt-config-flag.js'
 import { LIMIT_FLAGS, limitsFromFlags } from './limit-flags.js'
+import { MIN_SCHEMA_VERSION_USAGE, minSchemaVersionFromFlag } from './min-schema-version-flag.js'
 import { RATE_LIMIT_USAGE, rateLimitFromFlag } from './rate-limit-flag.js'
 import { SPACE_HELP, SPACE_USAGE } from './space-commands.js'
 import type { TransferStreams } from './transfer-commands.js'
@@ -44,6 +45,7 @@ Behind a transaction-mode pooler (PgBouncer pool_mode=transaction), add ?pooler=
      browser, comma-separated (https://app.example.com), or * for any (development); default none.
 ${RATE_LIMIT_USAGE}
 ${TRUST_PROXY_USAGE}
+${MIN_SCHEMA_VERSION_USAGE}
 ${JWT_USAGE}
 user token gives a user a new token (the old one stops working) and prints it once.
 ${USER_DELETE_HELP}
@@ -92,6 +94,7 @@ const options = {
   demo: { type: 'boolean' },
   'rate-limit': { type: 'string' },
   'trust-proxy': { type: 'string' },
+  'min-schema-version': { type: 'string' },
   'jwt-config': { type: 'string' },
   'cors-origin': { type: 'string' },
   'listen-db': { type: 'string' },
@@ -219,6 +222,11 @@ const serve = async (values: Values, db: string, io: CliIo): Promise<RunningServ
   const limits = limitsFromFlags(values, (flag, value) => integer(value, flag), io.env)
   const rateLimit = rateLimitFromFlag(values['rate-limit'], io.env, (m) => new UsageError(m))
   const trustProxy = trustProxyFromFlag(values['trust-proxy'], io.env, (m) => new UsageError(m))
+  const minSchemaVersion = minSchemaVersionFromFlag(
+    values['min-schema-version'],
+    io.env,
+    (m) => new UsageError(m),
+  )
   const jwtIssuers = await jwtIssuersFromFlag(
     values['jwt-config'],
     io.env,
@@ -243,6 +251,7 @@ const serve = async (values: Values, db: string, io: CliIo): Promise<RunningServ
     ...(values.demo === true && { demo: true }),
     ...(rateLimit !== undefined && { rateLimit }),
     ...(trustProxy !== undefined && { trustProxy }),
+    ...(minSchemaVersion !== undefined && { minSchemaVersion }),
     ...(jwtIssuers !== undefined && { jwtIssuers }),
     ...(cors !== undefined && { cors }),
     ...(listenDb !== undefined && { listenDb }),

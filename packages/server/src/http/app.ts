@@ -51,6 +51,8 @@ export interface AppDeps {
   jwtIssuers?: readonly JwtIssuer[]
   /** Origins whose pages may call the API from a browser (`*`: any); default none. */
   cors?: CorsOrigins
+  /** Syncs from apps with an older schema version (or none) are refused: `schema_too_old`. */
+  minSchemaVersion?: number
 }
 
 const REDACT = {
@@ -113,7 +115,11 @@ export const buildApp = async (deps: AppDeps): Promise<FastifyInstance> => {
   })
   healthRoute(app, ctx)
   openapiRoute(app, ctx)
-  syncRoute(app, ctx)
+  syncRoute(
+    app,
+    ctx,
+    deps.minSchemaVersion === undefined ? {} : { minSchemaVersion: deps.minSchemaVersion },
+  )
   bundlesRoute(app, ctx)
   bundleIdsRoute(app, ctx)
   getBundlesRoute(app, ctx)

@@ -63,7 +63,14 @@ export const openapiDocument = (schemas: MessageSchemas): JsonSchema => {
           requestBody: { required: true, content: json(schemaOf(schemas.syncRequest, 'input')) },
           responses: {
             ...ok(schemas.syncResponse, 'accepted bundle ids and a page of bundles'),
-            ...refusals('bad_request', 'forbidden', 'conflict', 'too_large', 'clock_drift'),
+            ...refusals(
+              'bad_request',
+              'forbidden',
+              'conflict',
+              'too_large',
+              'clock_drift',
+              'schema_too_old',
+            ),
             ...common,
           },
         },

@@ -11,6 +11,7 @@ import type { Caller } from '../../auth/authenticate.js'
 import { DEFAULT_PAGE_BUNDLES, type RouteContext } from '../context.js'
 import { answerCursor, cursorPull, parseCursor, parseSpacesCursor } from '../cursor.js'
 import { withFeed } from '../feed-page.js'
+import { assertSchemaVersion } from '../schema-version.js'
 import { sendWithPage } from './page-json.js'
 
 /**
@@ -23,13 +24,17 @@ import { sendWithPage } from './page-json.js'
  * whatever else goes wrong, an unconfirmed token is settled first, so a revoked token always
  * gets 401, never a hint about its request (and registers no client).
  */
-export const syncRoute = (app: FastifyInstance, ctx: RouteContext): void => {
+export const syncRoute = (
+  app: FastifyInstance,
+  ctx: RouteContext,
+  options: { minSchemaVersion?: number } = {},
+): void => {
   app.post(
     ROUTES.sync,
     { onRequest: ctx.identifyCaller },
     async (request, reply): Promise<FastifyReply> => {
       try {
-        return await sync(ctx, request, reply)
+        return await sync(ctx, request, reply, options.minSchemaVersion)
       } catch (err) {
         await ctx.confirmCaller(request)
         throw err
@@ -42,9 +47,11 @@ const sync = async (
   ctx: RouteContext,
   request: FastifyRequest,
   reply: FastifyReply,
+  minSchemaVersion: number | undefined,
 ): Promise<FastifyReply> => {
   const caller = ctx.caller(request)
   const body = parseWire(ctx.schemas.syncRequest, request.body, 'sync request')
+  assertSchemaVersion(body.schema, minSchemaVersion)
   const now = ctx.now()
   // Released clients (no `protocol`) keep plain cursors; their marked form is never sent them.
   const marked = (body.protocol ?? 1) >= 2
