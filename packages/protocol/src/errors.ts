@@ -5,6 +5,11 @@ export const ERROR_STATUS = {
   forbidden: 403,
   not_found: 404,
   conflict: 409,
+  /**
+   * Client side only, never sent: `resetDevice()` refused because this device holds writes the
+   * server does not have (still queued, or refused and not discarded); they would be lost.
+   */
+  unsent_changes: 409,
   /** A space's last owner cannot leave, be removed or be demoted (DESIGN §8). */
   last_owner: 409,
   /** An invite that expired or was used up (an unknown code is `not_found`). */

@@ -9,6 +9,10 @@ import {
   TidingsError,
 } from '@tidings/protocol'
 import type { SqliteDatabase } from '../driver/sqlite.js'
+import { ErrorLog } from '../inspect/error-log.js'
+import { LocalInspector } from '../inspect/inspector.js'
+import { resetDevice } from '../inspect/reset-device.js'
+import type { Inspector } from '../inspect/types.js'
 import { createLiveSync } from '../live/create-live-sync.js'
 import type { LiveSync } from '../live/live-sync.js'
 import type { Schema } from '../schema/define.js'
@@ -21,6 +25,7 @@ import { type Changes, Store, type StoreHooks } from '../store/store.js'
 import { ENVELOPE_BYTES, SyncEngine } from '../sync/engine.js'
 import { type RejectedBundle, RejectedBundles } from '../sync/rejected.js'
 import { Scheduler } from '../sync/scheduler.js'
+import { tokenSourceOf } from '../sync/token-source.js'
 import { Transport } from '../sync/transport.js'
 import type { ServerOptions, SyncResult, SyncStatus, VerifyResult } from '../sync/types.js'
 import { rowToObject } from './objects.js'
@@ -103,6 +108,10 @@ export class LocalClient {
   private readonly live: LiveSync | null
   private readonly spaceRoutes: SpaceRoutes
   private readonly spaceListeners: SpaceListeners
+  /** The last errors, for the inspector. */
+  private readonly errors: ErrorLog
+  private inspecting: LocalInspector | null = null
+  private readonly server: ServerOptions | undefined
   private closed = false
 
   constructor(
@@ -111,9 +120,15 @@ export class LocalClient {
     options: OpenClientOptions<Shapes>,
   ) {
     this.limits = { ...DEFAULT_LIMITS, ...options.limits }
-    const onError = options.onError ?? ((error: unknown) => console.error('tidings:', error))
+    this.errors = new ErrorLog(options.now)
+    const report = options.onError ?? ((error: unknown) => console.error('tidings:', error))
+    const onError = (error: unknown) => {
+      this.errors.record('background', error)
+      report(error)
+    }
     this.observers = new Observers(onError)
     const server = options.server
+    this.server = server
     this.refused = new RejectedBundles(store, options.now)
     const transport = server ? new Transport(server, this.limits, options.now) : null
     this.spaceListeners = new SpaceListeners(() => this.spaceRoutes.cached(), onError)
@@ -143,6 +158,7 @@ export class LocalClient {
       pending: () => store.pending(),
       rejected: () => this.refused.count(),
       onError,
+      failed: (error) => this.errors.record('sync', error),
       ...(server ? { server } : {}),
     })
     this.live = createLiveSync({
@@ -212,6 +228,7 @@ export class LocalClient {
       () => this.store.sql.all(compiled.sql, compiled.parameters),
       (rows) => rows.map((row) => rowToObject(shape, row)),
       callback as (rows: unknown[]) => void,
+      query,
     )
   }
 
@@ -357,6 +374,41 @@ export class LocalClient {
     await this.spaceRoutes.leave(space)
   }
 
+  /** A developer's view into this client (see `Inspector`); no token ever appears in it. */
+  inspector(): Inspector {
+    this.open()
+    this.inspecting ??= new LocalInspector({
+      store: this.store,
+      refused: this.refused,
+      status: () => this.status,
+      liveQueries: () => this.observers.timings(),
+      errors: this.errors,
+      reset: (options) => this.resetDevice(options),
+      secrets: () => secretsOf(this.server),
+    })
+    return this.inspecting
+  }
+
+  private async resetDevice(options: { discardUnsent?: boolean }) {
+    this.open()
+    const engine = this.engine
+    const result = await resetDevice(
+      {
+        store: this.store,
+        refused: this.refused,
+        sync: engine ? () => this.sync() : null,
+        verify: () => this.verify(),
+        busy: () => engine?.busy ?? false,
+        idle: async () => engine?.idle(),
+        wiped: () => this.changed({ types: new Set(Object.keys(this.schema.types)), applied: 0 }),
+      },
+      options,
+    )
+    // The wipe forgot the private space's id: learn it again (the next sync will, if offline).
+    await this.spaceRoutes.list().catch(() => undefined)
+    return result
+  }
+
   async rebuild(): Promise<void> {
     this.open()
     const types = this.store.rebuild()
@@ -426,6 +478,12 @@ export class LocalClient {
     if (this.closed) throw new TidingsError('bad_request', 'the client is closed')
   }
 }
+
+/** The token in use, which the inspector's output must never contain. */
+const secretsOf = (server: ServerOptions | undefined): Array<string | undefined> =>
+  server
+    ? [typeof server.token === 'string' ? server.token : undefined, tokenSourceOf(server).current]
+    : []
 
 const noServer = () =>
   new TidingsError(

@@ -17,6 +17,7 @@ import { markSpace, rederiveEntitySpaces } from './space-rows.js'
 import * as Q from './sql.js'
 import { TypedTables, tableName } from './typed.js'
 import { Winners } from './winners.js'
+import { wipeRows } from './wipe.js'
 
 /** One attribute write of a local change set, before it gets its event id and HLC. */
 export interface Op {
@@ -363,6 +364,15 @@ export class Store {
       this.typed.fillSpaces(type)
     }
     return new Set(Object.keys(this.schema.types))
+  }
+
+  /**
+   * Empties the store for a resync (`inspector().resetDevice()`), keeping the client id and
+   * the clock: see `wipe.ts`. One transaction: a crash leaves the device as it was or wiped.
+   */
+  wipe(): void {
+    this.sql.transaction(() => wipeRows(this.sql))
+    this.pendingCount = null
   }
 
   /** Every register and typed row, sorted: two replicas with the same events dump the same. */

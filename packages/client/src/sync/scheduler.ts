@@ -12,6 +12,8 @@ export interface SchedulerOptions {
   /** Refused bundles awaiting the app (see `RejectedBundles`). */
   rejected: () => number
   onError: (error: unknown) => void
+  /** Every failed sync or verify, awaited or not (the inspector's error log). */
+  failed?: (error: unknown) => void
   server?: ServerOptions
 }
 
@@ -81,6 +83,7 @@ export class Scheduler {
       })
       return result
     } catch (error) {
+      this.options.failed?.(error)
       this.failures += 1
       this.retryAfterMs = retryAfterOf(error)
       const offline = isTidingsError(error, 'unavailable')
