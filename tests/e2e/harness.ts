@@ -14,6 +14,7 @@ interface AppClient {
   readonly clientId: string
   readonly storage: string
   rejected(): Promise<Array<{ id: string }>>
+  inspector(): { debugBundle(): Promise<unknown> }
   transaction(
     fn: (tx: {
       create(type: 'document', fields: { title: string; author: string }): Promise<unknown>

@@ -1,14 +1,18 @@
 import type { BrowserStorage } from '@tidings/client/browser'
 import { useSpaces } from '@tidings/react'
-import { useCallback } from 'react'
+import { lazy, Suspense, useCallback } from 'react'
 import { AddDocument } from './AddDocument.tsx'
 import { useChosenLibrary } from './chosen-library.ts'
 import { DocumentList } from './DocumentList.tsx'
 import { InviteLink } from './InviteLink.tsx'
+import { useInspectorToggle } from './inspector-toggle.ts'
 import { Libraries } from './Libraries.tsx'
 import type { LibraryClient } from './library-client.ts'
 import { SharedLibrary } from './SharedLibrary.tsx'
 import { SyncBar } from './SyncBar.tsx'
+
+/** Loaded only when opened: production builds that never open it never fetch its code. */
+const Inspector = lazy(() => import('./Inspector.tsx'))
 
 export function App(props: { client: LibraryClient; storage: BrowserStorage; user: string }) {
   const spaces = useSpaces()
@@ -16,6 +20,7 @@ export function App(props: { client: LibraryClient; storage: BrowserStorage; use
   const { current, choose, lost } = useChosenLibrary(shared)
   const me = spaces.find((space) => space.private)?.id
   const joined = useCallback((space: { id: string }) => choose(space.id), [choose])
+  const [inspecting, setInspecting] = useInspectorToggle()
   return (
     <main className="app">
       <header className="top">
@@ -23,6 +28,11 @@ export function App(props: { client: LibraryClient; storage: BrowserStorage; use
         <span className="muted">Signed in as {props.user}</span>
         <SyncBar client={props.client} />
       </header>
+      {inspecting && (
+        <Suspense fallback={<p className="muted">Opening the inspector…</p>}>
+          <Inspector inspector={props.client.inspector()} onClose={() => setInspecting(false)} />
+        </Suspense>
+      )}
       <StorageNote storage={props.storage} />
       {lost && (
         <p className="note" role="status">

@@ -16,6 +16,7 @@ export type LibraryClient = Pick<
   | 'members'
   | 'removeMember'
   | 'leaveSpace'
+  | 'inspector'
 >
 
 /** A document's editable fields, as the forms hold them (empty URL = none). */

@@ -11,6 +11,22 @@ export { type OpenClientOptions, openClient } from './api/client.js'
 export type { CreateOptions } from './api/transaction.js'
 export type { Client, Operations, RefKeys, SignOutOptions } from './api/types.js'
 export type { SqliteDatabase, SqliteStatement } from './driver/sqlite.js'
+export type {
+  DebugBundle,
+  DecodedHlc,
+  EventPage,
+  EventQuery,
+  HistoryStep,
+  InspectedEvent,
+  Inspector,
+  LiveQueryTiming,
+  LoggedError,
+  OutboxEntry,
+  OutboxPage,
+  ResetOptions,
+  ResetResult,
+  SyncInfo,
+} from './inspect/types.js'
 export { Attr, type Conversion, type Kind, type KindValue, t } from './schema/attr.js'
 export { defineSchema, type Schema } from './schema/define.js'
 export type {

@@ -14,6 +14,7 @@ const DOCUMENTED: Record<ErrorCode, number> = {
   forbidden: 403,
   not_found: 404,
   conflict: 409,
+  unsent_changes: 409,
   last_owner: 409,
   gone: 410,
   too_large: 413,
@@ -23,7 +24,6 @@ const DOCUMENTED: Record<ErrorCode, number> = {
   internal: 500,
   bad_answer: 502,
   account_mismatch: 409,
-  unsent_changes: 409,
   unavailable: 503,
   not_saved: 507,
 }

@@ -5,6 +5,12 @@ export const ERROR_STATUS = {
   forbidden: 403,
   not_found: 404,
   conflict: 409,
+  /**
+   * Client side only, never sent: `inspector().resetDevice()` or `signOut({ wipe: true })`
+   * refused because this device holds writes the server does not have (still queued, or refused
+   * and not discarded); they would be lost. `discardUnsent: true` goes ahead anyway.
+   */
+  unsent_changes: 409,
   /** A space's last owner cannot leave, be removed or be demoted (DESIGN §8). */
   last_owner: 409,
   /** An invite that expired or was used up (an unknown code is `not_found`). */
@@ -28,11 +34,6 @@ export const ERROR_STATUS = {
    * token names (nothing was sent); open one database per user. 409 as a state conflict.
    */
   account_mismatch: 409,
-  /**
-   * Client side only, never sent: `signOut({ wipe: true })` refused because local changes were
-   * never delivered (`discardUnsent: true` wipes them anyway). 409 as a state conflict.
-   */
-  unsent_changes: 409,
   unavailable: 503,
   not_saved: 507,
 } as const

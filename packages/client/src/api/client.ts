@@ -12,6 +12,10 @@ import { accountRefusal, bindAccount, markSynced } from '../accounts/binding.js'
 import { UnsentChangesError } from '../accounts/errors.js'
 import { wipeDatabase } from '../accounts/wipe.js'
 import type { SqliteDatabase } from '../driver/sqlite.js'
+import { ErrorLog } from '../inspect/error-log.js'
+import { LocalInspector } from '../inspect/inspector.js'
+import { resetDevice } from '../inspect/reset-device.js'
+import type { Inspector } from '../inspect/types.js'
 import { createLiveSync } from '../live/create-live-sync.js'
 import type { LiveSync } from '../live/live-sync.js'
 import type { Schema } from '../schema/define.js'
@@ -25,6 +29,7 @@ import type { UnreadableValue } from '../store/unreadable.js'
 import { ENVELOPE_BYTES, SyncEngine } from '../sync/engine.js'
 import { type RejectedBundle, RejectedBundles } from '../sync/rejected.js'
 import { Scheduler } from '../sync/scheduler.js'
+import { tokenSourceOf } from '../sync/token-source.js'
 import { Transport } from '../sync/transport.js'
 import type { ServerOptions, SyncResult, SyncStatus, VerifyResult } from '../sync/types.js'
 import { rowToObject } from './objects.js'
@@ -90,6 +95,10 @@ export class LocalClient {
   private readonly live: LiveSync | null
   private readonly spaceRoutes: SpaceRoutes
   private readonly spaceListeners: SpaceListeners
+  /** The last errors, for the inspector. */
+  private readonly errors: ErrorLog
+  private inspecting: LocalInspector | null = null
+  private readonly server: ServerOptions | undefined
   private closed = false
 
   constructor(
@@ -98,9 +107,15 @@ export class LocalClient {
     options: OpenClientOptions<Shapes>,
   ) {
     this.limits = { ...DEFAULT_LIMITS, ...options.limits }
-    const onError = options.onError ?? ((error: unknown) => console.error('tidings:', error))
+    this.errors = new ErrorLog(options.now)
+    const report = options.onError ?? ((error: unknown) => console.error('tidings:', error))
+    const onError = (error: unknown) => {
+      this.errors.record('background', error)
+      report(error)
+    }
     this.observers = new Observers(onError)
     const server = options.server
+    this.server = server
     this.refused = new RejectedBundles(store, options.now)
     const transport = server ? new Transport(server, this.limits, options.now) : null
     this.spaceListeners = new SpaceListeners(() => this.spaceRoutes.cached(), onError)
@@ -131,6 +146,7 @@ export class LocalClient {
       rejected: () => this.refused.count(),
       unreadable: () => store.unreadableCount(),
       onError,
+      failed: (error) => this.errors.record('sync', error),
       ...(server ? { server } : {}),
     })
     this.live = createLiveSync({
@@ -200,6 +216,7 @@ export class LocalClient {
       () => this.store.sql.all(compiled.sql, compiled.parameters),
       (rows) => rows.map((row) => rowToObject(shape, row)),
       callback as (rows: unknown[]) => void,
+      query,
     )
   }
 
@@ -366,6 +383,41 @@ export class LocalClient {
     return this.store.unreadable()
   }
 
+  /** A developer's view into this client (see `Inspector`); no token ever appears in it. */
+  inspector(): Inspector {
+    this.open()
+    this.inspecting ??= new LocalInspector({
+      store: this.store,
+      refused: this.refused,
+      status: () => this.status,
+      liveQueries: () => this.observers.timings(),
+      errors: this.errors,
+      reset: (options) => this.resetDevice(options),
+      secrets: () => secretsOf(this.server),
+    })
+    return this.inspecting
+  }
+
+  private async resetDevice(options: { discardUnsent?: boolean }) {
+    this.open()
+    const engine = this.engine
+    const result = await resetDevice(
+      {
+        store: this.store,
+        refused: this.refused,
+        sync: engine ? () => this.sync() : null,
+        verify: () => this.verify(),
+        busy: () => engine?.busy ?? false,
+        idle: async () => engine?.idle(),
+        wiped: () => this.changed({ types: new Set(Object.keys(this.schema.types)), applied: 0 }),
+      },
+      options,
+    )
+    // The wipe forgot the private space's id: learn it again (the next sync will, if offline).
+    await this.spaceRoutes.list().catch(() => undefined)
+    return result
+  }
+
   async rebuild(): Promise<void> {
     this.open()
     const types = this.store.rebuild()
@@ -462,6 +514,12 @@ export class LocalClient {
     if (this.closed) throw new TidingsError('bad_request', 'the client is closed')
   }
 }
+
+/** The token in use, which the inspector's output must never contain. */
+const secretsOf = (server: ServerOptions | undefined): Array<string | undefined> =>
+  server
+    ? [typeof server.token === 'string' ? server.token : undefined, tokenSourceOf(server).current]
+    : []
 
 const noServer = () =>
   new TidingsError(

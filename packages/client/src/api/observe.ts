@@ -1,4 +1,5 @@
 import type { SqlRow } from '../driver/sqlite.js'
+import { type LiveQueryTiming, TimingRing } from '../inspect/timing-ring.js'
 import { sameRows } from './objects.js'
 
 interface Observer {
@@ -8,6 +9,8 @@ interface Observer {
   callback: (rows: unknown[]) => void
   last?: SqlRow[]
   active: boolean
+  /** Each run's duration, for `inspector().liveQueries()`. */
+  timing: TimingRing
 }
 
 /**
@@ -41,8 +44,11 @@ export class Observers {
     run: () => SqlRow[],
     decode: (rows: SqlRow[]) => unknown[],
     callback: (rows: unknown[]) => void,
+    /** The query as the app gave it, shown by the inspector. */
+    query: unknown = {},
   ): () => void {
-    const observer: Observer = { type, run, decode, callback, active: true }
+    const timing = new TimingRing(type, query)
+    const observer: Observer = { type, run, decode, callback, active: true, timing }
     this.all.add(observer)
     // First call after the caller has its unsubscribe function in hand.
     queueMicrotask(() => this.check(observer))
@@ -65,6 +71,11 @@ export class Observers {
   settled(): Promise<void> {
     if (!this.timer) return new Promise((resolve) => queueMicrotask(resolve))
     return new Promise((resolve) => this.waiters.push(resolve))
+  }
+
+  /** Every live query's timings (`inspector().liveQueries()`). */
+  timings(): LiveQueryTiming[] {
+    return [...this.all].map((observer) => observer.timing.snapshot())
   }
 
   clear(): void {
@@ -94,10 +105,17 @@ export class Observers {
   private check(observer: Observer): void {
     if (!observer.active) return
     try {
+      // Two clock reads per run, nothing allocated: the app's callback is not counted.
+      const started = performance.now()
       const rows = observer.run()
-      if (observer.last && sameRows(observer.last, rows)) return
+      if (observer.last && sameRows(observer.last, rows)) {
+        observer.timing.record(performance.now() - started, rows.length, false)
+        return
+      }
       observer.last = rows
-      observer.callback(observer.decode(rows))
+      const decoded = observer.decode(rows)
+      observer.timing.record(performance.now() - started, rows.length, true)
+      observer.callback(decoded)
     } catch (error) {
       this.onError(error)
     }

@@ -1,4 +1,5 @@
 import type { Invite, Member, Role, Space } from '@tidings/protocol'
+import type { Inspector } from '../inspect/types.js'
 import type { Attr } from '../schema/attr.js'
 import type { Schema } from '../schema/define.js'
 import type { CreateInput, Entity, Patch, Query, Shape, Shapes } from '../schema/types.js'
@@ -125,6 +126,12 @@ export interface Client<S extends Shapes> extends Operations<S> {
   unreadable(): Promise<UnreadableValue[]>
   /** Recomputes registers and typed tables from the event log. */
   rebuild(): Promise<void>
+  /**
+   * A developer's view into this client: the log with decoded HLCs, an entity's history, the
+   * outbox, refusals, cursor and spaces, the last errors, live-query timings, a debug bundle,
+   * and "reset this device and resync". Never shows the token.
+   */
+  inspector(): Inspector
   startSync(): void
   stopSync(): void
   readonly status: SyncStatus

@@ -1,5 +1,6 @@
 import { type Space, TidingsError } from '@tidings/protocol'
 import type { Client, SignOutOptions } from '../api/types.js'
+import type { Inspector } from '../inspect/types.js'
 import type { Shapes } from '../schema/types.js'
 import type { ServerOptions, SyncStatus } from '../sync/types.js'
 import {
@@ -7,6 +8,7 @@ import {
   type CallMethod,
   type Durability,
   fromWireError,
+  INSPECT_CALLS,
   type Opened,
   type Reply,
   type Request,
@@ -73,6 +75,7 @@ class ClientProxy {
   /** The worker's list of spaces, streamed from `open` on (what `cachedSpaces` answers). */
   #spaces: Space[] = []
   readonly #spaceListeners = new Set<(spaces: Space[]) => void>()
+  #inspector: Inspector | null = null
 
   readonly #link: WorkerLink
 
@@ -177,6 +180,21 @@ class ClientProxy {
   setRole = this.#call('setRole')
   removeMember = this.#call('removeMember')
   leaveSpace = this.#call('leaveSpace')
+
+  /**
+   * The inspector of the client in the worker that owns the database (this tab's or another's):
+   * each method is one `inspect` call, answered with plain data.
+   */
+  inspector(): Inspector {
+    this.#inspector ??= Object.fromEntries(
+      INSPECT_CALLS.map((name) => [
+        name,
+        (...args: unknown[]) =>
+          this.#request({ kind: 'call', method: 'inspect', args: [name, ...args] }),
+      ]),
+    ) as unknown as Inspector
+    return this.#inspector
+  }
 
   /** The spaces as the worker last reported them (kept current by a stream opened at `open`). */
   cachedSpaces(): Space[] {

@@ -46,8 +46,22 @@ export const CALLS = [
   'leaveSpace',
   // Closes the client for every tab; waits for the save like any write (a wipe must stick).
   'signOut',
+  // The inspector: `args` are [one of INSPECT_CALLS, ...its arguments].
+  'inspect',
 ] as const
 export type CallMethod = (typeof CALLS)[number]
+/** The inspector's methods, answered by the owner's client (every tab inspects the same one). */
+export const INSPECT_CALLS = [
+  'events',
+  'history',
+  'outbox',
+  'refused',
+  'sync',
+  'liveQueries',
+  'debugBundle',
+  'resetDevice',
+] as const
+export type InspectMethod = (typeof INSPECT_CALLS)[number]
 /** Calls that never write: they answer without waiting for a save (every other call waits). */
 export const READ_CALLS: readonly CallMethod[] = [
   'get',

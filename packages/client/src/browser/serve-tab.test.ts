@@ -1,6 +1,7 @@
 import { isTidingsError } from '@tidings/protocol'
 import { afterEach, describe, expect, it } from 'vitest'
 import { BrowserTabs, type TestTab } from '../test/browser-tabs.js'
+import { FakeSpacesServer } from '../test/fake-spaces-server.js'
 import type { HostedClient } from './serve.js'
 
 // Tabs of one profile in Node (see BrowserTabs): one tab's worker owns the database, the others
@@ -154,5 +155,42 @@ describe('every tab live at once', () => {
     } finally {
       Reflect.deleteProperty(globalThis, 'document')
     }
+  })
+})
+
+describe('the inspector in every tab', () => {
+  it('answers in any tab from the client of the tab that owns the database', async () => {
+    const fake = new FakeSpacesServer()
+    const ada = await fake.addUser('Ada')
+    const server = { url: fake.url, token: ada.token, fetch: fake.fetch, attempts: 1 }
+    const a = await tabs.open({ server })
+    const b = await tabs.open({ server })
+    const doc = await a.client.create('document', { author: 'Ada', title: 'Notes' })
+    const seen = rowsUntil(b, (titles) => titles.length === 1)
+    await seen
+
+    const inspector = b.client.inspector()
+    const { events } = await inspector.events({ type: 'document', id: doc.id })
+    expect(events.find((e) => e.attribute === 'title')).toMatchObject({
+      value: 'Notes',
+      local: true,
+      hlc: { node: a.client.clientId, counter: expect.any(Number) },
+    })
+    expect(await inspector.history('document', doc.id)).toHaveLength(1)
+    expect((await inspector.outbox()).total).toBe(1)
+    // The owner runs every tab's live queries: B's shows here, from either tab.
+    b.client.observe('document', { where: { author: 'Ada' } }, () => {})
+    await roundTrip(b)
+    expect((await a.client.inspector().liveQueries()).map((q) => q.query)).toContainEqual({
+      where: { author: 'Ada' },
+    })
+    const bundle = await inspector.debugBundle()
+    expect(bundle.sync.clientId).toBe(a.client.clientId)
+    expect(JSON.stringify(bundle)).not.toContain(ada.token)
+
+    // A reset from a tab that does not own the database: pushed first, then pulled back.
+    expect(await inspector.resetDevice()).toEqual({ discarded: 0, pulled: 1 })
+    expect(await a.client.get('document', doc.id)).toEqual(doc)
+    expect(a.client.status.pending).toBe(0)
   })
 })

@@ -1,9 +1,12 @@
 import { TidingsError } from '@tidings/protocol'
+import type { Inspector } from '../inspect/types.js'
 import type { Saves } from './block-saver.js'
 import { alreadyApplied } from './retry.js'
 import {
   CALLS,
   type CallMethod,
+  INSPECT_CALLS,
+  type InspectMethod,
   type Opened,
   type OpenOptions,
   READ_CALLS,
@@ -22,6 +25,7 @@ export interface HostedClient {
   observe(type: string, query: unknown, callback: (rows: unknown[]) => void): () => void
   observeSpaces(callback: (spaces: unknown[]) => void): () => void
   transaction(fn: (tx: unknown) => Promise<unknown>): Promise<unknown>
+  inspector(): Inspector
   close(): Promise<void>
 }
 
@@ -124,6 +128,7 @@ export class ClientHost {
             const applied = await alreadyApplied(client, request)
             if (applied) return applied.value ?? null
           }
+          if (request.method === 'inspect') return await inspect(request.args)
           const method = (client as unknown as Record<CallMethod, (...a: unknown[]) => unknown>)[
             request.method
           ]
@@ -179,6 +184,15 @@ export class ClientHost {
           drop()
           return null
       }
+    }
+
+    /** An inspector call; only a reset writes, and answers once its wipe is saved. */
+    const inspect = async ([name, ...args]: unknown[]): Promise<unknown> => {
+      if (!INSPECT_CALLS.includes(name as InspectMethod)) throw unknownMethod(String(name))
+      const method = client.inspector()[name as InspectMethod] as (...a: unknown[]) => unknown
+      const value = await method.apply(client.inspector(), args)
+      if (name === 'resetDevice') await saves?.durable()
+      return value ?? null
     }
 
     const drop = () => {

@@ -18,6 +18,7 @@ import * as Q from './sql.js'
 import { TypedTables, tableName } from './typed.js'
 import type { UnreadableValue } from './unreadable.js'
 import { Winners } from './winners.js'
+import { wipeRows } from './wipe.js'
 
 /** One attribute write of a local change set, before it gets its event id and HLC. */
 export interface Op {
@@ -374,6 +375,15 @@ export class Store {
   /** How many values of the log this app version cannot read. */
   unreadableCount(): number {
     return this.typed.projection.unreadable.count()
+  }
+
+  /**
+   * Empties the store for a resync (`inspector().resetDevice()`), keeping the client id and
+   * the clock: see `wipe.ts`. One transaction: a crash leaves the device as it was or wiped.
+   */
+  wipe(): void {
+    this.sql.transaction(() => wipeRows(this.sql))
+    this.pendingCount = null
   }
 
   /** Every register and typed row, sorted: two replicas with the same events dump the same. */

@@ -169,6 +169,11 @@ export class SyncEngine {
     settleSpaceCompare(this.store, owed)
   }
 
+  /** Whether a sync is in flight or queued. */
+  get busy(): boolean {
+    return this.running !== null || this.queued !== null
+  }
+
   /** Resolves when no sync is in flight or queued (for `close`). */
   async idle(): Promise<void> {
     while (this.running || this.queued) await (this.queued ?? this.running)?.catch(() => undefined)

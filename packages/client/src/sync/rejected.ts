@@ -103,6 +103,11 @@ export class RejectedBundles {
     }))
   }
 
+  /** Forgets the cached count (the store was wiped under it). */
+  recount(): void {
+    this.counted = null
+  }
+
   /** How many refused bundles await the app's decision (cached: asked on every status change). */
   count(): number {
     this.counted ??= Number(this.store.sql.one<{ n: number }>(COUNT)?.n ?? 0)

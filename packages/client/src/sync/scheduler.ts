@@ -14,6 +14,8 @@ export interface SchedulerOptions {
   /** Values this app version cannot read (see `UnreadableValues`). */
   unreadable?: () => number
   onError: (error: unknown) => void
+  /** Every failed sync or verify, awaited or not (the inspector's error log). */
+  failed?: (error: unknown) => void
   server?: ServerOptions
 }
 
@@ -85,6 +87,7 @@ export class Scheduler {
       })
       return result
     } catch (error) {
+      this.options.failed?.(error)
       this.failures += 1
       this.retryAfterMs = retryAfterOf(error)
       const offline = isTidingsError(error, 'unavailable')

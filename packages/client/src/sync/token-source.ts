@@ -32,6 +32,11 @@ export class TokenSource {
     return typeof this.#option === 'function'
   }
 
+  /** The token in use when one was fetched, without calling anything (to keep it out of logs). */
+  get current(): string | undefined {
+    return this.#current
+  }
+
   /** The token in use; the first call of a token function fetches it. */
   get(): Promise<string> {
     if (this.#current !== undefined) return Promise.resolve(this.#current)
