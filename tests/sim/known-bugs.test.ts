@@ -2,6 +2,7 @@ import { describe, expect, it, vi } from 'vitest'
 import { FIXED_BUGS, KNOWN_BUGS } from './known-bugs.js'
 import { describeFailure } from './run.js'
 import { type Outcome, runSchedule, runScript } from './schedule.js'
+import { SharedSpaces } from './spaces.js'
 import { syncOnce } from './steps.js'
 
 vi.mock('uuidv7', () => import('./ids.js'))
@@ -73,6 +74,26 @@ const SCRIPTS: Record<string, Record<string, () => Promise<Outcome>>> = {
         world.trace(`a1 writes: ${await a1.write(world.prng)}`)
         await syncOnce(world, a1)
       }),
+  },
+  // a1 creates a space after the server's backup; the server is restored from it, so the space
+  // is gone there; a1 syncs (its cursor predates the backup: no restore is seen) and keeps the
+  // space in its list, as owner, for good.
+  'space-kept-after-server-restore': {
+    'a space created after the backup': () =>
+      runScript(
+        { devices: [1] },
+        async (world) => {
+          const a1 = world.devices[0] as (typeof world.devices)[0]
+          await syncOnce(world, a1)
+          const server = world.server.backup()
+          const model = world.membership.snapshot?.()
+          world.trace(`a1 creates space ${(await a1.api.createSpace('s')).name}`)
+          await world.server.restore(server)
+          world.membership.restore?.(model)
+          await syncOnce(world, a1)
+        },
+        new SharedSpaces(),
+      ),
   },
   'restamp-conflict-after-rollback': {
     're-stamped twice': () =>
