@@ -98,11 +98,25 @@ export const checkWorld = async (world: World): Promise<Failure[]> => {
       ))
         failures.push({ ...failure, own })
       const notOnServer = [...held].filter((id) => !byId.has(id) && !refused.has(id))
+      // Whose each one is: a device can push back only its own user's bundles.
+      const authors = new Map(
+        notOnServer.length === 0
+          ? []
+          : device
+              .rows<{ id: string; client: string }>('SELECT id, client FROM bundles')
+              .map((r) => [r.id, r.client]),
+      )
+      const clientsOfUser = new Set(
+        world.devices.filter((d) => d.user === user).map((d) => d.clientId),
+      )
       failures.push(
         ...summarise(
           'unpushed',
           device.name,
-          notOnServer.map((id) => `holds ${short(id)}`),
+          notOnServer.map(
+            (id) =>
+              `holds ${short(id)}${clientsOfUser.has(authors.get(id) ?? '') ? '' : " (another user's)"}`,
+          ),
         ),
       )
       if (store.pending() > 0)

@@ -95,6 +95,33 @@ const SCRIPTS: Record<string, Record<string, () => Promise<Outcome>>> = {
         new SharedSpaces(),
       ),
   },
+  // a invites b into its space as a writer; the server is backed up; b writes there, a pulls it;
+  // the server is restored (b's bundle gone) and a makes b a reader. b, recovering, pushes its
+  // bundle back: refused as forbidden and undone on b1, rightly. a1 keeps it for good.
+  'others-bundle-kept-after-author-refused': {
+    'the author became a reader after the restore': () =>
+      runScript(
+        { devices: [1, 1] },
+        async (world) => {
+          const [a1, b1] = world.devices as [(typeof world.devices)[0], (typeof world.devices)[0]]
+          const space = await a1.api.createSpace('s')
+          await b1.api.acceptInvite(await a1.api.invite(space.id, 'writer'))
+          await syncOnce(world, a1)
+          await syncOnce(world, b1)
+          const server = world.server.backup()
+          const model = world.membership.snapshot?.()
+          world.trace(`b1 writes: ${await b1.write(world.prng, { space: space.id, entities: [] })}`)
+          await syncOnce(world, b1)
+          await syncOnce(world, a1)
+          await world.server.restore(server)
+          world.membership.restore?.(model)
+          await a1.api.setRole(space.id, b1.user.id, 'reader')
+          await syncOnce(world, b1)
+          await syncOnce(world, a1)
+        },
+        new SharedSpaces(),
+      ),
+  },
   'restamp-conflict-after-rollback': {
     're-stamped twice': () =>
       runScript({ devices: [1] }, async (world) => {

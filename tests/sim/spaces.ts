@@ -412,7 +412,7 @@ export class SharedSpaces implements Membership {
     },
     {
       name: 'set role',
-      weight: () => (this.others().length > 0 ? 5 : 0),
+      weight: () => (this.others().length > 0 ? 6 : 0),
       run: async (world) => {
         const { space, user, role } = world.prng.pick(this.others())
         // Now and then a non-owner tries (and must be refused).
@@ -428,7 +428,7 @@ export class SharedSpaces implements Membership {
     },
     {
       name: 'remove member',
-      weight: () => (this.others().length > 0 ? 2 : 0),
+      weight: () => (this.others().length > 0 ? 5 : 0),
       run: async (world) => {
         const { space, user } = world.prng.pick(this.others())
         const owner = this.owned().find((o) => o.space === space)?.user ?? user
@@ -440,7 +440,7 @@ export class SharedSpaces implements Membership {
     },
     {
       name: 'leave',
-      weight: () => (this.others().length > 0 ? 2 : 0),
+      weight: () => (this.others().length > 0 ? 4 : 0),
       run: async (world) => {
         // Mostly a non-owner; now and then the last owner, who must be refused.
         const pool =
