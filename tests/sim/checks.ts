@@ -11,7 +11,9 @@ import type { World } from './world.js'
  *   survived every restore and rollback;
  * - `skipped`: the server holds a bundle a device of the user lacks after syncing to quiescence;
  * - `unpushed`: a device holds a bundle (or an outbox entry) the server does not;
- * - `isolation`: a device holds a bundle of a space its user may not read;
+ * - `isolation`: a device holds a bundle of a space its user may not read (the membership
+ *   model, `spaces.ts`, adds its own: bundles landed or sent against the roles, rows held);
+ * - `membership`: the server or a device disagrees with the membership model (`spaces.ts`);
  * - `order`: two different events carry one HLC (invariant 2);
  * - `refused`: a bundle was refused for good (nothing in a schedule warrants it);
  * - `anomaly`: a sync failed other than by the network's faults (say, a 500);
@@ -23,6 +25,7 @@ export type Check =
   | 'skipped'
   | 'unpushed'
   | 'isolation'
+  | 'membership'
   | 'order'
   | 'refused'
   | 'anomaly'
@@ -75,11 +78,15 @@ export const checkWorld = async (world: World): Promise<Failure[]> => {
       const held = new Set(store.bundleIds())
       const rejected = await device.api.rejected()
       const refused = new Set(rejected.map((r) => r.id))
+      // A write refused as `forbidden` is no failure when the membership model says its author
+      // could not write its space (a reader's write, a member removed before it was pushed).
+      const excused = (r: (typeof rejected)[number]) =>
+        r.code === 'forbidden' && world.membership.excuses?.(r.id, user, r.events) === true
       failures.push(
         ...summarise(
           'refused',
           device.name,
-          rejected.map((r) => `${short(r.id)}: ${r.code}`),
+          rejected.filter((r) => !excused(r)).map((r) => `${short(r.id)}: ${r.code}`),
         ),
       )
       const lacks = visible.filter((b) => !held.has(b.id))
@@ -91,11 +98,25 @@ export const checkWorld = async (world: World): Promise<Failure[]> => {
       ))
         failures.push({ ...failure, own })
       const notOnServer = [...held].filter((id) => !byId.has(id) && !refused.has(id))
+      // Whose each one is: a device can push back only its own user's bundles.
+      const authors = new Map(
+        notOnServer.length === 0
+          ? []
+          : device
+              .rows<{ id: string; client: string }>('SELECT id, client FROM bundles')
+              .map((r) => [r.id, r.client]),
+      )
+      const clientsOfUser = new Set(
+        world.devices.filter((d) => d.user === user).map((d) => d.clientId),
+      )
       failures.push(
         ...summarise(
           'unpushed',
           device.name,
-          notOnServer.map((id) => `holds ${short(id)}`),
+          notOnServer.map(
+            (id) =>
+              `holds ${short(id)}${clientsOfUser.has(authors.get(id) ?? '') ? '' : " (another user's)"}`,
+          ),
         ),
       )
       if (store.pending() > 0)
@@ -128,7 +149,16 @@ export const checkWorld = async (world: World): Promise<Failure[]> => {
         })
     }
   }
-  const lost = [...world.acked.keys()].filter((id) => !world.destroyed.has(id) && !byId.has(id))
+  // An acknowledged bundle gone because its author lost the right to write its space (a
+  // restore took the membership back, say) is the membership's doing, not a loss.
+  const excused = (id: string): boolean => {
+    const from = world.acked.get(id)
+    const user = world.devices.find((d) => d.name === from)?.user
+    return user !== undefined && world.membership.excuses?.(id, user, []) === true
+  }
+  const lost = [...world.acked.keys()].filter(
+    (id) => !world.destroyed.has(id) && !byId.has(id) && !excused(id),
+  )
   failures.push(
     ...summarise(
       'lost',
@@ -137,5 +167,6 @@ export const checkWorld = async (world: World): Promise<Failure[]> => {
     ),
   )
   failures.push(...summarise('anomaly', undefined, world.anomalies))
+  if (world.membership.check) failures.push(...(await world.membership.check(world)))
   return failures
 }

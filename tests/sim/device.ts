@@ -79,6 +79,12 @@ export class SimDevice {
     return this.api.clientId
   }
 
+  /** Rows of the device's database read directly, for the checks (never the product's code). */
+  rows<T>(sql: string): T[] {
+    if (!this.db) throw new Error(`sim: ${this.name} is closed`)
+    return this.db.prepare(sql).all() as T[]
+  }
+
   /** The database as a backup (or the OS's page cache at a power cut) would keep it now. */
   image(): Buffer {
     if (!this.db) throw new Error(`sim: ${this.name} is closed`)
@@ -100,11 +106,14 @@ export class SimDevice {
 
   /**
    * One local transaction of 1 to 3 writes: create a note, or update or delete one its user
-   * created (when this device has it). Returns what it did, for the trace.
+   * created (when this device has it). Returns what it did, for the trace. `into` writes a
+   * shared space instead: creates go there (`{ space }`), updates and deletes pick among the
+   * entities any member created in it (`into.entities`, which new ones join).
    */
-  async write(prng: Prng): Promise<string> {
+  async write(prng: Prng, into?: { space: string; entities: string[] }): Promise<string> {
     const api = this.api
-    const user = this.user
+    const user = into ?? this.user
+    const options = into ? { space: into.space } : undefined
     const count = prng.int(1, 3)
     const plan = Array.from({ length: count }, () => ({
       op: prng.weighted({ create: 3, update: 6, delete: 1 }),
@@ -118,10 +127,11 @@ export class SimDevice {
         const id = user.entities[Math.floor(step.pick * user.entities.length)]
         const exists = id !== undefined && (await tx.get('note', id)) !== null
         if (step.op === 'create' || !exists) {
-          const note = await tx.create('note', {
-            title: step.title,
-            ...(step.rank !== null && { rank: step.rank }),
-          })
+          const note = await tx.create(
+            'note',
+            { title: step.title, ...(step.rank !== null && { rank: step.rank }) },
+            options,
+          )
           user.entities.push(note.id)
           done.push(`create ${short(note.id)}`)
         } else if (step.op === 'update') {

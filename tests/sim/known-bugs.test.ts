@@ -2,6 +2,7 @@ import { describe, expect, it, vi } from 'vitest'
 import { FIXED_BUGS, KNOWN_BUGS } from './known-bugs.js'
 import { describeFailure } from './run.js'
 import { type Outcome, runSchedule, runScript } from './schedule.js'
+import { SharedSpaces } from './spaces.js'
 import { syncOnce } from './steps.js'
 
 vi.mock('uuidv7', () => import('./ids.js'))
@@ -73,6 +74,53 @@ const SCRIPTS: Record<string, Record<string, () => Promise<Outcome>>> = {
         world.trace(`a1 writes: ${await a1.write(world.prng)}`)
         await syncOnce(world, a1)
       }),
+  },
+  // a1 creates a space after the server's backup; the server is restored from it, so the space
+  // is gone there; a1 syncs (its cursor predates the backup: no restore is seen) and keeps the
+  // space in its list, as owner, for good.
+  'space-kept-after-server-restore': {
+    'a space created after the backup': () =>
+      runScript(
+        { devices: [1] },
+        async (world) => {
+          const a1 = world.devices[0] as (typeof world.devices)[0]
+          await syncOnce(world, a1)
+          const server = world.server.backup()
+          const model = world.membership.snapshot?.()
+          world.trace(`a1 creates space ${(await a1.api.createSpace('s')).name}`)
+          await world.server.restore(server)
+          world.membership.restore?.(model)
+          await syncOnce(world, a1)
+        },
+        new SharedSpaces(),
+      ),
+  },
+  // a invites b into its space as a writer; the server is backed up; b writes there, a pulls it;
+  // the server is restored (b's bundle gone) and a makes b a reader. b, recovering, pushes its
+  // bundle back: refused as forbidden and undone on b1, rightly. a1 keeps it for good.
+  'others-bundle-kept-after-author-refused': {
+    'the author became a reader after the restore': () =>
+      runScript(
+        { devices: [1, 1] },
+        async (world) => {
+          const [a1, b1] = world.devices as [(typeof world.devices)[0], (typeof world.devices)[0]]
+          const space = await a1.api.createSpace('s')
+          await b1.api.acceptInvite(await a1.api.invite(space.id, 'writer'))
+          await syncOnce(world, a1)
+          await syncOnce(world, b1)
+          const server = world.server.backup()
+          const model = world.membership.snapshot?.()
+          world.trace(`b1 writes: ${await b1.write(world.prng, { space: space.id, entities: [] })}`)
+          await syncOnce(world, b1)
+          await syncOnce(world, a1)
+          await world.server.restore(server)
+          world.membership.restore?.(model)
+          await a1.api.setRole(space.id, b1.user.id, 'reader')
+          await syncOnce(world, b1)
+          await syncOnce(world, a1)
+        },
+        new SharedSpaces(),
+      ),
   },
   'restamp-conflict-after-rollback': {
     're-stamped twice': () =>

@@ -54,7 +54,62 @@ export const KNOWN_BUGS: readonly KnownBug[] = [
         failures.filter((f) => f.check === 'order'),
       ),
   },
+  {
+    id: 'others-bundle-kept-after-author-refused',
+    title:
+      "after a server restore, a member's bundle the server lost is pushed back by its author, who meanwhile became a reader: refused as forbidden (right) and undone on the author's devices, but every other member's device that had pulled it keeps it for good (they cannot push another user's bundle, nothing tells them to drop it), so they diverge from the server; in the same seed the author's device, after undoing its refused bundles, issued again an HLC the server holds (invariant 2)",
+    seeds: [746],
+    covers: (failures) => {
+      const signature = failures.filter(othersOnly)
+      if (signature.length === 0) return []
+      const users = new Set(signature.map((f) => userOf(f.device)))
+      return failures.filter(
+        (f) =>
+          signature.includes(f) ||
+          f.check === 'order' ||
+          (f.check === 'converged' && users.has(userOf(f.device))),
+      )
+    },
+  },
+  {
+    id: 'space-kept-after-server-restore',
+    title:
+      'a server restored from a backup taken before a space was created or joined no longer has that membership, but a device that learnt of it keeps the space, its role and its rows for good (even after recovering from the restore): the feed has no removal to send, and nothing asks GET /v1/spaces again',
+    seeds: [82, 138, 334, 438, 540, 552, 562, 686, 822],
+    covers: (failures) => {
+      const signature = failures.filter(
+        (f) =>
+          f.check === 'membership' && f.detail.startsWith('knows spaces') && knowsMore(f.detail),
+      )
+      // What follows on the devices of those users: the lost space's rows stay (isolation), its
+      // bundles the server lost are held and never pushed again (unpushed), the state differs.
+      const users = new Set(signature.map((f) => userOf(f.device)))
+      return failures.filter(
+        (f) =>
+          signature.includes(f) ||
+          (signature.length > 0 &&
+            users.has(userOf(f.device)) &&
+            ['isolation', 'unpushed', 'converged', 'skipped'].includes(f.check)),
+      )
+    },
+  },
 ]
+
+/** An `unpushed` failure whose every bundle was written by another user's client. */
+const othersOnly = (f: Failure): boolean =>
+  f.check === 'unpushed' &&
+  f.detail.startsWith('holds') &&
+  f.detail.split('; ').every((item) => item.includes("(another user's)"))
+
+/** A `membership` failure where the device lists every space the model has, and more. */
+const knowsMore = (detail: string): boolean => {
+  const match = /^knows spaces (.*), the model has (.*)$/.exec(detail)
+  if (!match) return false
+  const list = (text: string) => (text === 'none' ? [] : text.split(' '))
+  const device = new Set(list(match[1] as string))
+  const model = list(match[2] as string)
+  return model.every((s) => device.has(s)) && device.size > model.length
+}
 
 /**
  * Bugs this simulation found that are fixed: their repros (`known-bugs.test.ts`) now run as

@@ -37,6 +37,11 @@ export interface NetworkEvents {
   trace(line: string): void
   /** `request` reached the server (bundles it carried are now "sent"). */
   delivered(from: string, request: SimRequest): void
+  /**
+   * The server acted on `request` from device `from` and gave `answer` (whether or not the
+   * answer then reaches the device): in the order the server acts.
+   */
+  acted(from: string, request: SimRequest, answer: SimAnswer): void
   /** `answer` to `request` reached device `from` (its acknowledgements count from now). */
   answered(from: string, request: SimRequest, answer: SimAnswer): void
   /** Device `from` commits a local write while its request travels. */
@@ -129,6 +134,7 @@ export class SimNetwork {
     }
     this.events.delivered(from, request)
     const answer = await this.server.handle(request)
+    this.events.acted(from, request, answer)
     this.events.trace(`${label} → ${answer.status}${summary(answer)}`)
     return answer
   }

@@ -3,6 +3,7 @@ import type { Check } from './checks.js'
 import { describeFailure } from './run.js'
 import { runSchedule } from './schedule.js'
 import type { Plant, SimRequest } from './server.js'
+import type { World } from './world.js'
 
 vi.mock('uuidv7', () => import('./ids.js'))
 
@@ -48,17 +49,67 @@ const acknowledgesWithoutStoring = (): Plant => {
   }
 }
 
+/**
+ * Ignores member removals yet answers them as done (204): the removed user goes on reading the
+ * space. The membership model believes the answer, so its isolation checks must catch it.
+ */
+const ignoresRemovals = (): Plant => {
+  const faked = new Set<SimRequest>()
+  return {
+    request: (request) => {
+      const match = /^(\/v1\/spaces\/[^/]+\/members)\/[^/]+$/.exec(request.url)
+      if (request.method !== 'DELETE' || !match) return request
+      const { 'content-type': _type, 'content-length': _length, ...headers } = request.headers
+      const instead = { method: 'GET', url: match[1] as string, headers, body: undefined }
+      faked.add(instead)
+      return instead
+    },
+    answer: (request, answer) =>
+      faked.has(request) && answer.status === 200 ? { ...answer, status: 204, body: '' } : answer,
+  }
+}
+
+/**
+ * Adds to one pulled page a bundle of another user's private space (one seen in that user's
+ * own pulls), tagged with its space: a leak across spaces.
+ */
+const leaksAnotherSpace = (world: World): Plant => {
+  const seen = new Map<string, Record<string, unknown>>()
+  let done = false
+  const userOf = (request: SimRequest) =>
+    world.users.find((u) => request.headers.authorization === `Bearer ${u.token}`)
+  return {
+    answer: (request, answer) => {
+      const user = userOf(request)
+      if (!isSync(request) || answer.status !== 200 || !user) return answer
+      const body = JSON.parse(answer.body) as { bundles: Array<Record<string, unknown>> }
+      for (const b of body.bundles)
+        if (!b.space || b.space === user.id) seen.set(b.id as string, { ...b, space: user.id })
+      const foreign = [...seen.values()].find((b) => b.space !== user.id)
+      if (done || !foreign) return answer
+      done = true
+      return { ...answer, body: JSON.stringify({ ...body, bundles: [...body.bundles, foreign] }) }
+    },
+  }
+}
+
 /** Runs seeds from `first` until one fails with `check`; returns that seed's report. */
-const caught = async (plant: () => Plant, check: Check, first: number): Promise<string> => {
-  for (let seed = first; seed < first + 20; seed++) {
+const caught = async (
+  plant: (world: World) => Plant,
+  check: Check | Check[],
+  first: number,
+  tries = 20,
+): Promise<string> => {
+  for (let seed = first; seed < first + tries; seed++) {
     const outcome = await runSchedule(seed, {
       prepare: (world) => {
-        world.server.plant = plant()
+        world.server.plant = plant(world)
       },
     })
-    if (outcome.failures.some((f) => f.check === check)) return describeFailure(outcome)
+    const checks = Array.isArray(check) ? check : [check]
+    if (outcome.failures.some((f) => checks.includes(f.check))) return describeFailure(outcome)
   }
-  return 'not caught in 20 schedules'
+  return `not caught in ${tries} schedules`
 }
 
 describe('planted bugs are caught', () => {
@@ -67,6 +118,20 @@ describe('planted bugs are caught', () => {
     console.log(report)
     expect(report).toMatch(/FAILED with seed \d+ \(replay: SIM_SEED=\d+/)
     expect(report).toMatch(/skipped on \w+: lacks/)
+  })
+
+  it('a server that sends a bundle of a space the user is not in: isolation', async () => {
+    const report = await caught(leaksAnotherSpace, 'isolation', 1)
+    console.log(report)
+    expect(report).toMatch(/FAILED with seed \d+/)
+    expect(report).toMatch(/isolation on \w+: sent bundle \w+ of space \w+, not its user's/)
+  })
+
+  it('a server that answers a member removal it did not do: membership, isolation', async () => {
+    const report = await caught(ignoresRemovals, ['membership', 'isolation'], 2, 100)
+    console.log(report)
+    expect(report).toMatch(/FAILED with seed \d+/)
+    expect(report).toMatch(/(membership|isolation) on \w+: /)
   })
 
   it('a server that acknowledges a bundle it did not store: lost', async () => {

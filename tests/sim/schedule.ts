@@ -1,5 +1,6 @@
 import { checkWorld, type Failure } from './checks.js'
-import type { Membership } from './membership.js'
+import { type Membership, privateSpacesOnly } from './membership.js'
+import { SharedSpaces } from './spaces.js'
 import { STEPS, type Step, syncOnce } from './steps.js'
 import { World, type WorldShape } from './world.js'
 
@@ -32,11 +33,15 @@ const MAX_QUIET_ROUNDS = 8
  * nothing; then checks. A throw anywhere is a failure of the schedule, not of the runner.
  */
 export const runSchedule = async (seed: number, options: ScheduleOptions = {}): Promise<Outcome> =>
-  run(seed, options, async (world) => {
+  run(seed, { ...options, membership: options.membership ?? membershipOf(seed) }, async (world) => {
     const steps = options.steps ?? world.prng.int(20, 60)
     const all: readonly Step[] = [
       ...STEPS,
-      ...world.membership.steps.map((s) => ({ name: s.name, weight: () => s.weight, run: s.run })),
+      ...world.membership.steps.map((s) => ({
+        name: s.name,
+        weight: typeof s.weight === 'function' ? s.weight : () => s.weight as number,
+        run: s.run,
+      })),
     ]
     for (let i = 0; i < steps; i++) {
       world.time += world.prng.int(1, 3_000)
@@ -48,14 +53,25 @@ export const runSchedule = async (seed: number, options: ScheduleOptions = {}): 
   })
 
 /**
+ * Which schedules share: even seeds run the membership model of `spaces.ts` (shared spaces,
+ * invites, role changes, removals); odd seeds keep every user in its private space, exactly
+ * the schedules they were before spaces (so their seeds still replay what they found).
+ */
+export const sharesSpaces = (seed: number): boolean => seed % 2 === 0
+
+const membershipOf = (seed: number): Membership =>
+  sharesSpaces(seed) ? new SharedSpaces() : privateSpacesOnly
+
+/**
  * Runs a scripted schedule (a minimal repro): `script` drives the world by hand, with the
  * network faultless unless it says otherwise; then quiescence and the same checks.
  */
 export const runScript = (
   shape: WorldShape,
   script: (world: World) => Promise<void>,
+  membership: Membership = privateSpacesOnly,
 ): Promise<Outcome> =>
-  run(0, { shape }, async (world) => {
+  run(0, { shape, membership }, async (world) => {
     world.network.faulty = false
     await script(world)
     return 0

@@ -24,7 +24,7 @@ export interface Step {
 
 const pickDevice = (world: World): SimDevice => world.prng.pick(world.devices)
 
-const keep = (list: Buffer[], image: Buffer): void => {
+const keep = <T>(list: T[], image: T): void => {
   list.push(image)
   if (list.length > KEEP_BACKUPS) list.shift()
 }
@@ -93,7 +93,10 @@ export const STEPS: readonly Step[] = [
     name: 'server backup',
     weight: () => 3,
     run: async (world) => {
-      keep(world.serverBackups, world.server.backup())
+      keep(world.serverBackups, {
+        image: world.server.backup(),
+        membership: world.membership.snapshot?.(),
+      })
       world.trace(`server backup #${world.serverBackups.length}`)
     },
   },
@@ -103,7 +106,9 @@ export const STEPS: readonly Step[] = [
     run: async (world) => {
       const i = world.prng.int(0, world.serverBackups.length - 1)
       world.trace(`server restored from backup #${i + 1}`)
-      await world.server.restore(world.serverBackups[i] as Buffer)
+      const backup = world.serverBackups[i] as World['serverBackups'][number]
+      await world.server.restore(backup.image)
+      world.membership.restore?.(backup.membership)
       world.noteErased()
     },
   },

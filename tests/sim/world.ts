@@ -36,7 +36,8 @@ export class World {
   readonly acked = new Map<string, string>()
   /** Acknowledged bundles that a restore or rollback erased from every copy (not a bug). */
   readonly destroyed = new Set<string>()
-  readonly serverBackups: Buffer[] = []
+  /** Server backups, each with the membership model's state at the time (restored with it). */
+  readonly serverBackups: Array<{ image: Buffer; membership: unknown }> = []
   readonly deviceBackups = new Map<string, Buffer[]>()
   /** What went wrong outside the checks (an unexpected throw), for the report. */
   readonly anomalies: string[] = []
@@ -49,10 +50,12 @@ export class World {
   ) {
     this.prng = new Prng(seed)
     this.membership = membership ?? privateSpacesOnly
+    this.membership.attach?.(this)
     this.server = new SimServer(() => this.time + this.serverSkewMs)
     this.network = new SimNetwork(this.prng.fork(), this.server, {
       trace: (line) => this.trace(line),
       delivered: (_from, request) => this.noteSent(request),
+      acted: (from, request, answer) => this.membership.acted?.(from, request, answer),
       answered: (from, request, answer) => {
         if (request.url.startsWith('/v1/sync') && answer.status === 200) {
           const accepted = (JSON.parse(answer.body) as { accepted?: string[] }).accepted ?? []
@@ -72,7 +75,8 @@ export class World {
     await Promise.all([freshDatabase(), freshDevice()])
     const world = new World(seed, membership)
     resetIds(() => world.time)
-    const devices = shape?.devices ?? [world.prng.int(1, 3), world.prng.int(1, 2)]
+    const devices = shape?.devices ??
+      world.membership.devices?.(world.prng) ?? [world.prng.int(1, 3), world.prng.int(1, 2)]
     await world.server.start()
     for (const [u, count] of devices.entries()) {
       const name = String.fromCharCode(97 + u)
