@@ -26,9 +26,10 @@ export class AccountMismatchError extends TidingsError {
 }
 
 /**
- * `signOut({ wipe: true })` refused (`code: 'unsent_changes'`): local changes were never
- * delivered, and wiping would lose them. Nothing was wiped and the client is still open:
- * sync first, or pass `discardUnsent: true` to wipe them anyway.
+ * `signOut({ wipe: true })` or `inspector().resetDevice()` refused (`code: 'unsent_changes'`):
+ * local changes were never delivered, and wiping would lose them. Nothing was wiped and the
+ * client is still open: sync first, or pass `discardUnsent: true` to wipe them anyway. The
+ * details use the status's words (`pending`, `rejected`) for both.
  */
 export class UnsentChangesError extends TidingsError {
   constructor(
@@ -38,10 +39,12 @@ export class UnsentChangesError extends TidingsError {
       /** Local bundles the server refused for good, still listed by `rejected()`. */
       rejected: number
     },
+    /** The call that would wipe them anyway. */
+    anyway = 'signOut({ wipe: true, discardUnsent: true })',
   ) {
     super(
       'unsent_changes',
-      `${unsent.pending} unsent and ${unsent.rejected} refused local changes would be lost: sync first, or signOut({ wipe: true, discardUnsent: true }) to wipe them anyway`,
+      `${unsent.pending} unsent and ${unsent.rejected} refused local changes would be lost: sync first, or ${anyway} to wipe them anyway`,
       { details: unsent },
     )
   }

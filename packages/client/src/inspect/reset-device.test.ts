@@ -115,7 +115,7 @@ describe('inspector: resetDevice, against a real server', () => {
       .resetDevice()
       .catch((e: unknown) => e)
     expect(isTidingsError(error, 'unsent_changes')).toBe(true)
-    expect((error as { details: unknown }).details).toEqual({ pending: 0, refused: 1 })
+    expect((error as { details: unknown }).details).toEqual({ pending: 0, rejected: 1 })
     expect(await device.get('document', kept.id)).not.toBeNull()
 
     expect(await device.inspector().resetDevice({ discardUnsent: true })).toEqual({

@@ -1,4 +1,5 @@
 import { TidingsError } from '@tidings/protocol'
+import { UnsentChangesError } from '../accounts/errors.js'
 import type { Store } from '../store/store.js'
 import type { RejectedBundles } from '../sync/rejected.js'
 import type { SyncResult, VerifyResult } from '../sync/types.js'
@@ -52,11 +53,9 @@ export const resetDevice = async (
   const pending = host.store.pending()
   const refused = host.refused.count()
   if (pending + refused > 0 && !options.discardUnsent)
-    throw new TidingsError(
-      'unsent_changes',
-      `this device holds ${pending} unsent and ${refused} refused change(s) the server does not have; ` +
-        'sync them (or discard the refused ones) first, or pass { discardUnsent: true } to lose them',
-      { details: { pending, refused } },
+    throw new UnsentChangesError(
+      { pending, rejected: refused },
+      'resetDevice({ discardUnsent: true })',
     )
   host.store.wipe()
   host.refused.recount()
