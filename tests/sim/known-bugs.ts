@@ -33,17 +33,6 @@ const withDivergence = (failures: readonly Failure[], signature: Failure[]): Fai
 
 export const KNOWN_BUGS: readonly KnownBug[] = [
   {
-    id: 'restamp-conflict-after-rollback',
-    title:
-      'a device rolled back past a bundle it had re-stamped (clock drift) re-stamps it again under the same id: the server refuses it as a conflict and the device keeps its own version',
-    seeds: [63],
-    covers: (failures) =>
-      withDivergence(
-        failures,
-        failures.filter((f) => f.check === 'refused' && f.detail.includes('conflict')),
-      ),
-  },
-  {
     id: 'hlc-reissued-after-rollback',
     title:
       'a device rolled back, whose clock is behind its last HLC, issues again HLCs the server already holds (invariant 2) and pushes them even after the server told it (`own`) that it rolled back: two events share one HLC',
@@ -123,6 +112,13 @@ export const FIXED_BUGS: ReadonlyArray<Pick<KnownBug, 'id' | 'title' | 'seeds'> 
         'a bundle of a device that reaches the server after the device rolled back and resumed (pushed back by another device after a restore, or its own push landing late) was never pulled by it',
       seeds: [20, 62],
       fix: 'a page leaves out only the bundles its request carried (PullOptions.exclude), not every bundle of the calling client',
+    },
+    {
+      id: 'restamp-conflict-after-rollback',
+      title:
+        'a device rolled back past a bundle it had re-stamped (clock drift) re-stamps it again under the same id: the server refuses it as a conflict and the device keeps its own version',
+      seeds: [63, 1965],
+      fix: 'before refusing an own bundle for good as conflict, the sync engine fetches the server version and, when it is the same writes stamped otherwise, adopts its HLCs and counts it acknowledged (client sync/adopt.ts, store/adopt.ts)',
     },
   ]
 

@@ -1,4 +1,5 @@
 import {
+  type Bundle,
   formatHlc,
   isTidingsError,
   jsonBytes,
@@ -16,6 +17,7 @@ import {
 import { roleIn } from '../store/known-spaces.js'
 import { restampPast } from '../store/restamp.js'
 import type { Changes, Store } from '../store/store.js'
+import { adoptServerVersion } from './adopt.js'
 import { blame, Refusal, rethrow, unwrap } from './blame.js'
 import { compareBundles } from './compare.js'
 import { applySpaceChanges, forbiddenBundles, setAsideForbidden } from './lose-space.js'
@@ -210,7 +212,8 @@ export class SyncEngine {
         const culprit = thrown instanceof Refusal ? blame(chunk.bundles, error) : 'request'
         if (culprit !== 'request') {
           if (culprit === 'unknown') oneByOne = chunk.lastSeq
-          else this.reject(culprit.id, error, result)
+          else if (!(await this.adopt(culprit, error, result)))
+            this.reject(culprit.id, error, result)
           after = before
           continue
         }
@@ -373,6 +376,18 @@ export class SyncEngine {
         !listed.has(b.space) &&
         roleIn(this.store.sql, b.space) === undefined,
     )
+  }
+
+  /**
+   * Before refusing an own bundle for good as `conflict`: takes the server's version when it is
+   * the same writes stamped otherwise (see `adopt.ts`); says whether it did.
+   */
+  private async adopt(bundle: Bundle, error: unknown, result: SyncResult): Promise<boolean> {
+    const changes = await adoptServerVersion(this.store, this.transport, bundle, error)
+    if (!changes) return false
+    result.pushed += 1
+    this.changed(changes)
+    return true
   }
 
   /** Moves a bundle refused for good to the rejected list and tells the status stream. */
