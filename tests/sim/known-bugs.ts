@@ -21,28 +21,7 @@ export interface KnownBug {
 /** The user a device belongs to: devices are named user letter + number (`a1`, `b2`). */
 const userOf = (device: string | undefined): string => device?.[0] ?? ''
 
-/** The signature failures, plus the divergence of the same users' devices that follows. */
-const withDivergence = (failures: readonly Failure[], signature: Failure[]): Failure[] => {
-  if (signature.length === 0) return []
-  const users = new Set(signature.map((f) => userOf(f.device)))
-  return [
-    ...signature,
-    ...failures.filter((f) => f.check === 'converged' && users.has(userOf(f.device))),
-  ]
-}
-
 export const KNOWN_BUGS: readonly KnownBug[] = [
-  {
-    id: 'hlc-reissued-after-rollback',
-    title:
-      'a device rolled back, whose clock is behind its last HLC, issues again HLCs the server already holds (invariant 2) and pushes them even after the server told it (`own`) that it rolled back: two events share one HLC',
-    seeds: [5263],
-    covers: (failures) =>
-      withDivergence(
-        failures,
-        failures.filter((f) => f.check === 'order'),
-      ),
-  },
   {
     id: 'others-bundle-kept-after-author-refused',
     title:
@@ -119,6 +98,13 @@ export const FIXED_BUGS: ReadonlyArray<Pick<KnownBug, 'id' | 'title' | 'seeds'> 
         'a device rolled back past a bundle it had re-stamped (clock drift) re-stamps it again under the same id: the server refuses it as a conflict and the device keeps its own version',
       seeds: [63, 1965],
       fix: 'before refusing an own bundle for good as conflict, the sync engine fetches the server version and, when it is the same writes stamped otherwise, adopts its HLCs and counts it acknowledged (client sync/adopt.ts, store/adopt.ts)',
+    },
+    {
+      id: 'hlc-reissued-after-rollback',
+      title:
+        'a device rolled back, whose clock is behind its last HLC, issues again HLCs the server already holds (invariant 2) and pushes them even after the server told it (`own`) that it rolled back: two events share one HLC',
+      seeds: [5263],
+      fix: "when the server's `own` answer shows the device rolled back, the unacknowledged local bundles stamped at or below the server's latest HLC of this client (and those written after them) are re-stamped above it before anything is pushed (client store/restamp.ts restampAtOrBelow)",
     },
   ]
 

@@ -15,7 +15,7 @@ import {
   withParts,
 } from '@tidings/protocol'
 import { roleIn } from '../store/known-spaces.js'
-import { restampPast } from '../store/restamp.js'
+import { restampAtOrBelow, restampPast } from '../store/restamp.js'
 import type { Changes, Store } from '../store/store.js'
 import { adoptServerVersion } from './adopt.js'
 import { blame, Refusal, rethrow, unwrap } from './blame.js'
@@ -306,6 +306,12 @@ export class SyncEngine {
       await nextTurn()
     }
     const recovery: RecoveryReason | null = recoveryFrom(this.store, res)
+    // The clock has taken in the server's latest HLC of this client; what was written since the
+    // rollback, before this answer, may reuse HLCs the server holds: stamped again above it.
+    if (recovery === 'device_rolled_back' && res.own) {
+      const { types } = restampAtOrBelow(this.store, res.own.hlc)
+      if (types.size > 0) this.changed({ types, applied: 0 })
+    }
     if (this.store.privateSpace === undefined && this.hasUnknownSpace(res)) await this.learnSpaces()
     const spaces = res.spaces ?? []
     const beforeBundles =
