@@ -14,7 +14,7 @@ import {
   wholeBundle,
   withParts,
 } from '@tidings/protocol'
-import { roleIn } from '../store/known-spaces.js'
+import { roleIn, unconfirmedSpaces } from '../store/known-spaces.js'
 import { restampAtOrBelow, restampPast } from '../store/restamp.js'
 import type { Changes, Store } from '../store/store.js'
 import { adoptServerVersion } from './adopt.js'
@@ -126,6 +126,7 @@ export class SyncEngine {
    */
   private async roundsAndRecovery(): Promise<SyncResult> {
     const result: SyncResult = { pushed: 0, pulled: 0 }
+    const unconfirmed = unconfirmedSpaces(this.store.sql)
     if (!this.resumed) {
       await this.round([], result, null).catch(rethrow)
       this.resumed = true
@@ -137,6 +138,9 @@ export class SyncEngine {
     // the flag is cleared only when no answer since the comparison set it again. Bounded: what
     // is still owed after that is the next sync's.
     for (let pass = 0, owed = owedRecovery(this.store); owed && pass < 3; pass++) {
+      // A restored server may have lost memberships too (a space created or joined after its
+      // backup): its list is asked again, and spaces it no longer lists are dropped as lost.
+      if (owed.reason === 'server_restored') await this.learnSpaces()
       const compared = await this.compare()
       const again = await this.rounds({ pushed: 0, pulled: 0 })
       total = afterRecovery(owed.reason, compared, total, again)
@@ -149,6 +153,10 @@ export class SyncEngine {
       if (now?.token === owed.token) this.store.setState(RECOVERY_KEY, '')
       owed = now?.token === owed.token ? null : now
     }
+    // The feed is drained and did not name a space learnt from a direct answer before this sync
+    // began: the server lost that change (see `unconfirmedSpaces`), so its list is asked again.
+    const left = unconfirmedSpaces(this.store.sql)
+    if (unconfirmed.some((id) => left.includes(id))) await this.learnSpaces()
     return total
   }
 
