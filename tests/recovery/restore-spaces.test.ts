@@ -71,4 +71,43 @@ describe('a server restored from a backup taken before a membership', () => {
     expect(await device.get('note', note.id)).toBeNull()
     await device.close()
   })
+  // Found by the simulation (`others-bundle-kept-after-author-refused`, seed 746): the restore
+  // lost bob's bundle, which ada's device had pulled; bob, now a reader, cannot push it back
+  // (refused as forbidden, undone on his device) and ada's device may not push another user's
+  // bundle. Ada's device drops it when it recovers: it holds what a fresh device of hers would.
+  it('another member’s bundle the restore lost is dropped by the devices that had pulled it', async () => {
+    const { open, port } = await start()
+    const bob = await server!.addUser('bob')
+    const openBob = (): Promise<NoteClient> =>
+      openClient({
+        schema,
+        database: openNodeDatabase(':memory:'),
+        server: { url: server!.url, token: bob.token, backoffMs: 5 },
+      })
+    const [a, b] = [await open(), await openBob()]
+    const space = await a.createSpace('shared')
+    await b.acceptInvite(await a.invite(space.id, 'writer'))
+    await a.sync()
+    await b.sync()
+    await database!.backup()
+    const lost = await b.create('note', { title: 'by bob, lost' }, { space: space.id })
+    await b.sync()
+    await a.sync()
+    expect(await a.get('note', lost.id)).toMatchObject({ title: 'by bob, lost' })
+    await restore(port)
+
+    const bobId = (await b.spaces()).find((s) => s.private)!.id
+    await a.setRole(space.id, bobId, 'reader')
+    await b.sync() // pushed back, refused as forbidden: undone on bob's device
+    expect(await b.get('note', lost.id)).toBeNull()
+    const result = await a.sync()
+    expect(result.recovered).toMatchObject({ reason: 'server_restored' })
+    expect(await a.get('note', lost.id)).toBeNull()
+
+    const fresh = await open()
+    await fresh.sync()
+    const dump = (c: NoteClient) => (c as unknown as { store: { dump(): unknown } }).store.dump()
+    expect(dump(a)).toEqual(dump(fresh))
+    for (const c of [a, b, fresh]) await c.close()
+  })
 })
