@@ -81,4 +81,97 @@ describe('a device whose database rolled back', () => {
     expect(nextHlc > lostHlc).toBe(true)
     await device.close()
   })
+  // Found by the simulation (tests/sim, `restamp-conflict-after-rollback`, seed 63): a bundle
+  // stamped by a clock 3 h ahead is refused as drift, re-stamped and stored; the device rolls
+  // back to before that re-stamp and re-stamps it again (other HLCs, same ids). The server
+  // refuses that as `conflict`; the device takes the server's version instead of keeping its own.
+  it('takes the server’s stamps of a bundle it re-stamped again after rolling back past the first re-stamp', async () => {
+    dir = tempDir('rollback-restamp')
+    server = await startServer({ db: 'memory', port: 0, logger: false })
+    const user = await server.addUser('ada')
+    const file = path.join(dir.dir, 'device.db')
+    const copy = path.join(dir.dir, 'copy.db')
+    const open = (database = file) =>
+      openClient({
+        schema,
+        database: openNodeDatabase(database),
+        server: { url: server!.url, token: user.token, backoffMs: 5 },
+        now: () => Date.now() + 3 * 3_600_000,
+      })
+
+    let device = await open()
+    const note = await device.create('note', { title: 'stamped ahead' })
+    await device.close()
+    copyFileSync(file, copy) // the write, with its first stamps, never synced
+
+    device = await open()
+    expect(await device.sync()).toMatchObject({ pushed: 1 })
+    const stored = titleHlc(device, note.id)
+    await device.close()
+
+    for (const suffix of ['-wal', '-shm']) if (existsSync(file + suffix)) rmSync(file + suffix)
+    copyFileSync(copy, file)
+    await new Promise((resolve) => setTimeout(resolve, 5)) // the next re-stamp takes other HLCs
+    device = await open()
+    await device.sync()
+    expect(device.status).toMatchObject({ pending: 0, rejected: 0 })
+    expect(titleHlc(device, note.id)).toBe(stored)
+
+    const other = await open(path.join(dir.dir, 'other.db'))
+    await other.sync()
+    expect((other as unknown as { store: { dump(): unknown } }).store.dump()).toEqual(
+      (device as unknown as { store: { dump(): unknown } }).store.dump(),
+    )
+    await other.close()
+    await device.close()
+  })
+  // Found by the simulation (tests/sim, `hlc-reissued-after-rollback`, seed 5263): the clock
+  // stands still, so writes count up one millisecond's counter. The device rolls back to a copy
+  // holding the first of two pushed writes and writes again before syncing: that write takes
+  // the lost one's HLC. The server's `own` answer tells it so; it is stamped again before it goes.
+  it('stamps again, above the server’s, a write made after the rollback and before the first sync', async () => {
+    dir = tempDir('rollback-reissue')
+    server = await startServer({ db: 'memory', port: 0, logger: false })
+    const user = await server.addUser('ada')
+    const file = path.join(dir.dir, 'device.db')
+    const copy = path.join(dir.dir, 'copy.db')
+    const now = Date.now()
+    const open = (database = file) =>
+      openClient({
+        schema,
+        database: openNodeDatabase(database),
+        server: { url: server!.url, token: user.token, backoffMs: 5 },
+        now: () => now,
+      })
+
+    let device = await open()
+    await device.create('note', { title: 'first' })
+    await device.close()
+    copyFileSync(file, copy)
+    device = await open()
+    const lost = await device.create('note', { title: 'acknowledged, then lost' })
+    expect((await device.sync()).pushed).toBe(2)
+    await device.close()
+
+    for (const suffix of ['-wal', '-shm']) if (existsSync(file + suffix)) rmSync(file + suffix)
+    copyFileSync(copy, file)
+    device = await open()
+    const after = await device.create('note', { title: 'written after the rollback' })
+    const result = await device.sync()
+    expect(result.recovered).toMatchObject({ reason: 'device_rolled_back' })
+    expect(device.status).toMatchObject({ pending: 0, rejected: 0 })
+    expect(titleHlc(device, after.id) > titleHlc(device, lost.id)).toBe(true)
+
+    const other = await open(path.join(dir.dir, 'other.db'))
+    await other.sync()
+    const { store } = other as unknown as {
+      store: { sql: { all<R>(sql: string): R[] }; dump(): unknown }
+    }
+    const stamps = store.sql.all<{ hlc: string }>('SELECT hlc FROM events').map((r) => r.hlc)
+    expect(stamps).toHaveLength(3)
+    expect(new Set(stamps).size).toBe(3) // invariant 2: one HLC, one event
+    expect(store.dump()).toEqual((device as unknown as { store: { dump(): unknown } }).store.dump())
+    await other.close()
+    await device.close()
+  })
 })

@@ -18,98 +18,8 @@ export interface KnownBug {
   covers(failures: readonly Failure[]): Failure[]
 }
 
-/** The user a device belongs to: devices are named user letter + number (`a1`, `b2`). */
-const userOf = (device: string | undefined): string => device?.[0] ?? ''
-
-/** The signature failures, plus the divergence of the same users' devices that follows. */
-const withDivergence = (failures: readonly Failure[], signature: Failure[]): Failure[] => {
-  if (signature.length === 0) return []
-  const users = new Set(signature.map((f) => userOf(f.device)))
-  return [
-    ...signature,
-    ...failures.filter((f) => f.check === 'converged' && users.has(userOf(f.device))),
-  ]
-}
-
-export const KNOWN_BUGS: readonly KnownBug[] = [
-  {
-    id: 'restamp-conflict-after-rollback',
-    title:
-      'a device rolled back past a bundle it had re-stamped (clock drift) re-stamps it again under the same id: the server refuses it as a conflict and the device keeps its own version',
-    seeds: [63],
-    covers: (failures) =>
-      withDivergence(
-        failures,
-        failures.filter((f) => f.check === 'refused' && f.detail.includes('conflict')),
-      ),
-  },
-  {
-    id: 'hlc-reissued-after-rollback',
-    title:
-      'a device rolled back, whose clock is behind its last HLC, issues again HLCs the server already holds (invariant 2) and pushes them even after the server told it (`own`) that it rolled back: two events share one HLC',
-    seeds: [5263],
-    covers: (failures) =>
-      withDivergence(
-        failures,
-        failures.filter((f) => f.check === 'order'),
-      ),
-  },
-  {
-    id: 'others-bundle-kept-after-author-refused',
-    title:
-      "after a server restore, a member's bundle the server lost is pushed back by its author, who meanwhile became a reader: refused as forbidden (right) and undone on the author's devices, but every other member's device that had pulled it keeps it for good (they cannot push another user's bundle, nothing tells them to drop it), so they diverge from the server; in the same seed the author's device, after undoing its refused bundles, issued again an HLC the server holds (invariant 2)",
-    seeds: [746],
-    covers: (failures) => {
-      const signature = failures.filter(othersOnly)
-      if (signature.length === 0) return []
-      const users = new Set(signature.map((f) => userOf(f.device)))
-      return failures.filter(
-        (f) =>
-          signature.includes(f) ||
-          f.check === 'order' ||
-          (f.check === 'converged' && users.has(userOf(f.device))),
-      )
-    },
-  },
-  {
-    id: 'space-kept-after-server-restore',
-    title:
-      'a server restored from a backup taken before a space was created or joined no longer has that membership, but a device that learnt of it keeps the space, its role and its rows for good (even after recovering from the restore): the feed has no removal to send, and nothing asks GET /v1/spaces again',
-    seeds: [82, 138, 334, 438, 540, 552, 562, 686, 822],
-    covers: (failures) => {
-      const signature = failures.filter(
-        (f) =>
-          f.check === 'membership' && f.detail.startsWith('knows spaces') && knowsMore(f.detail),
-      )
-      // What follows on the devices of those users: the lost space's rows stay (isolation), its
-      // bundles the server lost are held and never pushed again (unpushed), the state differs.
-      const users = new Set(signature.map((f) => userOf(f.device)))
-      return failures.filter(
-        (f) =>
-          signature.includes(f) ||
-          (signature.length > 0 &&
-            users.has(userOf(f.device)) &&
-            ['isolation', 'unpushed', 'converged', 'skipped'].includes(f.check)),
-      )
-    },
-  },
-]
-
-/** An `unpushed` failure whose every bundle was written by another user's client. */
-const othersOnly = (f: Failure): boolean =>
-  f.check === 'unpushed' &&
-  f.detail.startsWith('holds') &&
-  f.detail.split('; ').every((item) => item.includes("(another user's)"))
-
-/** A `membership` failure where the device lists every space the model has, and more. */
-const knowsMore = (detail: string): boolean => {
-  const match = /^knows spaces (.*), the model has (.*)$/.exec(detail)
-  if (!match) return false
-  const list = (text: string) => (text === 'none' ? [] : text.split(' '))
-  const device = new Set(list(match[1] as string))
-  const model = list(match[2] as string)
-  return model.every((s) => device.has(s)) && device.size > model.length
-}
+/** None open today (all found so far are in `FIXED_BUGS`); a new one goes here with its seeds. */
+export const KNOWN_BUGS: readonly KnownBug[] = []
 
 /**
  * Bugs this simulation found that are fixed: their repros (`known-bugs.test.ts`) now run as
@@ -123,6 +33,34 @@ export const FIXED_BUGS: ReadonlyArray<Pick<KnownBug, 'id' | 'title' | 'seeds'> 
         'a bundle of a device that reaches the server after the device rolled back and resumed (pushed back by another device after a restore, or its own push landing late) was never pulled by it',
       seeds: [20, 62],
       fix: 'a page leaves out only the bundles its request carried (PullOptions.exclude), not every bundle of the calling client',
+    },
+    {
+      id: 'restamp-conflict-after-rollback',
+      title:
+        'a device rolled back past a bundle it had re-stamped (clock drift) re-stamps it again under the same id: the server refuses it as a conflict and the device keeps its own version',
+      seeds: [63, 1965],
+      fix: 'before refusing an own bundle for good as conflict, the sync engine fetches the server version and, when it is the same writes stamped otherwise, adopts its HLCs and counts it acknowledged (client sync/adopt.ts, store/adopt.ts)',
+    },
+    {
+      id: 'hlc-reissued-after-rollback',
+      title:
+        'a device rolled back, whose clock is behind its last HLC, issues again HLCs the server already holds (invariant 2) and pushes them even after the server told it (`own`) that it rolled back: two events share one HLC',
+      seeds: [5263],
+      fix: "when the server's `own` answer shows the device rolled back, the unacknowledged local bundles stamped at or below the server's latest HLC of this client (and those written after them) are re-stamped above it before anything is pushed (client store/restamp.ts restampAtOrBelow)",
+    },
+    {
+      id: 'space-kept-after-server-restore',
+      title:
+        'a server restored from a backup taken before a space was created or joined no longer has that membership, but a device that learnt of it keeps the space, its role and its rows for good (even after recovering from the restore): the feed has no removal to send, and nothing asks GET /v1/spaces again',
+      seeds: [82, 138, 334, 438, 540, 552, 562, 686, 822],
+      fix: 'the client asks GET /v1/spaces again (dropping the spaces no longer listed, as a lost membership) when it recovers from a restore, and after a sync that drained the feed without confirming a space it learnt from a direct answer (create, accept, its own role): store/known-spaces.ts unconfirmedSpaces',
+    },
+    {
+      id: 'others-bundle-kept-after-author-refused',
+      title:
+        "after a server restore, a member's bundle the server lost is pushed back by its author, who meanwhile became a reader: refused as forbidden (right) and undone on the author's devices, but every other member's device that had pulled it keeps it for good (they cannot push another user's bundle, nothing tells them to drop it), so they diverge from the server; in the same seed the author's device, after undoing its refused bundles, issued again an HLC the server holds (invariant 2)",
+      seeds: [746],
+      fix: "comparing a shared space's bundle ids with the server's (the recovery from a restore, verify()), a device drops the other users' bundles the server lacks instead of keeping them (client sync/compare.ts): it may not push them, and if their author pushes one back it comes again with the pulls. The invariant-2 part was hlc-reissued-after-rollback, gone with its fix",
     },
   ]
 

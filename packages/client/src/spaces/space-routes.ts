@@ -8,7 +8,14 @@ import {
   spaceSchemas,
   TidingsError,
 } from '@tidings/protocol'
-import { listSpaces, rememberSpace, replaceSpaces } from '../store/known-spaces.js'
+import {
+  confirmSpaces,
+  listSpaces,
+  markUnconfirmed,
+  rememberSpace,
+  replaceSpaces,
+  unconfirmedSpaces,
+} from '../store/known-spaces.js'
 import type { Changes, Store } from '../store/store.js'
 import { loseSpace } from '../sync/lose-space.js'
 import type { RejectedBundles } from '../sync/rejected.js'
@@ -47,6 +54,8 @@ export class SpaceRoutes {
    * them, and drops the local rows of any space the server no longer lists.
    */
   async list(): Promise<Space[]> {
+    // What was learnt from direct answers before this request is confirmed (or dropped) by it.
+    const unconfirmed = unconfirmedSpaces(this.store.sql)
     const { spaces } = await this.transport().call(
       'GET',
       ROUTES.spaces,
@@ -57,6 +66,7 @@ export class SpaceRoutes {
     this.store.sql.transaction(() => {
       for (const gone of replaceSpaces(this.store.sql, spaces))
         for (const type of loseSpace(this.store, this.refused, gone)) types.add(type)
+      confirmSpaces(this.store.sql, unconfirmed)
     })
     this.changed({ types, applied: 0 })
     return this.cached()
@@ -144,7 +154,11 @@ export class SpaceRoutes {
       { role },
       spaceSchemas.memberResponse,
     )
-    if (user === this.store.privateSpace) this.store.sql.run(SET_ROLE, [role, space])
+    if (user === this.store.privateSpace)
+      this.store.sql.transaction(() => {
+        this.store.sql.run(SET_ROLE, [role, space])
+        markUnconfirmed(this.store.sql, space)
+      })
     this.changed({ types: new Set(), applied: 0 })
     return member
   }
@@ -185,7 +199,10 @@ export class SpaceRoutes {
   }
 
   private remember(space: Space): void {
-    rememberSpace(this.store.sql, space)
+    this.store.sql.transaction(() => {
+      rememberSpace(this.store.sql, space)
+      markUnconfirmed(this.store.sql, space.id)
+    })
     this.changed({ types: new Set(), applied: 0 })
   }
 }

@@ -56,3 +56,32 @@ export const replaceSpaces = (sql: StatementCache, spaces: readonly Space[]): st
   for (const space of spaces) rememberSpace(sql, space)
   return gone
 }
+
+/**
+ * Spaces this device learnt of from a direct answer (it created or joined one, or changed its
+ * own role) that no sync answer has confirmed yet (`sync_state`, a JSON list of ids). Such a
+ * change is also an entry of the user's feed, which the next sync brings; if a sync that began
+ * after it drains the feed without it, the server lost it (restored from a backup taken before
+ * it, with nothing in this device's cursor to tell), and the device asks `GET /v1/spaces` again.
+ */
+const UNCONFIRMED_KEY = 'unconfirmed_spaces'
+const GET_STATE = 'SELECT value FROM sync_state WHERE key = ?'
+
+/** The spaces learnt from direct answers and not confirmed since. */
+export const unconfirmedSpaces = (sql: StatementCache): string[] => {
+  const text = sql.one<{ value: string }>(GET_STATE, [UNCONFIRMED_KEY])?.value
+  return text ? (JSON.parse(text) as string[]) : []
+}
+
+/** Notes a space learnt from a direct answer, for the next sync to confirm. */
+export const markUnconfirmed = (sql: StatementCache, space: string): void => {
+  const list = unconfirmedSpaces(sql)
+  if (!list.includes(space)) sql.run(SET_STATE, [UNCONFIRMED_KEY, JSON.stringify([...list, space])])
+}
+
+/** Takes spaces off the unconfirmed list (a sync answer named them, or the server listed all). */
+export const confirmSpaces = (sql: StatementCache, spaces: readonly string[]): void => {
+  const list = unconfirmedSpaces(sql)
+  const left = list.filter((id) => !spaces.includes(id))
+  if (left.length !== list.length) sql.run(SET_STATE, [UNCONFIRMED_KEY, JSON.stringify(left)])
+}

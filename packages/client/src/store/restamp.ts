@@ -88,3 +88,47 @@ export const restampPast = (store: Store, boundMs: number): Restamped => {
     throw error
   }
 }
+
+/** Local unacknowledged bundles (queued or set aside) from HLC `?` on, in the order written. */
+const LOCAL_FROM = `SELECT id, first_event, last_event FROM bundles
+WHERE local = 1 AND acknowledged = 0 AND hlc >= ? ORDER BY hlc`
+/** The first local unacknowledged bundle's HLC at or below `?`. */
+const FIRST_AT_OR_BELOW =
+  'SELECT min(hlc) AS hlc FROM bundles WHERE local = 1 AND acknowledged = 0 AND hlc <= ?'
+
+/**
+ * After a rollback: re-stamps the unacknowledged local bundles stamped at or below `hlc` (the
+ * server's latest HLC of this client, `own`), and every unacknowledged one written after the
+ * first of them (so they keep the order they were written in), above the clock, which the
+ * caller has moved past `hlc`. In one transaction, registers and typed rows recomputed.
+ *
+ * Why: a device whose database went back in time resumes its clock from the copy's last HLC,
+ * so what it wrote before the server's first answer may carry HLCs the server already holds
+ * for other events of this client, lost by the rollback (invariant 2). Ids stay: such a bundle
+ * was never stored. One that was (queued in the copy, pushed after it; the server holds it with
+ * its first stamps) is re-stamped too, which the server then refuses as `conflict`, and the
+ * sync engine takes the server's version back (`sync/adopt.ts`).
+ */
+export const restampAtOrBelow = (store: Store, hlc: string): Restamped =>
+  store.sql.transaction(() => {
+    const first = store.sql.one<{ hlc: Hlc | null }>(FIRST_AT_OR_BELOW, [hlc])?.hlc ?? null
+    if (first === null) return { bundles: [], types: new Set<string>() }
+    const clock = store.clock
+    const queued = store.sql.all<{ id: string; first_event: number; last_event: number }>(
+      LOCAL_FROM,
+      [first],
+    )
+    for (const bundle of queued) {
+      let stamp: Hlc | null = null
+      for (const { seq } of store.sql.all<{ seq: number }>(EVENTS_OF, [
+        bundle.first_event,
+        bundle.last_event,
+      ])) {
+        stamp = clock.send()
+        store.sql.run(SET_EVENT_HLC, [stamp, seq])
+      }
+      if (stamp !== null) store.sql.run(SET_BUNDLE_HLC, [stamp, bundle.id])
+    }
+    store.sql.run(SET_STATE, ['last_hlc', clock.last ?? ''])
+    return { bundles: queued.map((b) => b.id), types: store.rebuildInTransaction() }
+  })

@@ -1,5 +1,6 @@
 import { isTidingsError, type Limits, ROUTES, withParts } from '@tidings/protocol'
 import { heldPartIds } from '../store/parts.js'
+import { deleteBundles } from '../store/space-rows.js'
 import type { Changes, Store } from '../store/store.js'
 import type { RejectedBundles } from './rejected.js'
 import type { Transport } from './transport.js'
@@ -76,10 +77,19 @@ const compareSpace = async (
   // user's client), so only this device's own go again there.
   // A bundle the server refused for good is not pushed again behind the app's back.
   const refusedIds = refused.ids()
-  const missingOnServer = rows
-    .filter((r) => !remote.has(r.id) && !refusedIds.has(r.id))
+  const lacking = rows.filter((r) => !remote.has(r.id) && !refusedIds.has(r.id))
+  const missingOnServer = lacking
     .filter((r) => space === null || r.client === store.clientId)
     .map((r) => r.id)
+  // Another user's bundle of a shared space that the server lacks (a restore lost it) is this
+  // device's to drop, not to keep: it may not push it, and its author may never push it back
+  // (refused, since it became a reader, or gone). Kept, it would stay on the devices that had
+  // pulled it and nowhere else, for good. Dropped, this device holds what a fresh device of its
+  // user would; if the author pushes it back, it comes again with the pulls.
+  if (space !== null) {
+    const gone = lacking.filter((r) => r.client !== store.clientId).map((r) => r.id)
+    if (gone.length > 0) changed(dropOthers(store, gone))
+  }
   let pulled = 0
   for (let i = 0; i < missingLocally.length; i += limits.maxIdsPerRequest) {
     const ids = missingLocally.slice(i, i + limits.maxIdsPerRequest)
@@ -91,3 +101,10 @@ const compareSpace = async (
   store.requeue(missingOnServer)
   return { missingLocally: missingLocally.length, missingOnServer: missingOnServer.length, pulled }
 }
+
+/** Deletes bundles of other users the server lost, and recomputes the state without them. */
+const dropOthers = (store: Store, ids: readonly string[]): Changes =>
+  store.sql.transaction(() => {
+    deleteBundles(store.sql, ids)
+    return { types: store.rebuildInTransaction(), applied: 0 }
+  })

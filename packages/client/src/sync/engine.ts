@@ -1,4 +1,5 @@
 import {
+  type Bundle,
   formatHlc,
   isTidingsError,
   jsonBytes,
@@ -13,9 +14,10 @@ import {
   wholeBundle,
   withParts,
 } from '@tidings/protocol'
-import { roleIn } from '../store/known-spaces.js'
-import { restampPast } from '../store/restamp.js'
+import { roleIn, unconfirmedSpaces } from '../store/known-spaces.js'
+import { restampAtOrBelow, restampPast } from '../store/restamp.js'
 import type { Changes, Store } from '../store/store.js'
+import { adoptServerVersion } from './adopt.js'
 import { blame, Refusal, rethrow, unwrap } from './blame.js'
 import { compareBundles } from './compare.js'
 import { applySpaceChanges, forbiddenBundles, setAsideForbidden } from './lose-space.js'
@@ -124,6 +126,7 @@ export class SyncEngine {
    */
   private async roundsAndRecovery(): Promise<SyncResult> {
     const result: SyncResult = { pushed: 0, pulled: 0 }
+    const unconfirmed = unconfirmedSpaces(this.store.sql)
     if (!this.resumed) {
       await this.round([], result, null).catch(rethrow)
       this.resumed = true
@@ -135,6 +138,9 @@ export class SyncEngine {
     // the flag is cleared only when no answer since the comparison set it again. Bounded: what
     // is still owed after that is the next sync's.
     for (let pass = 0, owed = owedRecovery(this.store); owed && pass < 3; pass++) {
+      // A restored server may have lost memberships too (a space created or joined after its
+      // backup): its list is asked again, and spaces it no longer lists are dropped as lost.
+      if (owed.reason === 'server_restored') await this.learnSpaces()
       const compared = await this.compare()
       const again = await this.rounds({ pushed: 0, pulled: 0 })
       total = afterRecovery(owed.reason, compared, total, again)
@@ -147,6 +153,10 @@ export class SyncEngine {
       if (now?.token === owed.token) this.store.setState(RECOVERY_KEY, '')
       owed = now?.token === owed.token ? null : now
     }
+    // The feed is drained and did not name a space learnt from a direct answer before this sync
+    // began: the server lost that change (see `unconfirmedSpaces`), so its list is asked again.
+    const left = unconfirmedSpaces(this.store.sql)
+    if (unconfirmed.some((id) => left.includes(id))) await this.learnSpaces()
     return total
   }
 
@@ -210,7 +220,8 @@ export class SyncEngine {
         const culprit = thrown instanceof Refusal ? blame(chunk.bundles, error) : 'request'
         if (culprit !== 'request') {
           if (culprit === 'unknown') oneByOne = chunk.lastSeq
-          else this.reject(culprit.id, error, result)
+          else if (!(await this.adopt(culprit, error, result)))
+            this.reject(culprit.id, error, result)
           after = before
           continue
         }
@@ -303,6 +314,12 @@ export class SyncEngine {
       await nextTurn()
     }
     const recovery: RecoveryReason | null = recoveryFrom(this.store, res)
+    // The clock has taken in the server's latest HLC of this client; what was written since the
+    // rollback, before this answer, may reuse HLCs the server holds: stamped again above it.
+    if (recovery === 'device_rolled_back' && res.own) {
+      const { types } = restampAtOrBelow(this.store, res.own.hlc)
+      if (types.size > 0) this.changed({ types, applied: 0 })
+    }
     if (this.store.privateSpace === undefined && this.hasUnknownSpace(res)) await this.learnSpaces()
     const spaces = res.spaces ?? []
     const beforeBundles =
@@ -373,6 +390,18 @@ export class SyncEngine {
         !listed.has(b.space) &&
         roleIn(this.store.sql, b.space) === undefined,
     )
+  }
+
+  /**
+   * Before refusing an own bundle for good as `conflict`: takes the server's version when it is
+   * the same writes stamped otherwise (see `adopt.ts`); says whether it did.
+   */
+  private async adopt(bundle: Bundle, error: unknown, result: SyncResult): Promise<boolean> {
+    const changes = await adoptServerVersion(this.store, this.transport, bundle, error)
+    if (!changes) return false
+    result.pushed += 1
+    this.changed(changes)
+    return true
   }
 
   /** Moves a bundle refused for good to the rejected list and tells the status stream. */

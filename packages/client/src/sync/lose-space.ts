@@ -1,5 +1,5 @@
 import { type Role, type SpaceChange, TidingsError } from '@tidings/protocol'
-import { rememberSpace, roleIn } from '../store/known-spaces.js'
+import { confirmSpaces, rememberSpace, roleIn } from '../store/known-spaces.js'
 import { deleteBundles, dropSpaceRows } from '../store/space-rows.js'
 import type { Store } from '../store/store.js'
 import type { RejectedBundles } from './rejected.js'
@@ -42,6 +42,10 @@ export const applySpaceChanges = (
   types: Set<string>,
 ): string[] => {
   const joined: string[] = []
+  confirmSpaces(
+    store.sql,
+    changes.map((c) => c.id),
+  )
   for (const change of changes) {
     if (change.role === null) {
       for (const type of loseSpace(store, refused, change.id)) types.add(type)
