@@ -159,6 +159,36 @@ describe('undo/redo chains with a peer editing meanwhile, against a reference mo
   })
   afterAll(() => server?.close())
 
+  it('undoes a transaction that synced long ago: the undo syncs like any write', async () => {
+    const user = await server.addUser(`undo-synced-${Date.now()}`)
+    const a = await serverClient(server, user.token)
+    const b = await serverClient(server, user.token)
+    const doc = await a.create('document', { author: 'Ada', title: 'Draft' })
+    await a.update('document', doc.id, { title: 'Final', author: 'Ada L.' })
+    await a.sync()
+    await b.sync()
+    await b.update('document', doc.id, { author: 'Ada Lovelace' })
+    await b.sync()
+    await a.sync()
+
+    expect(await a.undo()).toEqual({
+      done: true,
+      restored: [{ type: 'document', id: doc.id, attribute: 'title' }],
+      stale: [{ type: 'document', id: doc.id, attribute: 'author' }],
+    })
+    expect(a.status.pending).toBe(1)
+    await a.sync()
+    await b.sync()
+    expect(await b.get('document', doc.id)).toMatchObject({
+      title: 'Draft',
+      author: 'Ada Lovelace',
+    })
+    // Stacks are per device: the other one holds its own edit only.
+    expect(b.undoState()).toMatchObject({ undoCount: 1 })
+    await a.close()
+    await b.close()
+  })
+
   it('the client equals the model after every step, and both devices converge', async () => {
     const limit = 4
     await fc.assert(
