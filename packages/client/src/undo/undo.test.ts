@@ -1,9 +1,13 @@
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { isTidingsError } from '@tidings/protocol'
 import { describe, expect, it } from 'vitest'
 import { openClient } from '../api/client.js'
 import { openNodeDatabase } from '../node.js'
+import { rememberSpace } from '../store/known-spaces.js'
+import { loseSpace } from '../sync/lose-space.js'
+import { RejectedBundles } from '../sync/rejected.js'
 import { internals, librarySchema, memoryClient } from '../test/fixtures.js'
 
 describe('undo and redo of local transactions', () => {
@@ -195,5 +199,31 @@ describe('undo and redo of local transactions', () => {
     await second.redo()
     expect((await second.get('document', doc.id))?.title).toBe('C')
     await second.close()
+  })
+
+  it('undoes in a shared space while this user may write it; a lost space takes its entries along', async () => {
+    const space = '01a24000-0000-7000-8000-00000000000a'
+    const client = await memoryClient()
+    const sql = internals(client).store.sql
+    rememberSpace(sql, { id: space, name: 'Shared', role: 'writer' })
+    const mine = await client.create('document', { author: 'Ada', title: 'Private' })
+    const shared = await client.create('document', { author: 'Ada', title: 'Shared' }, { space })
+    await client.update('document', shared.id, { title: 'Shared, edited' })
+
+    // A reader may not write the space, so neither may its undo: refused, nothing changes.
+    rememberSpace(sql, { id: space, name: 'Shared', role: 'reader' })
+    await expect(client.undo()).rejects.toSatisfy((e) => isTidingsError(e, 'forbidden'))
+    expect(client.undoState().undoCount).toBe(3)
+    rememberSpace(sql, { id: space, name: 'Shared', role: 'writer' })
+    await client.undo()
+    expect((await client.get('document', shared.id))?.title).toBe('Shared')
+
+    // Leaving the space drops its entries (DESIGN §8): the next undo is the private create.
+    sql.transaction(() =>
+      loseSpace(internals(client).store, new RejectedBundles(internals(client).store), space),
+    )
+    await client.undo()
+    expect(await client.get('document', mine.id)).toBeNull()
+    expect(client.undoState()).toMatchObject({ undoCount: 0, redoCount: 1 })
   })
 })
