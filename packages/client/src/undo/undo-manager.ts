@@ -144,7 +144,7 @@ export class UndoManager {
       const c = written[i]!
       back.set(`${c.t}\u0000${c.e}\u0000${c.a}`, { from: c.p, to: events[i]!.id })
     }
-    for (const other of this.stack.all()) {
+    for (const other of this.stack.writing(new Set(written.map((c) => c.e)))) {
       if (other.seq === seq) continue
       let moved = false
       for (const c of other.changes) {

@@ -77,13 +77,26 @@ export class UndoStack {
     this.sql.run(REMOVE, [seq])
   }
 
-  /** Every entry of both stacks (undo is rare and the stacks are bounded). */
-  all(): Entry[] {
-    return this.sql.all<{ seq: number; space: string | null; changes: string }>(ALL).map((row) => ({
-      seq: row.seq,
-      space: row.space,
-      changes: JSON.parse(row.changes) as Change[],
-    }))
+  /**
+   * The entries of both stacks that write any of `entities`: the JSON of every entry is
+   * searched as text first, so only those are parsed — a stack of bulk imports
+   * is not decoded whole at every undo.
+   */
+  writing(entities: ReadonlySet<string>): Entry[] {
+    const found: Entry[] = []
+    // As they appear in the JSON: quoted and escaped (a caller-chosen id may hold anything).
+    const needles = [...entities].map((entity) => JSON.stringify(entity))
+    for (const row of this.sql.all<{ seq: number; space: string | null; changes: string }>(ALL)) {
+      let hit = false
+      for (const needle of needles)
+        if (row.changes.includes(needle)) {
+          hit = true
+          break
+        }
+      if (hit)
+        found.push({ seq: row.seq, space: row.space, changes: JSON.parse(row.changes) as Change[] })
+    }
+    return found
   }
 
   /** Stores an entry's changes again, in place. In a transaction. */
