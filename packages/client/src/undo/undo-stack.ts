@@ -44,6 +44,8 @@ export interface Entry {
 
 const PUSH = 'INSERT INTO undo_entries (stack, space, changes) VALUES (?, ?, ?)'
 const TOP = 'SELECT seq, space, changes FROM undo_entries WHERE stack = ? ORDER BY seq DESC LIMIT 1'
+/** Up to this many entities, entries are searched as text before any is parsed. */
+const SEARCHED = 16
 const ALL = 'SELECT seq, space, changes FROM undo_entries ORDER BY seq'
 const UPDATE = 'UPDATE undo_entries SET changes = ? WHERE seq = ?'
 const REMOVE = 'DELETE FROM undo_entries WHERE seq = ?'
@@ -85,14 +87,17 @@ export class UndoStack {
   writing(entities: ReadonlySet<string>): Entry[] {
     const found: Entry[] = []
     // As they appear in the JSON: quoted and escaped (a caller-chosen id may hold anything).
+    // Many entities (an undone bulk edit): every entry is parsed, as searching would cost more.
     const needles = [...entities].map((entity) => JSON.stringify(entity))
+    const search = needles.length <= SEARCHED
     for (const row of this.sql.all<{ seq: number; space: string | null; changes: string }>(ALL)) {
-      let hit = false
-      for (const needle of needles)
-        if (row.changes.includes(needle)) {
-          hit = true
-          break
-        }
+      let hit = !search
+      if (search)
+        for (const needle of needles)
+          if (row.changes.includes(needle)) {
+            hit = true
+            break
+          }
       if (hit)
         found.push({ seq: row.seq, space: row.space, changes: JSON.parse(row.changes) as Change[] })
     }
