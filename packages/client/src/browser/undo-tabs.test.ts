@@ -1,6 +1,8 @@
+import { isTidingsError } from '@tidings/protocol'
 import { afterEach, describe, expect, it } from 'vitest'
 import { BrowserTabs, type TestTab } from '../test/browser-tabs.js'
 import type { UndoState } from '../undo/types.js'
+import type { HostedClient } from './serve.js'
 
 // Undo and redo through the worker (issue 16): every tab drives the one undo stack of the
 // client that owns the database, and every tab's `undoState()` follows it.
@@ -49,5 +51,35 @@ describe('undo and redo in the browser client', () => {
     expect(await b.client.undo()).toMatchObject({ done: true })
     expect(await b.client.get('document', doc.id)).toBeNull()
     expect(await b.client.undo()).toEqual({ done: false, restored: [], stale: [] })
+  })
+
+  it('never undoes twice across a hand-over: an undo whose owner died unanswered fails with unavailable', async () => {
+    let committed: () => void = () => {}
+    const undone = new Promise<void>((resolve) => (committed = resolve))
+    // The owner commits the undo, then dies before answering.
+    const wrap = (client: HostedClient): HostedClient =>
+      new Proxy(client, {
+        get(target, key) {
+          const value = Reflect.get(target, key, target)
+          if (typeof value !== 'function') return value
+          if (key !== 'undo') return value.bind(target)
+          return async () => {
+            await value.apply(target, [])
+            committed()
+            return await new Promise(() => {})
+          }
+        },
+      })
+    const a = await tabs.open({ wrap })
+    const b = await tabs.open()
+    const doc = await b.client.create('document', { author: 'Ada', title: 'A' })
+    await b.client.update('document', doc.id, { title: 'B' })
+    const undo = b.client.undo()
+    await undone
+    await a.kill()
+    const error = await undo.catch((e: unknown) => e)
+    expect(isTidingsError(error, 'unavailable')).toBe(true)
+    expect((await b.client.get('document', doc.id))?.title).toBe('A')
+    expect(await undoStateUntil(b, (s) => s.redoCount === 1)).toMatchObject({ undoCount: 1 })
   })
 })

@@ -226,4 +226,19 @@ describe('undo and redo of local transactions', () => {
     expect(await client.get('document', mine.id)).toBeNull()
     expect(client.undoState()).toMatchObject({ undoCount: 0, redoCount: 1 })
   })
+
+  it('undoes a transaction too big for one bundle as one entry, in one compensating transaction', async () => {
+    const client = await memoryClient({ limits: { maxEventsPerBundle: 4 } })
+    await client.transaction(async (tx) => {
+      for (let i = 0; i < 5; i++) await tx.create('document', { author: 'Ada', title: `${i}` })
+    })
+    const store = internals(client).store
+    const bundles = store.bundleIds().length
+    expect(bundles).toBeGreaterThan(1)
+    expect((await client.undo()).restored).toHaveLength(5)
+    expect(await client.fetch('document')).toEqual([])
+    expect(client.undoState()).toMatchObject({ undoCount: 0, redoCount: 1 })
+    await client.redo()
+    expect(await client.fetch('document')).toHaveLength(5)
+  })
 })
