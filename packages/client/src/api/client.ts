@@ -34,7 +34,7 @@ import { tokenSourceOf } from '../sync/token-source.js'
 import { Transport } from '../sync/transport.js'
 import type { ServerOptions, SyncResult, SyncStatus, VerifyResult } from '../sync/types.js'
 import { DEFAULT_UNDO_LIMIT, type UndoResult, type UndoState } from '../undo/types.js'
-import { UndoManager } from '../undo/undo-manager.js'
+import { checkUndoLimit, UndoManager } from '../undo/undo-manager.js'
 import { rowToObject } from './objects.js'
 import { Observers } from './observe.js'
 import { compileFetch, type RawQuery } from './query.js'
@@ -68,6 +68,15 @@ export interface OpenClientOptions<S extends Shapes> {
 export const openClient = async <S extends Shapes>(
   options: OpenClientOptions<S>,
 ): Promise<Client<S>> => {
+  // Checked before the store opens: a refused open leaves the database closed.
+  if (options.undoLimit !== undefined) {
+    try {
+      checkUndoLimit(options.undoLimit)
+    } catch (error) {
+      options.database.close()
+      throw error
+    }
+  }
   const store = await Store.open({
     database: options.database,
     schema: options.schema,

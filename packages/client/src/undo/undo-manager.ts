@@ -5,6 +5,12 @@ import { type Captured, type Created, captureChanges, ownersFrom, winnerOf } fro
 import { NOTHING_DONE, type UndoResult, type UndoState, type UndoTarget } from './types.js'
 import { type Change, type StackName, UndoStack } from './undo-stack.js'
 
+/** Refuses an `undoLimit` that is not a whole number ≥ 0 (`bad_request`). */
+export const checkUndoLimit = (limit: number): void => {
+  if (!Number.isInteger(limit) || limit < 0)
+    throw new TidingsError('bad_request', `undoLimit must be a whole number ≥ 0, not ${limit}`)
+}
+
 /** Commits compensating ops as a new local transaction (the client's commit path). */
 export type Commit = (
   ops: readonly Op[],
@@ -35,8 +41,7 @@ export class UndoManager {
     private readonly commit: Commit,
     private readonly onError: (error: unknown) => void,
   ) {
-    if (!Number.isInteger(limit) || limit < 0)
-      throw new TidingsError('bad_request', `undoLimit must be a whole number ≥ 0, not ${limit}`)
+    checkUndoLimit(limit)
     this.stack = new UndoStack(store.sql, limit)
     this.current = this.read()
   }

@@ -241,4 +241,10 @@ describe('undo and redo of local transactions', () => {
     await client.redo()
     expect(await client.fetch('document')).toHaveLength(5)
   })
+
+  it('refuses an undoLimit that is not a whole number ≥ 0 with bad_request', async () => {
+    await expect(memoryClient({ undoLimit: -1 })).rejects.toSatisfy((e) =>
+      isTidingsError(e, 'bad_request'),
+    )
+  })
 })
