@@ -5,6 +5,8 @@ import { type Captured, type Created, captureChanges, ownersFrom, winnerOf } fro
 import { NOTHING_DONE, type UndoResult, type UndoState, type UndoTarget } from './types.js'
 import { type Change, type StackName, UndoStack } from './undo-stack.js'
 
+const ANY_REGISTER = 'SELECT 1 AS found FROM attributes WHERE type = ? AND entity = ? LIMIT 1'
+
 /** Refuses an `undoLimit` that is not a whole number ≥ 0 (`bad_request`). */
 export const checkUndoLimit = (limit: number): void => {
   if (!Number.isInteger(limit) || limit < 0)
@@ -167,7 +169,12 @@ export class UndoManager {
   private owns(change: Change): boolean {
     if (change.o === null) return false
     const winner = winnerOf(this.store.sql, change.t, change.e, change.a)
-    return change.o === '' ? winner === undefined : winner?.id === change.o
+    if (change.o !== '') return winner?.id === change.o
+    // A created entity's empty `deleted` flag: still empty, and the entity still there (a
+    // refused create set aside has left the log: nothing to undo).
+    return (
+      winner === undefined && this.store.sql.one(ANY_REGISTER, [change.t, change.e]) !== undefined
+    )
   }
 
   private read(): UndoState {

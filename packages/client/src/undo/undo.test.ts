@@ -6,6 +6,7 @@ import { describe, expect, it } from 'vitest'
 import { openClient } from '../api/client.js'
 import { openNodeDatabase } from '../node.js'
 import { rememberSpace } from '../store/known-spaces.js'
+import { deleteBundles } from '../store/space-rows.js'
 import { loseSpace } from '../sync/lose-space.js'
 import { RejectedBundles } from '../sync/rejected.js'
 import { internals, librarySchema, memoryClient } from '../test/fixtures.js'
@@ -246,5 +247,22 @@ describe('undo and redo of local transactions', () => {
     await expect(memoryClient({ undoLimit: -1 })).rejects.toSatisfy((e) =>
       isTidingsError(e, 'bad_request'),
     )
+  })
+
+  it('reports as stale the create of an entity whose refused bundle left the log', async () => {
+    const client = await memoryClient()
+    const doc = await client.create('document', { author: 'Ada', title: 'Refused' })
+    const store = internals(client).store
+    // What a refusal set aside as `forbidden` does (sync/lose-space.ts): the bundle leaves the log.
+    store.sql.transaction(() => {
+      deleteBundles(store.sql, store.bundleIds())
+      store.rebuildInTransaction()
+    })
+    expect(await client.undo()).toEqual({
+      done: true,
+      restored: [],
+      stale: [{ type: 'document', id: doc.id, attribute: 'deleted' }],
+    })
+    expect(store.bundleIds()).toEqual([])
   })
 })
