@@ -99,6 +99,26 @@ describeBrowser('Document Library in Chromium', () => {
     await expect.poll(() => laptop.titles(), LONG).toEqual(await phone.titles())
   })
 
+  it('Undo and Redo (buttons, then Ctrl+Z and Ctrl+Shift+Z) take an edit back and forth, on every device', async () => {
+    const button = (name: string) => laptop.page.getByRole('button', { name, exact: true })
+    await laptop.add({ title: 'Flatland', author: 'Edwin Abbott' })
+    await laptop.editTitle('Flatland', 'Flatland: A Romance')
+    await button('Undo').click()
+    await laptop.item('Flatland').waitFor()
+    await phone.item('Flatland').waitFor({ timeout: 60_000 })
+    expect(await button('Redo').isEnabled()).toBe(true)
+    await button('Redo').click()
+    await laptop.item('Flatland: A Romance').waitFor()
+    await expect.poll(() => button('Redo').isDisabled(), LONG).toBe(true)
+    // The keys act outside text fields only (there the browser's own undo applies).
+    await laptop.page.locator('body').click({ position: { x: 1, y: 1 } })
+    await laptop.page.keyboard.press('Control+Z')
+    await laptop.item('Flatland').waitFor()
+    await laptop.page.keyboard.press('Control+Shift+Z')
+    await laptop.item('Flatland: A Romance').waitFor()
+    await phone.item('Flatland: A Romance').waitFor({ timeout: 60_000 })
+  })
+
   it('the data is still there after a reload', async () => {
     const before = await laptop.titles()
     const clientId = await laptop.page.evaluate(() => window.tidings?.clientId)

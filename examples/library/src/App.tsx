@@ -10,6 +10,7 @@ import { Libraries } from './Libraries.tsx'
 import type { LibraryClient } from './library-client.ts'
 import { SharedLibrary } from './SharedLibrary.tsx'
 import { SyncBar } from './SyncBar.tsx'
+import { UndoButtons } from './UndoButtons.tsx'
 
 /** Loaded only when opened: production builds that never open it never fetch its code. */
 const Inspector = lazy(() => import('./Inspector.tsx'))
@@ -27,6 +28,7 @@ export function App(props: { client: LibraryClient; storage: BrowserStorage; use
         <h1>Document Library</h1>
         <span className="muted">Signed in as {props.user}</span>
         <SyncBar client={props.client} />
+        <UndoButtons />
       </header>
       {inspecting && (
         <Suspense fallback={<p className="muted">Opening the inspector…</p>}>

@@ -54,6 +54,12 @@ export type {
   SyncStatus,
   VerifyResult,
 } from './sync/types.js'
+export {
+  DEFAULT_UNDO_LIMIT,
+  type UndoResult,
+  type UndoState,
+  type UndoTarget,
+} from './undo/types.js'
 
 import type { Schema } from './schema/define.js'
 import type { Entity, Shapes } from './schema/types.js'

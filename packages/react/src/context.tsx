@@ -1,4 +1,12 @@
-import type { Entity, Query, Shapes, Space, SyncStatus } from '@tidings/client'
+import type {
+  Entity,
+  Query,
+  Shapes,
+  Space,
+  SyncStatus,
+  UndoResult,
+  UndoState,
+} from '@tidings/client'
 import { TidingsError } from '@tidings/protocol'
 import { createContext, type ReactNode, useContext } from 'react'
 
@@ -27,6 +35,11 @@ export interface ObservableClient {
   cachedSpaces?(): Space[]
   observeSpaces?(callback: (spaces: Space[]) => void): () => void
   spaces?(): Promise<Space[]>
+  /** For `useUndo` (both clients have them). */
+  undo?(): Promise<UndoResult>
+  redo?(): Promise<UndoResult>
+  undoState?(): UndoState
+  onUndoState?(listener: (state: UndoState) => void): () => void
 }
 
 const TidingsContext = createContext<ObservableClient | null>(null)

@@ -1,6 +1,13 @@
-import type { Space, SyncStatus } from '@tidings/client'
+import type { Space, SyncStatus, UndoResult, UndoState } from '@tidings/client'
+import { TidingsError } from '@tidings/protocol'
 import { useCallback, useMemo, useSyncExternalStore } from 'react'
-import { type EntityOfType, type QueryOfType, type TypeName, useTidings } from './context.js'
+import {
+  type EntityOfType,
+  type ObservableClient,
+  type QueryOfType,
+  type TypeName,
+  useTidings,
+} from './context.js'
 import { liveQuery } from './live-query.js'
 import { spacesStore } from './spaces-store.js'
 
@@ -52,4 +59,38 @@ export function useSpaces(): Space[] {
   const client = useTidings()
   const store = useMemo(() => spacesStore(client), [client])
   return useSyncExternalStore(store.subscribe, store.getSnapshot, store.getSnapshot)
+}
+
+/** What `useUndo` returns: the undo state, and `undo`/`redo` bound to the client. */
+export interface UndoControls extends UndoState {
+  /** Undoes the last local transaction (see `Client.undo`); `done: false` when there was none. */
+  undo(): Promise<UndoResult>
+  /** Redoes the last undone transaction (see `Client.redo`). */
+  redo(): Promise<UndoResult>
+}
+
+/**
+ * Undo and redo of this device's local transactions, for Undo/Redo buttons and Ctrl+Z:
+ * `canUndo` and `canRedo` re-render whenever the client's undo state changes (from any tab,
+ * with the browser client). `undo` and `redo` keep their identity while the client does.
+ */
+export function useUndo(): UndoControls {
+  const client = useTidings()
+  const subscribe = useCallback(
+    (listener: () => void) => undoable(client).onUndoState(listener),
+    [client],
+  )
+  const snapshot = useCallback(() => undoable(client).undoState(), [client])
+  const state = useSyncExternalStore(subscribe, snapshot, snapshot)
+  const undo = useCallback(() => undoable(client).undo(), [client])
+  const redo = useCallback(() => undoable(client).redo(), [client])
+  return useMemo(() => ({ ...state, undo, redo }), [state, undo, redo])
+}
+
+type Undoable = Required<Pick<ObservableClient, 'undo' | 'redo' | 'undoState' | 'onUndoState'>>
+
+const undoable = (client: ObservableClient): Undoable => {
+  if (!client.undo || !client.redo || !client.undoState || !client.onUndoState)
+    throw new TidingsError('internal', 'useUndo needs a client with undo() and undoState()')
+  return client as Undoable
 }

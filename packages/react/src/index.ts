@@ -8,5 +8,12 @@ export {
   type TypeName,
   useTidings,
 } from './context.js'
-export { useEntity, useQuery, useSpaces, useSyncStatus } from './hooks.js'
+export {
+  type UndoControls,
+  useEntity,
+  useQuery,
+  useSpaces,
+  useSyncStatus,
+  useUndo,
+} from './hooks.js'
 export { type LiveQuery, liveQuery } from './live-query.js'

@@ -1,6 +1,7 @@
 import {
   type Bundle,
   DEFAULT_LIMITS,
+  type Event,
   type Invite,
   type Limits,
   type Member,
@@ -24,7 +25,7 @@ import { SpaceListeners } from '../spaces/space-listeners.js'
 import { type InviteOptions, SpaceRoutes } from '../spaces/space-routes.js'
 import { roleIn } from '../store/known-spaces.js'
 import type { BundleLimits } from '../store/parts.js'
-import { type Changes, Store, type StoreHooks } from '../store/store.js'
+import { type Changes, type Op, Store, type StoreHooks } from '../store/store.js'
 import type { UnreadableValue } from '../store/unreadable.js'
 import { ENVELOPE_BYTES, SyncEngine } from '../sync/engine.js'
 import { type RejectedBundle, RejectedBundles } from '../sync/rejected.js'
@@ -32,6 +33,8 @@ import { Scheduler } from '../sync/scheduler.js'
 import { tokenSourceOf } from '../sync/token-source.js'
 import { Transport } from '../sync/transport.js'
 import type { ServerOptions, SyncResult, SyncStatus, VerifyResult } from '../sync/types.js'
+import { DEFAULT_UNDO_LIMIT, type UndoResult, type UndoState } from '../undo/types.js'
+import { checkUndoLimit, UndoManager } from '../undo/undo-manager.js'
 import { rowToObject } from './objects.js'
 import { Observers } from './observe.js'
 import { compileFetch, type RawQuery } from './query.js'
@@ -57,12 +60,23 @@ export interface OpenClientOptions<S extends Shapes> {
   onError?: (error: unknown) => void
   /** Test seams for crash tests. */
   hooks?: StoreHooks
+  /** How many local transactions `undo()` can go back (default 100; 0 turns undo off). */
+  undoLimit?: number
 }
 
 /** Opens (creating or migrating) the local store and returns the typed client. */
 export const openClient = async <S extends Shapes>(
   options: OpenClientOptions<S>,
 ): Promise<Client<S>> => {
+  // Checked before the store opens: a refused open leaves the database closed.
+  if (options.undoLimit !== undefined) {
+    try {
+      checkUndoLimit(options.undoLimit)
+    } catch (error) {
+      options.database.close()
+      throw error
+    }
+  }
   const store = await Store.open({
     database: options.database,
     schema: options.schema,
@@ -99,6 +113,8 @@ export class LocalClient {
   private readonly errors: ErrorLog
   private inspecting: LocalInspector | null = null
   private readonly server: ServerOptions | undefined
+  /** Issue 16: the undo and redo stacks of local transactions (src/undo/). */
+  private readonly undoing: UndoManager
   private closed = false
 
   constructor(
@@ -114,6 +130,12 @@ export class LocalClient {
       report(error)
     }
     this.observers = new Observers(onError)
+    this.undoing = new UndoManager(
+      store,
+      options.undoLimit ?? DEFAULT_UNDO_LIMIT,
+      (ops, space, alsoInTx) => this.commit(ops, space, alsoInTx),
+      onError,
+    )
     const server = options.server
     this.server = server
     this.refused = new RejectedBundles(store, options.now)
@@ -249,11 +271,48 @@ export class LocalClient {
     }
     if (tx.ops.length === 0) return result
     this.open()
+    const space = tx.space ?? null
+    const captured = this.undoing.capture(tx.ops, tx.created)
+    this.commit(tx.ops, space, (events) => this.undoing.record(captured, events, space))
+    return result
+  }
+
+  /** One local transaction through the one commit path (writes, undo, redo). */
+  private commit(
+    ops: readonly Op[],
+    space: string | null,
+    alsoInTx: (events: readonly Event[]) => void,
+  ): void {
     // A transaction too big for one bundle is cut into parts that travel and apply as one.
-    const { changes } = this.store.commitLocal(tx.ops, this.bundleLimits, tx.space ?? null)
+    const { changes } = this.store.commitLocal(ops, this.bundleLimits, space, alsoInTx)
     this.changed(changes)
     this.scheduler.localWrite()
-    return result
+  }
+
+  /**
+   * Undoes this device's last local transaction not undone yet (see `UndoManager`): resolves
+   * with `done: false` when there is none, else with the attributes restored and those left
+   * alone as stale. Throws `forbidden` when this user can no longer write the entry's space.
+   */
+  async undo(): Promise<UndoResult> {
+    this.open()
+    return this.undoing.undo()
+  }
+
+  /** Redoes the last undone transaction, with the same stale rule as `undo`. */
+  async redo(): Promise<UndoResult> {
+    this.open()
+    return this.undoing.redo()
+  }
+
+  undoState(): UndoState {
+    this.open()
+    return this.undoing.state()
+  }
+
+  onUndoState(listener: (state: UndoState) => void): () => void {
+    this.open()
+    return this.undoing.subscribe(listener)
   }
 
   sync(): Promise<SyncResult> {
@@ -501,6 +560,8 @@ export class LocalClient {
 
   private changed(changes: Changes): void {
     this.observers.notify(changes.types)
+    // A lost space or a wiped device drops undo entries too.
+    if (!this.closed) this.undoing.refresh()
     this.spaceListeners.check()
     this.scheduler.publish()
   }

@@ -35,6 +35,8 @@ export interface CreateOptions {
  */
 export class Transaction {
   readonly ops: Op[] = []
+  /** Entities this transaction created, by type then id (undoing it deletes them). */
+  readonly created = new Map<string, Set<string>>()
   /** The space this transaction writes (null: private); undefined until the first write. */
   space: string | null | undefined = undefined
   /**
@@ -75,6 +77,12 @@ export class Transaction {
     else this.ops.push(newOp(type, id, 'deleted', false))
     const object = applyWrites(this.schema.shape(type), { id, space }, writes)
     seen.set(id, object)
+    let created = this.created.get(type)
+    if (!created) {
+      created = new Set()
+      this.created.set(type, created)
+    }
+    created.add(id)
     return { ...object }
   }
 

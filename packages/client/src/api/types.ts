@@ -7,6 +7,7 @@ import type { InviteOptions } from '../spaces/space-routes.js'
 import type { UnreadableValue } from '../store/unreadable.js'
 import type { RejectedBundle } from '../sync/rejected.js'
 import type { SyncResult, SyncStatus, VerifyResult } from '../sync/types.js'
+import type { UndoResult, UndoState } from '../undo/types.js'
 import type { CreateOptions } from './transaction.js'
 
 /** Options of `signOut`. */
@@ -71,6 +72,22 @@ export interface Client<S extends Shapes> extends Operations<S> {
   ): () => void
   /** All writes of `fn` become one bundle, committed atomically when `fn` resolves. */
   transaction<R>(fn: (tx: Operations<S>) => Promise<R>): Promise<R>
+  /**
+   * Undoes this device's last local transaction (each create, update, delete and `transaction`
+   * is one) by writing compensating events as a new local transaction, which syncs like any
+   * write. An attribute is restored only while its winner is still that transaction's own
+   * write; one someone changed since (here or on another device) is left alone and listed in
+   * `stale`. Undoing a create deletes the entity; undoing a delete brings it back. Resolves with
+   * `done: false` when there is nothing to undo. Throws `forbidden` when this user may no longer
+   * write the transaction's space. The undone transaction moves to the redo stack.
+   */
+  undo(): Promise<UndoResult>
+  /** Writes the last undone transaction's values again, with `undo`'s stale rule. */
+  redo(): Promise<UndoResult>
+  /** Where the undo and redo stacks stand (kept in the database, bounded by `undoLimit`). */
+  undoState(): UndoState
+  /** Calls back whenever `undoState()` changes; returns the unsubscribe function. */
+  onUndoState(listener: (state: UndoState) => void): () => void
   /** One push + pull exchange with the server (pulls until caught up). */
   sync(): Promise<SyncResult>
   /** Compares bundle ids with the server, fetches what is missing, re-pushes what it lacks. */

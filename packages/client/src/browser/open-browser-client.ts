@@ -3,6 +3,7 @@ import type { Client, SignOutOptions } from '../api/types.js'
 import type { Inspector } from '../inspect/types.js'
 import type { Shapes } from '../schema/types.js'
 import type { ServerOptions, SyncStatus } from '../sync/types.js'
+import type { UndoState } from '../undo/types.js'
 import {
   type BrowserStorage,
   type CallMethod,
@@ -76,6 +77,9 @@ class ClientProxy {
   #spaces: Space[] = []
   readonly #spaceListeners = new Set<(spaces: Space[]) => void>()
   #inspector: Inspector | null = null
+  /** The owner's undo state, streamed from `open` on (what `undoState` answers). */
+  #undo: UndoState = { canUndo: false, canRedo: false, undoCount: 0, redoCount: 0 }
+  readonly #undoListeners = new Set<(state: UndoState) => void>()
 
   readonly #link: WorkerLink
 
@@ -142,6 +146,12 @@ class ClientProxy {
       for (const listener of this.#spaceListeners) listener(this.#spaces)
     })
     this.#post({ kind: 'observe-spaces', id })
+    const undoId = this.#next++
+    this.#observers.set(undoId, ([state]) => {
+      this.#undo = state as UndoState
+      for (const listener of this.#undoListeners) listener(this.#undo)
+    })
+    this.#post({ kind: 'observe-undo', id: undoId })
   }
 
   get clientId(): string {
@@ -180,6 +190,23 @@ class ClientProxy {
   setRole = this.#call('setRole')
   removeMember = this.#call('removeMember')
   leaveSpace = this.#call('leaveSpace')
+  undo = this.#call('undo')
+  redo = this.#call('redo')
+
+  /**
+   * The undo state as the owning worker last reported it (kept current by a stream opened at
+   * `open`; all stacks empty until its first report, just after).
+   */
+  undoState(): UndoState {
+    return this.#undo
+  }
+
+  onUndoState(listener: (state: UndoState) => void): () => void {
+    this.#undoListeners.add(listener)
+    return () => {
+      this.#undoListeners.delete(listener)
+    }
+  }
 
   /**
    * The inspector of the client in the worker that owns the database (this tab's or another's):

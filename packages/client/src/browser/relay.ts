@@ -44,6 +44,7 @@ export class Relay {
         break
       case 'observe':
       case 'observe-spaces':
+      case 'observe-undo':
         this.#observed.set(request.id, request)
         this.#first(request)
         return

@@ -61,6 +61,16 @@ export async function alreadyApplied(
     }
     case 'delete':
       return (await read(type, second)) === null ? { value: null } : null
+    // Whether the first attempt undid (or redid) is unknowable here, and a second one would go
+    // one step too far: refused, as at most once demands.
+    case 'undo':
+    case 'redo':
+      throw new TidingsError(
+        'unavailable',
+        `the tab that owned the database went away during this ${request.method}: it may have ` +
+          'happened; check undoState() before trying again',
+        { details: { handOver: true } },
+      )
     default:
       return null
   }

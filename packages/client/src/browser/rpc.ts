@@ -44,6 +44,9 @@ export const CALLS = [
   'setRole',
   'removeMember',
   'leaveSpace',
+  // Undo and redo (issue 16): the undo state streams through `observe-undo`.
+  'undo',
+  'redo',
   // Closes the client for every tab; waits for the save like any write (a wipe must stick).
   'signOut',
   // The inspector: `args` are [one of INSPECT_CALLS, ...its arguments].
@@ -107,6 +110,8 @@ export type Request =
     }
   | { kind: 'observe'; id: number; type: string; query: unknown }
   | { kind: 'observe-spaces'; id: number }
+  /** Streams `undoState()` as one-row `rows` replies: at once, then on every change. */
+  | { kind: 'observe-undo'; id: number }
   | { kind: 'unobserve'; id: number }
   | { kind: 'begin'; id: number }
   | { kind: 'tx-call'; id: number; tx: number; method: TxMethod; args: unknown[] }

@@ -24,6 +24,8 @@ export interface HostedClient {
   onStatus(listener: (status: unknown) => void): () => void
   observe(type: string, query: unknown, callback: (rows: unknown[]) => void): () => void
   observeSpaces(callback: (spaces: unknown[]) => void): () => void
+  undoState(): unknown
+  onUndoState(listener: (state: unknown) => void): () => void
   transaction(fn: (tx: unknown) => Promise<unknown>): Promise<unknown>
   inspector(): Inspector
   close(): Promise<void>
@@ -149,6 +151,15 @@ export class ClientHost {
           subscriptions.get(request.id)?.()
           const off = client.observeSpaces((rows) => send({ kind: 'rows', id: request.id, rows }))
           subscriptions.set(request.id, off)
+          return NO_REPLY
+        }
+        case 'observe-undo': {
+          subscriptions.get(request.id)?.()
+          const off = client.onUndoState((state) =>
+            send({ kind: 'rows', id: request.id, rows: [state] }),
+          )
+          subscriptions.set(request.id, off)
+          send({ kind: 'rows', id: request.id, rows: [client.undoState()] })
           return NO_REPLY
         }
         case 'unobserve':

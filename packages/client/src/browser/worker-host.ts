@@ -10,6 +10,8 @@ export interface HostWorkerOptions<S extends Shapes> {
   schema: Schema<S>
   /** Must match the server's limits (see `openClient`). */
   limits?: Partial<Limits>
+  /** How many local transactions `undo()` can go back (see `openClient`). */
+  undoLimit?: number
 }
 
 /**
@@ -38,6 +40,7 @@ export function hostWorker<S extends Shapes>(options: HostWorkerOptions<S>): voi
           database: opened.database,
           ...(request.server ? { server: request.server } : {}),
           ...(options.limits ? { limits: options.limits } : {}),
+          ...(options.undoLimit !== undefined ? { undoLimit: options.undoLimit } : {}),
         })
         return {
           client: client as unknown as HostedClient,

@@ -6,6 +6,7 @@ import { knownEvents } from './known-events.js'
 import { partsMigration } from './parts-migration.js'
 import { registersBySeq } from './registers-by-seq.js'
 import { spacesMigration } from './spaces-migration.js'
+import { undoMigration } from './undo-migration.js'
 import { unreadableMigration } from './unreadable-migration.js'
 
 /**
@@ -87,6 +88,7 @@ const migrations: Record<string, Migration> = {
   '0007_parts': partsMigration,
   '0008_spaces': spacesMigration,
   '0009_unreadable': unreadableMigration,
+  '0010_undo': undoMigration,
 }
 
 /** Brings the fixed tables to the latest version; throws `internal` with the cause on failure. */

@@ -150,12 +150,14 @@ export class Store {
    * become the bundle's events (stamped in place). A change set over `limits` (a number: the
    * event limit) becomes several bundles, the parts of one group (see `parts.ts`), still in one
    * SQLite transaction; `bundle` is then the first part. `space` is the shared space the change
-   * set writes into (null: the private space, sent untagged).
+   * set writes into (null: the private space, sent untagged). `alsoInTx` runs in the same
+   * transaction with the stamped events, in the order of `ops` (the undo stack records them).
    */
   commitLocal(
     ops: readonly Op[],
     limits: number | BundleLimits,
     space: string | null = null,
+    alsoInTx?: (events: readonly Event[]) => void,
   ): { bundle: Bundle; bundles: PartedBundle[]; changes: Changes } {
     const client = this.clientId
     const events: Event[] = new Array(ops.length)
@@ -199,6 +201,7 @@ export class Store {
       }
       winners.writeTo(this.typed, changes.types)
       if (space !== null) markSpace(this.sql, this.schema, space, events)
+      alsoInTx?.(events)
       this.sql.run(Q.SET_STATE, ['last_hlc', this.clock.last ?? events[events.length - 1]!.hlc])
       // The clock drops its offset when the wall clock is set: a restart must not bring it back.
       if (offset !== this.savedOffset) this.sql.run(Q.SET_STATE, ['offset_ms', String(offset)])

@@ -2,6 +2,7 @@ import { type Role, type SpaceChange, TidingsError } from '@tidings/protocol'
 import { confirmSpaces, rememberSpace, roleIn } from '../store/known-spaces.js'
 import { deleteBundles, dropSpaceRows } from '../store/space-rows.js'
 import type { Store } from '../store/store.js'
+import { dropUndoOfSpace } from '../undo/undo-stack.js'
 import type { RejectedBundles } from './rejected.js'
 
 /**
@@ -27,6 +28,7 @@ export const loseSpace = (store: Store, refused: RejectedBundles, space: string)
   for (const { bundle } of store.sql.all<{ bundle: string }>(UNSENT_OF_SPACE, [space]))
     refused.rejectInTx(bundle, error, true)
   refused.keepContentOfSpace(space)
+  dropUndoOfSpace(store.sql, space)
   return dropSpaceRows(store.sql, store.schema, space)
 }
 
