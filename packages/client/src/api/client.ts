@@ -437,6 +437,10 @@ export class LocalClient {
     this.live?.stop()
   }
 
+  setVisible(visible: boolean): void {
+    this.scheduler.setVisible(visible)
+  }
+
   /**
    * Signs this user out on this device (see "Accounts on a device" in the README): closes the
    * client; its data stays for when the user returns, or with `wipe` is erased, refused with

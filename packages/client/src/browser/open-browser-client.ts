@@ -135,6 +135,7 @@ class ClientProxy {
     this.#opened = opened
     this.#status = opened.status as SyncStatus
     this.#link.watch(opened)
+    this.#followVisibility()
     // Not awaited: the list arrives just after (an empty list until then), like any observe.
     const id = this.#next++
     this.#observers.set(id, (rows) => {
@@ -216,6 +217,22 @@ class ClientProxy {
   }
   stopSync(): void {
     this.#request({ kind: 'call', method: 'stopSync', args: [] }).catch(this.#onError)
+  }
+  setVisible(visible: boolean): void {
+    this.#request({ kind: 'call', method: 'setVisible', args: [visible] }).catch(this.#onError)
+  }
+
+  /**
+   * Tells the worker whether this tab is visible, now and on every change: the sync scheduler
+   * of the tab that owns the database slows its polling while every tab is hidden, and syncs at
+   * once when one is shown (the worker has no `document` to ask).
+   */
+  #followVisibility(): void {
+    const doc = (globalThis as { document?: Document }).document
+    if (!doc) return
+    const tell = () => this.setVisible(doc.visibilityState !== 'hidden')
+    doc.addEventListener('visibilitychange', tell)
+    tell()
   }
 
   onStatus(listener: (status: SyncStatus) => void): () => void {

@@ -29,6 +29,8 @@ export const CALLS = [
   'related',
   'startSync',
   'stopSync',
+  // Whether this tab is visible; the owner syncs as if visible while any tab is.
+  'setVisible',
   'rejected',
   'discardRejected',
   'retryRejected',
@@ -71,6 +73,7 @@ export const READ_CALLS: readonly CallMethod[] = [
   'unreadable',
   'startSync',
   'stopSync',
+  'setVisible',
   'members',
   'invites',
 ]

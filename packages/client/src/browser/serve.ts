@@ -26,6 +26,7 @@ export interface HostedClient {
   observeSpaces(callback: (spaces: unknown[]) => void): () => void
   transaction(fn: (tx: unknown) => Promise<unknown>): Promise<unknown>
   inspector(): Inspector
+  setVisible?(visible: boolean): void
   close(): Promise<void>
 }
 
@@ -71,6 +72,8 @@ export class ClientHost {
   readonly #client: HostedClient
   readonly #saves: Saves | null
   readonly #opened: HostedOpen
+  /** Each tab's last `setVisible`: the client counts as visible while any tab is. */
+  readonly #visible = new Map<object, boolean>()
 
   constructor(opened: HostedOpen) {
     this.#opened = opened
@@ -112,7 +115,12 @@ export class ClientHost {
     await this.#saves?.durable()
   }
 
+  #visibility(): void {
+    this.#client.setVisible?.([...this.#visible.values()].some(Boolean) || this.#visible.size === 0)
+  }
+
   peer(send: (reply: Reply) => void): Peer {
+    const self = {}
     const subscriptions = new Map<number, () => void>()
     const transactions = new Map<number, OpenTx>()
     const client = this.#client
@@ -129,6 +137,11 @@ export class ClientHost {
             if (applied) return applied.value ?? null
           }
           if (request.method === 'inspect') return await inspect(request.args)
+          if (request.method === 'setVisible') {
+            this.#visible.set(self, request.args[0] === true)
+            this.#visibility()
+            return null
+          }
           const method = (client as unknown as Record<CallMethod, (...a: unknown[]) => unknown>)[
             request.method
           ]
@@ -200,6 +213,7 @@ export class ClientHost {
       subscriptions.clear()
       for (const tx of transactions.values()) tx.finish(false)
       transactions.clear()
+      if (this.#visible.delete(self)) this.#visibility()
     }
 
     return {
