@@ -141,7 +141,7 @@ export class LocalClient {
         )
       : null
     this.scheduler = new Scheduler({
-      run: () => this.guarded(() => this.requireEngine().sync()),
+      run: () => this.syncOnce(),
       pending: () => store.pending(),
       rejected: () => this.refused.count(),
       unreadable: () => store.unreadableCount(),
@@ -258,7 +258,14 @@ export class LocalClient {
 
   sync(): Promise<SyncResult> {
     this.open()
-    return this.scheduler.track(() => this.guarded(() => this.requireEngine().sync()))
+    return this.scheduler.track(() => this.syncOnce())
+  }
+
+  /** One sync; one that got through proves the credentials, so a stream refused with 401 retries. */
+  private async syncOnce(): Promise<SyncResult> {
+    const result = await this.guarded(() => this.requireEngine().sync())
+    this.live?.resume()
+    return result
   }
 
   verify(): Promise<VerifyResult> {
