@@ -24,7 +24,7 @@ import { SpaceListeners } from '../spaces/space-listeners.js'
 import { type InviteOptions, SpaceRoutes } from '../spaces/space-routes.js'
 import { roleIn } from '../store/known-spaces.js'
 import type { BundleLimits } from '../store/parts.js'
-import { type Changes, Store, type StoreHooks } from '../store/store.js'
+import { type Changes, type Op, Store, type StoreHooks } from '../store/store.js'
 import type { UnreadableValue } from '../store/unreadable.js'
 import { ENVELOPE_BYTES, SyncEngine } from '../sync/engine.js'
 import { type RejectedBundle, RejectedBundles } from '../sync/rejected.js'
@@ -33,7 +33,7 @@ import { tokenSourceOf } from '../sync/token-source.js'
 import { Transport } from '../sync/transport.js'
 import type { ServerOptions, SyncResult, SyncStatus, VerifyResult } from '../sync/types.js'
 import { rowToObject } from './objects.js'
-import { Observers } from './observe.js'
+import { equalityFilter, Observers, type Touched } from './observe.js'
 import { compileFetch, type RawQuery } from './query.js'
 import { decodeRows } from './row-decoder.js'
 import { type CreateOptions, Transaction } from './transaction.js'
@@ -217,6 +217,7 @@ export class LocalClient {
       (rows) => rows.map((row) => rowToObject(shape, row)),
       callback as (rows: unknown[]) => void,
       query,
+      equalityFilter((query ?? {}) as RawQuery) ?? undefined,
     )
   }
 
@@ -251,7 +252,7 @@ export class LocalClient {
     this.open()
     // A transaction too big for one bundle is cut into parts that travel and apply as one.
     const { changes } = this.store.commitLocal(tx.ops, this.bundleLimits, tx.space ?? null)
-    this.changed(changes)
+    this.changed(changes, touchedBy(tx.ops))
     this.scheduler.localWrite()
     return result
   }
@@ -510,8 +511,8 @@ export class LocalClient {
     return decodeRows(shape, this.store.sql.rows(compiled.sql, compiled.parameters))
   }
 
-  private changed(changes: Changes): void {
-    this.observers.notify(changes.types)
+  private changed(changes: Changes, touched?: ReadonlyMap<string, Touched>): void {
+    this.observers.notify(changes.types, touched)
     this.spaceListeners.check()
     this.scheduler.publish()
   }
@@ -524,6 +525,19 @@ export class LocalClient {
   private open(): void {
     if (this.closed) throw new TidingsError('bad_request', 'the client is closed')
   }
+}
+
+/** A local commit's writes, by type and entity (what lets live queries skip a re-run). */
+const touchedBy = (ops: readonly Op[]): Map<string, Map<string, Map<string, unknown>>> => {
+  const byType = new Map<string, Map<string, Map<string, unknown>>>()
+  for (const op of ops) {
+    const entities = byType.get(op.type) ?? new Map<string, Map<string, unknown>>()
+    byType.set(op.type, entities)
+    const fields = entities.get(op.entity) ?? new Map<string, unknown>()
+    entities.set(op.entity, fields)
+    fields.set(op.attribute, op.value)
+  }
+  return byType
 }
 
 /** The token in use, which the inspector's output must never contain. */
