@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readdirSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, statSync } from 'node:fs'
 import path from 'node:path'
 import { type RunningServer, startServer } from '@tidings/server'
 import { type BrowserContext, chromium, type Page } from 'playwright-core'
@@ -30,10 +30,26 @@ export const hasChromium = (bench: string): boolean =>
     `the ${bench} rows are left out`,
   )
 
-/** The example app's build, made once when missing (`npm test` builds it before a CI bench). */
+/** What the app's bundle is built from (as tests/e2e/global-setup.ts checks). */
+const SOURCES = [
+  'examples/library/src',
+  'examples/library/index.html',
+  'packages/client/src',
+  'packages/react/src',
+  'packages/protocol/src',
+]
+const newest = (file: string): number => {
+  const stat = statSync(file)
+  if (!stat.isDirectory()) return stat.mtimeMs
+  return Math.max(0, ...readdirSync(file).map((entry) => newest(path.join(file, entry))))
+}
+
+/** The example app's build, made when missing or older than its sources: never stale numbers. */
 const appDist = (ctx: BenchContext): string => {
-  if (!existsSync(path.join(DIST, 'index.html'))) {
-    ctx.log('building the example app (examples/library/dist is missing)')
+  const index = path.join(DIST, 'index.html')
+  const built = existsSync(index) ? statSync(index).mtimeMs : 0
+  if (built < Math.max(...SOURCES.map((source) => newest(path.join(ROOT, source))))) {
+    ctx.log('building the example app (examples/library/dist is missing or stale)')
     execFileSync('npm', ['run', 'build', '-w', '@tidings/example-library'], {
       cwd: ROOT,
       stdio: ['ignore', 'ignore', 'inherit'],
