@@ -173,6 +173,16 @@ export const installRpc = (page: Page, workerUrl: string) =>
         rpc.rows += rows.length
         observers.get(reply.id)?.(rows)
       }
+      if (reply.kind === 'diff') {
+        // The rows a diff carries (the ones the page did not hold); observers get the count.
+        const parts = (
+          reply as unknown as { diff: Array<{ keep?: [number, number]; rows?: unknown[] }> }
+        ).diff
+        const rows = parts.flatMap((part) => part.rows ?? [])
+        rpc.rows += rows.length
+        const length = parts.reduce((n, part) => n + (part.keep?.[1] ?? part.rows?.length ?? 0), 0)
+        observers.get(reply.id)?.(Array.from({ length }))
+      }
       if (reply.kind === 'result') waiting.get(reply.id)?.resolve(reply.value)
       if (reply.kind === 'error') waiting.get(reply.id)?.reject(JSON.stringify(reply.error))
       if (reply.kind === 'result' || reply.kind === 'error') waiting.delete(reply.id)

@@ -3,6 +3,7 @@ import type { Client, SignOutOptions } from '../api/types.js'
 import type { Inspector } from '../inspect/types.js'
 import type { Shapes } from '../schema/types.js'
 import type { ServerOptions, SyncStatus } from '../sync/types.js'
+import { applyDiff } from './row-diff.js'
 import {
   type BrowserStorage,
   type CallMethod,
@@ -67,6 +68,8 @@ class ClientProxy {
   #next = 1
   readonly #pending = new Map<number, Pending>()
   readonly #observers = new Map<number, (rows: unknown[]) => void>()
+  /** Each live query's last rows, which its next `diff` changes. */
+  readonly #lastRows = new Map<number, unknown[]>()
   readonly #statusListeners = new Set<(status: SyncStatus) => void>()
   readonly #onError: (error: unknown) => void
   #opened: Opened | null = null
@@ -243,13 +246,16 @@ class ClientProxy {
   observe(type: string, query: unknown, callback: (rows: unknown[]) => void): () => void {
     const id = this.#next++
     this.#observers.set(id, callback)
+    this.#lastRows.set(id, [])
     try {
       this.#post({ kind: 'observe', id, type, query })
     } catch (error) {
       this.#observers.delete(id)
+      this.#lastRows.delete(id)
       throw error
     }
     return () => {
+      this.#lastRows.delete(id)
       if (!this.#observers.delete(id)) return
       this.#post({ kind: 'unobserve', id })
     }
@@ -332,12 +338,24 @@ class ClientProxy {
         if (reply.kind === 'result') pending?.resolve(reply.value)
         else if (pending) pending.reject(fromWireError(reply.error))
         // An error without a waiting caller belongs to an observe subscription.
-        else if (this.#observers.delete(reply.id)) this.#onError(fromWireError(reply.error))
+        else if (this.#observers.delete(reply.id)) {
+          this.#lastRows.delete(reply.id)
+          this.#onError(fromWireError(reply.error))
+        }
         return
       }
       case 'rows':
+        if (this.#lastRows.has(reply.id)) this.#lastRows.set(reply.id, reply.rows)
         this.#observers.get(reply.id)?.(reply.rows)
         return
+      case 'diff': {
+        const last = this.#lastRows.get(reply.id)
+        if (!last) return // unobserved meanwhile
+        const rows = applyDiff(last, reply.diff)
+        this.#lastRows.set(reply.id, rows)
+        this.#observers.get(reply.id)?.(rows)
+        return
+      }
       case 'status':
         if (!this.#broken) this.#publish(reply.status as SyncStatus)
         return
@@ -349,5 +367,6 @@ class ClientProxy {
     for (const pending of this.#pending.values()) pending.reject(error)
     this.#pending.clear()
     this.#observers.clear()
+    this.#lastRows.clear()
   }
 }

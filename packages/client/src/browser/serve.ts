@@ -2,6 +2,7 @@ import { TidingsError } from '@tidings/protocol'
 import type { Inspector } from '../inspect/types.js'
 import type { Saves } from './block-saver.js'
 import { alreadyApplied } from './retry.js'
+import { diffRows } from './row-diff.js'
 import {
   CALLS,
   type CallMethod,
@@ -152,9 +153,17 @@ export class ClientHost {
         case 'observe': {
           // The same subscription sent again (a hand-over raced its first attempt) replaces it.
           subscriptions.get(request.id)?.()
-          const off = client.observe(request.type, request.query, (rows) =>
-            send({ kind: 'rows', id: request.id, rows }),
-          )
+          // The page gets the whole list first, then what changed (see row-diff.ts).
+          let last: unknown[] | null = null
+          const off = client.observe(request.type, request.query, (rows) => {
+            const diff = last && diffRows(last, rows)
+            last = rows
+            send(
+              diff
+                ? { kind: 'diff', id: request.id, diff }
+                : { kind: 'rows', id: request.id, rows },
+            )
+          })
           subscriptions.set(request.id, off)
           return NO_REPLY
         }
