@@ -1,3 +1,4 @@
+import { browserLive } from './browser-live.js'
 import type { Bench } from './context.js'
 import { fetchBench } from './fetch.js'
 import { initialSync } from './initial-sync.js'
@@ -9,6 +10,7 @@ import { remoteApply } from './remote-apply.js'
 import { serverThroughput } from './server-throughput.js'
 import { spaces } from './spaces.js'
 import { syncVsHistory } from './sync-vs-history.js'
+import { tabs } from './tabs.js'
 
 /**
  * Every benchmark, in the order a run takes them: the ones seeding a million events last, so a
@@ -22,6 +24,8 @@ export const BENCHES: readonly Bench[] = [
   memory,
   serverThroughput,
   live,
+  tabs,
+  browserLive,
   spaces,
   syncVsHistory,
   initialSync,

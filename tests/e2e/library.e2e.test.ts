@@ -92,8 +92,36 @@ describeBrowser('Document Library in Chromium', () => {
     await expect.poll(() => merged(phone), LONG).toBe('Alan Turing')
   })
 
+  it('is usable with a keyboard and a screen reader: named buttons, focus kept, delete asks first', async () => {
+    const card = laptop.item('The Pragmatic Programmer')
+    const edit = card.getByRole('button', { name: 'Edit The Pragmatic Programmer', exact: true })
+    await edit.click()
+    await laptop.page
+      .getByRole('form', { name: 'Edit The Pragmatic Programmer' })
+      .getByRole('button', { name: 'Cancel' })
+      .click()
+    // Focus goes back to the button that opened the form, not to the page's body.
+    await expect.poll(() => edit.evaluate((button) => button === document.activeElement)).toBe(true)
+    await card.getByRole('button', { name: 'Delete The Pragmatic Programmer', exact: true }).click()
+    const question = card.getByRole('group', { name: 'Delete this document?' })
+    await question.getByRole('button', { name: 'Keep' }).click()
+    expect(await laptop.titles()).toContain('The Pragmatic Programmer')
+    // A routine sync is not announced: the live region says only what changed for a person.
+    const announced = laptop.page.getByTestId('sync-announcement')
+    await expect.poll(() => announced.textContent(), LONG).toBe('Online')
+    await laptop.syncNow()
+    await expect.poll(() => laptop.status().textContent(), LONG).toContain('All changes synced')
+    expect(await announced.textContent()).toBe('Online')
+  })
+
   it('a document deleted on one device disappears from the other', async () => {
-    await phone.item('The Pragmatic Programmer').getByRole('button', { name: 'Delete' }).click()
+    const card = phone.item('The Pragmatic Programmer')
+    await card.getByRole('button', { name: 'Delete' }).click()
+    await card.getByRole('button', { name: 'Yes, delete' }).click()
+    // The card is gone: focus is on the list's heading, not on the page's body.
+    await expect
+      .poll(() => phone.page.evaluate(() => document.activeElement?.id))
+      .toBe('documents-heading')
     await phone.item('The Pragmatic Programmer').waitFor({ state: 'detached' })
     await laptop.item('The Pragmatic Programmer').waitFor({ state: 'detached', timeout: 60_000 })
     await expect.poll(() => laptop.titles(), LONG).toEqual(await phone.titles())

@@ -1,5 +1,5 @@
 import type { EntityOfType } from '@tidings/react'
-import { type FormEvent, memo, useState } from 'react'
+import { type FormEvent, memo, useEffect, useRef, useState } from 'react'
 import { FieldInputs } from './DocumentFields.tsx'
 import type { DocumentFields, LibraryClient } from './library-client.ts'
 
@@ -15,6 +15,31 @@ export const DocumentItem = memo(function DocumentItem(props: {
   /** The fields as the form opened with them: only what the user changed since is saved. */
   const [opened, setOpened] = useState<DocumentFields | null>(null)
   const [error, setError] = useState<string | null>(null)
+  /** Delete asks first: a second, explicit button, with Keep (focused) to back out. */
+  const [confirming, setConfirming] = useState(false)
+  const editButton = useRef<HTMLButtonElement>(null)
+  const keepButton = useRef<HTMLButtonElement>(null)
+  /** Where focus goes when the form or the question closes: back to the card's Edit button. */
+  const refocus = useRef(false)
+  useEffect(() => {
+    if (confirming) keepButton.current?.focus()
+    else if (!editing && refocus.current) editButton.current?.focus()
+    refocus.current = false
+  }, [editing, confirming])
+  const closeForm = () => {
+    refocus.current = true
+    setEditing(null)
+  }
+  const remove = async () => {
+    try {
+      await client.delete('document', doc.id)
+      // The card is gone: focus goes to the list's heading, not to the page's body.
+      document.getElementById('documents-heading')?.focus()
+    } catch (caught) {
+      setConfirming(false)
+      fail(caught)
+    }
+  }
   const fail = (caught: unknown) =>
     setError(caught instanceof Error ? caught.message : String(caught))
 
@@ -29,7 +54,7 @@ export const DocumentItem = memo(function DocumentItem(props: {
     if (editing.url.trim() !== opened.url) changes.url = editing.url.trim() || null
     try {
       if (Object.keys(changes).length > 0) await client.update('document', doc.id, changes)
-      setEditing(null)
+      closeForm()
       setError(null)
     } catch (caught) {
       fail(caught)
@@ -45,7 +70,7 @@ export const DocumentItem = memo(function DocumentItem(props: {
             <button type="submit" className="primary">
               Save
             </button>
-            <button type="button" onClick={() => setEditing(null)}>
+            <button type="button" onClick={closeForm}>
               Cancel
             </button>
           </div>
@@ -65,25 +90,48 @@ export const DocumentItem = memo(function DocumentItem(props: {
             <p className="author">{doc.author}</p>
             {doc.url && <p className="url">{host(doc.url)}</p>}
           </div>
-          <div className="actions">
-            <button
-              type="button"
-              onClick={() => {
-                const fields = { title: doc.title, author: doc.author, url: doc.url ?? '' }
-                setOpened(fields)
-                setEditing(fields)
-              }}
-            >
-              Edit
-            </button>
-            <button
-              type="button"
-              className="danger"
-              onClick={() => client.delete('document', doc.id).catch(fail)}
-            >
-              Delete
-            </button>
-          </div>
+          {confirming ? (
+            <fieldset className="actions confirm">
+              <legend>Delete this document?</legend>
+              <button type="button" className="danger" onClick={remove}>
+                Yes, delete
+              </button>
+              <button
+                type="button"
+                ref={keepButton}
+                onClick={() => {
+                  refocus.current = true
+                  setConfirming(false)
+                }}
+              >
+                Keep
+              </button>
+            </fieldset>
+          ) : (
+            <div className="actions">
+              {/* Named with the title: a screen reader's list of buttons is not 20 × "Edit". */}
+              <button
+                type="button"
+                ref={editButton}
+                aria-label={`Edit ${doc.title}`}
+                onClick={() => {
+                  const fields = { title: doc.title, author: doc.author, url: doc.url ?? '' }
+                  setOpened(fields)
+                  setEditing(fields)
+                }}
+              >
+                Edit
+              </button>
+              <button
+                type="button"
+                className="danger"
+                aria-label={`Delete ${doc.title}`}
+                onClick={() => setConfirming(true)}
+              >
+                Delete
+              </button>
+            </div>
+          )}
         </div>
       )}
       {error && (

@@ -21,7 +21,7 @@ export function DocumentList(props: { client: LibraryClient; space: string | nul
   if (documents === undefined) return <p className="muted">Loading documents…</p>
   return (
     <section className="list" aria-labelledby="documents-heading">
-      <h2 id="documents-heading">
+      <h2 id="documents-heading" tabIndex={-1}>
         Documents <span className="count">{documents.length}</span>
       </h2>
       {documents.length === 0 ? (

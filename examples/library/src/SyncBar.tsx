@@ -19,6 +19,18 @@ const label = (status: SyncStatus): string => {
   }
 }
 
+/**
+ * What the hidden live region says: only changes a person needs to hear (offline, back online,
+ * an error, not saved). A routine sync's "Syncing…" and the pending count are not announced:
+ * the bar's own text changes every few seconds, and a screen reader would read it out each time.
+ */
+const announcement = (status: SyncStatus): string => {
+  if (status.unsaved) return 'Changes are not saved on this device'
+  if (status.state === 'offline') return 'Offline: changes are kept on this device'
+  if (status.state === 'error') return `Sync error: ${status.error?.message ?? 'unknown'}`
+  return status.lastSyncedAt === null ? '' : 'Online'
+}
+
 /** What a recovery exchanged, for the tooltip. */
 const recoveryDetail = (recovery: NonNullable<SyncStatus['recovery']>): string =>
   `${new Date(recovery.at).toLocaleTimeString()}: fetched ${recovery.missingLocally}, ` +
@@ -51,7 +63,8 @@ export function SyncBar(props: { client: LibraryClient }) {
         className="status"
         data-state={status.unsaved ? 'unsaved' : status.state}
         aria-label="Sync status"
-        aria-live="polite"
+        // An <output> is a live region by default: this one changes with every sync.
+        aria-live="off"
         title={status.unsaved?.message ?? status.error?.message}
       >
         <span className="dot" aria-hidden="true" />
@@ -62,6 +75,9 @@ export function SyncBar(props: { client: LibraryClient }) {
         )}
         <span className="pending">{pending}</span>
       </output>
+      <span className="visually-hidden" aria-live="polite" data-testid="sync-announcement">
+        {announcement(status)}
+      </span>
       <Connection status={status} />
       <button type="button" onClick={syncNow} disabled={busy}>
         Sync now

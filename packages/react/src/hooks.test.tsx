@@ -1,10 +1,10 @@
 import { type Client, defineSchema, openClient, type Space, t } from '@tidings/client'
 import { openNodeDatabase } from '@tidings/client/node'
 import { renderToString } from 'react-dom/server'
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { type ObservableClient, TidingsProvider } from './context.js'
 import { useEntity, useQuery, useSpaces, useSyncStatus } from './hooks.js'
-import { liveQuery } from './live-query.js'
+import { liveQuery, UNSUBSCRIBED_TTL_MS } from './live-query.js'
 import { spacesStore } from './spaces-store.js'
 
 // No DOM here (jsdom is not installed): React renders on the server renderer, which reads each
@@ -106,6 +106,22 @@ describe('@tidings/react', () => {
     off()
     // Forgotten after the last listener: the next use starts a fresh subscription.
     expect(liveQuery(client, 'document', {})).not.toBe(store)
+  })
+
+  it('a live query made by a render that never committed leaves the cache; a subscribed one stays', async () => {
+    vi.useFakeTimers()
+    try {
+      const client = await open()
+      const discarded = liveQuery(client, 'document', { where: { author: 'nobody' } })
+      const kept = liveQuery(client, 'document', { where: { author: 'Ada' } })
+      const off = kept.subscribe(() => {})
+      await vi.advanceTimersByTimeAsync(UNSUBSCRIBED_TTL_MS)
+      expect(liveQuery(client, 'document', { where: { author: 'nobody' } })).not.toBe(discarded)
+      expect(liveQuery(client, 'document', { where: { author: 'Ada' } })).toBe(kept)
+      off()
+    } finally {
+      vi.useRealTimers()
+    }
   })
 
   it('useEntity renders one entity, then null once it is deleted', async () => {

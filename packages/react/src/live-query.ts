@@ -12,6 +12,13 @@ export interface LiveQuery {
 
 const stores = new WeakMap<ObservableClient, Map<string, LiveQuery>>()
 
+/**
+ * A live query made by a render that never commits (React discarded it: a transition, a
+ * Suspense retry, StrictMode's second render) is never subscribed: it leaves the cache after
+ * this long unsubscribed. A component that subscribes later puts it back.
+ */
+export const UNSUBSCRIBED_TTL_MS = 10_000
+
 /** The shared live query of `client` for `type` and `query` (compared by JSON). */
 export function liveQuery(client: ObservableClient, type: string, query: object): LiveQuery {
   const key = `${type}:${JSON.stringify(query)}`
@@ -38,10 +45,18 @@ export function liveQuery(client: ObservableClient, type: string, query: object)
         if (listeners.size > 0) return
         off?.()
         off = null
-        byKey.delete(key)
+        forget()
       }
     },
   }
+  const forget = () => {
+    if (byKey.get(key) === store) byKey.delete(key)
+  }
   byKey.set(key, store)
+  const timer = setTimeout(() => {
+    if (listeners.size === 0) forget()
+  }, UNSUBSCRIBED_TTL_MS)
+  // Server rendering makes queries nobody subscribes to: their timers must not keep Node up.
+  ;(timer as { unref?: () => void }).unref?.()
   return store
 }

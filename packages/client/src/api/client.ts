@@ -36,7 +36,7 @@ import type { ServerOptions, SyncResult, SyncStatus, VerifyResult } from '../syn
 import { DEFAULT_UNDO_LIMIT, type UndoResult, type UndoState } from '../undo/types.js'
 import { checkUndoLimit, UndoManager } from '../undo/undo-manager.js'
 import { rowToObject } from './objects.js'
-import { Observers } from './observe.js'
+import { equalityFilter, Observers, type Touched } from './observe.js'
 import { compileFetch, type RawQuery } from './query.js'
 import { decodeRows } from './row-decoder.js'
 import { type CreateOptions, Transaction } from './transaction.js'
@@ -163,7 +163,7 @@ export class LocalClient {
         )
       : null
     this.scheduler = new Scheduler({
-      run: () => this.guarded(() => this.requireEngine().sync()),
+      run: () => this.syncOnce(),
       pending: () => store.pending(),
       rejected: () => this.refused.count(),
       unreadable: () => store.unreadableCount(),
@@ -239,6 +239,7 @@ export class LocalClient {
       (rows) => rows.map((row) => rowToObject(shape, row)),
       callback as (rows: unknown[]) => void,
       query,
+      equalityFilter((query ?? {}) as RawQuery) ?? undefined,
     )
   }
 
@@ -285,7 +286,7 @@ export class LocalClient {
   ): void {
     // A transaction too big for one bundle is cut into parts that travel and apply as one.
     const { changes } = this.store.commitLocal(ops, this.bundleLimits, space, alsoInTx)
-    this.changed(changes)
+    this.changed(changes, touchedBy(ops))
     this.scheduler.localWrite()
   }
 
@@ -317,7 +318,14 @@ export class LocalClient {
 
   sync(): Promise<SyncResult> {
     this.open()
-    return this.scheduler.track(() => this.guarded(() => this.requireEngine().sync()))
+    return this.scheduler.track(() => this.syncOnce())
+  }
+
+  /** One sync; one that got through proves the credentials, so a stream refused with 401 retries. */
+  private async syncOnce(): Promise<SyncResult> {
+    const result = await this.guarded(() => this.requireEngine().sync())
+    this.live?.resume()
+    return result
   }
 
   verify(): Promise<VerifyResult> {
@@ -496,6 +504,10 @@ export class LocalClient {
     this.live?.stop()
   }
 
+  setVisible(visible: boolean): void {
+    this.scheduler.setVisible(visible)
+  }
+
   /**
    * Signs this user out on this device (see "Accounts on a device" in the README): closes the
    * client; its data stays for when the user returns, or with `wipe` is erased, refused with
@@ -558,8 +570,8 @@ export class LocalClient {
     return decodeRows(shape, this.store.sql.rows(compiled.sql, compiled.parameters))
   }
 
-  private changed(changes: Changes): void {
-    this.observers.notify(changes.types)
+  private changed(changes: Changes, touched?: ReadonlyMap<string, Touched>): void {
+    this.observers.notify(changes.types, touched)
     // A lost space or a wiped device drops undo entries too.
     if (!this.closed) this.undoing.refresh()
     this.spaceListeners.check()
@@ -574,6 +586,19 @@ export class LocalClient {
   private open(): void {
     if (this.closed) throw new TidingsError('bad_request', 'the client is closed')
   }
+}
+
+/** A local commit's writes, by type and entity (what lets live queries skip a re-run). */
+const touchedBy = (ops: readonly Op[]): Map<string, Map<string, Map<string, unknown>>> => {
+  const byType = new Map<string, Map<string, Map<string, unknown>>>()
+  for (const op of ops) {
+    const entities = byType.get(op.type) ?? new Map<string, Map<string, unknown>>()
+    byType.set(op.type, entities)
+    const fields = entities.get(op.entity) ?? new Map<string, unknown>()
+    entities.set(op.entity, fields)
+    fields.set(op.attribute, op.value)
+  }
+  return byType
 }
 
 /** The token in use, which the inspector's output must never contain. */

@@ -151,6 +151,11 @@ export interface Client<S extends Shapes> extends Operations<S> {
   inspector(): Inspector
   startSync(): void
   stopSync(): void
+  /**
+   * Whether anyone looks at the app (the browser client tells it from its tabs' visibility):
+   * while hidden, automatic sync polls every minute at most; shown again, it syncs at once.
+   */
+  setVisible(visible: boolean): void
   readonly status: SyncStatus
   onStatus(listener: (status: SyncStatus) => void): () => void
   /** Stops syncing and closes the database. */

@@ -4,6 +4,7 @@ import type { Inspector } from '../inspect/types.js'
 import type { Shapes } from '../schema/types.js'
 import type { ServerOptions, SyncStatus } from '../sync/types.js'
 import type { UndoState } from '../undo/types.js'
+import { applyDiff } from './row-diff.js'
 import {
   type BrowserStorage,
   type CallMethod,
@@ -68,6 +69,8 @@ class ClientProxy {
   #next = 1
   readonly #pending = new Map<number, Pending>()
   readonly #observers = new Map<number, (rows: unknown[]) => void>()
+  /** Each live query's last rows, which its next `diff` changes. */
+  readonly #lastRows = new Map<number, unknown[]>()
   readonly #statusListeners = new Set<(status: SyncStatus) => void>()
   readonly #onError: (error: unknown) => void
   #opened: Opened | null = null
@@ -139,6 +142,7 @@ class ClientProxy {
     this.#opened = opened
     this.#status = opened.status as SyncStatus
     this.#link.watch(opened)
+    this.#followVisibility()
     // Not awaited: the list arrives just after (an empty list until then), like any observe.
     const id = this.#next++
     this.#observers.set(id, (rows) => {
@@ -244,6 +248,22 @@ class ClientProxy {
   stopSync(): void {
     this.#request({ kind: 'call', method: 'stopSync', args: [] }).catch(this.#onError)
   }
+  setVisible(visible: boolean): void {
+    this.#request({ kind: 'call', method: 'setVisible', args: [visible] }).catch(this.#onError)
+  }
+
+  /**
+   * Tells the worker whether this tab is visible, now and on every change: the sync scheduler
+   * of the tab that owns the database slows its polling while every tab is hidden, and syncs at
+   * once when one is shown (the worker has no `document` to ask).
+   */
+  #followVisibility(): void {
+    const doc = (globalThis as { document?: Document }).document
+    if (!doc) return
+    const tell = () => this.setVisible(doc.visibilityState !== 'hidden')
+    doc.addEventListener('visibilitychange', tell)
+    tell()
+  }
 
   onStatus(listener: (status: SyncStatus) => void): () => void {
     this.#statusListeners.add(listener)
@@ -253,13 +273,16 @@ class ClientProxy {
   observe(type: string, query: unknown, callback: (rows: unknown[]) => void): () => void {
     const id = this.#next++
     this.#observers.set(id, callback)
+    this.#lastRows.set(id, [])
     try {
       this.#post({ kind: 'observe', id, type, query })
     } catch (error) {
       this.#observers.delete(id)
+      this.#lastRows.delete(id)
       throw error
     }
     return () => {
+      this.#lastRows.delete(id)
       if (!this.#observers.delete(id)) return
       this.#post({ kind: 'unobserve', id })
     }
@@ -342,12 +365,24 @@ class ClientProxy {
         if (reply.kind === 'result') pending?.resolve(reply.value)
         else if (pending) pending.reject(fromWireError(reply.error))
         // An error without a waiting caller belongs to an observe subscription.
-        else if (this.#observers.delete(reply.id)) this.#onError(fromWireError(reply.error))
+        else if (this.#observers.delete(reply.id)) {
+          this.#lastRows.delete(reply.id)
+          this.#onError(fromWireError(reply.error))
+        }
         return
       }
       case 'rows':
+        if (this.#lastRows.has(reply.id)) this.#lastRows.set(reply.id, reply.rows)
         this.#observers.get(reply.id)?.(reply.rows)
         return
+      case 'diff': {
+        const last = this.#lastRows.get(reply.id)
+        if (!last) return // unobserved meanwhile
+        const rows = applyDiff(last, reply.diff)
+        this.#lastRows.set(reply.id, rows)
+        this.#observers.get(reply.id)?.(rows)
+        return
+      }
       case 'status':
         if (!this.#broken) this.#publish(reply.status as SyncStatus)
         return
@@ -359,5 +394,6 @@ class ClientProxy {
     for (const pending of this.#pending.values()) pending.reject(error)
     this.#pending.clear()
     this.#observers.clear()
+    this.#lastRows.clear()
   }
 }

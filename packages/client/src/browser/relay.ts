@@ -24,6 +24,8 @@ export class Relay {
   readonly #lostTx = new Set<number>()
   /** The page's last `startSync` or `stopSync`, which a new owner must follow. */
   #syncing: Request | null = null
+  /** The page's last `setVisible`, which a new owner must hear too. */
+  #visible: Request | null = null
 
   constructor(
     private readonly send: (owner: string, request: Request) => void,
@@ -41,6 +43,7 @@ export class Relay {
       case 'call':
         request = withOwnId(request)
         if (request.method === 'startSync' || request.method === 'stopSync') this.#syncing = request
+        if (request.method === 'setVisible') this.#visible = request
         break
       case 'observe':
       case 'observe-spaces':
@@ -114,8 +117,8 @@ export class Relay {
       this.send(tab, retry ? { ...request, retry: retryOf(request) } : (request as Request))
     }
     for (const request of this.#observed.values()) this.send(tab, request)
-    if (previous !== null && this.#syncing && !this.#inflight.has(this.#syncing.id))
-      this.send(tab, this.#syncing)
+    for (const last of [this.#syncing, this.#visible])
+      if (previous !== null && last && !this.#inflight.has(last.id)) this.send(tab, last)
   }
 
   /** Answers a call on a transaction the old owner took with it. */

@@ -1,5 +1,6 @@
 import { ERROR_STATUS, type ErrorCode, TidingsError } from '@tidings/protocol'
 import type { ServerOptions } from '../sync/types.js'
+import type { RowsDiff } from './row-diff.js'
 
 /** Where the worker keeps the database: OPFS, IndexedDB blocks, or (last resort) memory. */
 export type BrowserStorage = 'opfs' | 'indexeddb' | 'memory'
@@ -29,6 +30,8 @@ export const CALLS = [
   'related',
   'startSync',
   'stopSync',
+  // Whether this tab is visible; the owner syncs as if visible while any tab is.
+  'setVisible',
   'rejected',
   'discardRejected',
   'retryRejected',
@@ -74,6 +77,7 @@ export const READ_CALLS: readonly CallMethod[] = [
   'unreadable',
   'startSync',
   'stopSync',
+  'setVisible',
   'members',
   'invites',
 ]
@@ -132,6 +136,8 @@ export type Reply =
   | { kind: 'result'; id: number; value: unknown }
   | { kind: 'error'; id: number; error: WireError }
   | { kind: 'rows'; id: number; rows: unknown[] }
+  /** A live query's new rows as changes to the last ones this page got (see `row-diff.ts`). */
+  | { kind: 'diff'; id: number; diff: RowsDiff }
   | { kind: 'status'; status: unknown }
 
 export interface WireError {

@@ -194,3 +194,42 @@ describe('the inspector in every tab', () => {
     expect(a.client.status.pending).toBe(0)
   })
 })
+
+describe('visibility across tabs', () => {
+  it("the owner's client counts as visible while any tab is, and hears each change", async () => {
+    const seen: boolean[] = []
+    const record = (client: HostedClient): HostedClient =>
+      new Proxy(client, {
+        get(target, key) {
+          const value = Reflect.get(target, key, target)
+          if (key !== 'setVisible' || typeof value !== 'function') return value
+          return (visible: boolean) => {
+            seen.push(visible)
+            value.call(target, visible)
+          }
+        },
+      })
+    const a = await tabs.open({ wrap: record })
+    const b = await tabs.open()
+    a.client.setVisible(false)
+    await roundTrip(a)
+    expect(seen.at(-1)).toBe(false)
+    b.client.setVisible(true)
+    await roundTrip(b)
+    expect(seen.at(-1)).toBe(true)
+    // The user switches back to A: B is hidden before A is shown; still visible all along.
+    b.client.setVisible(false)
+    await roundTrip(b)
+    expect(seen.at(-1)).toBe(false)
+    a.client.setVisible(true)
+    await roundTrip(a)
+    expect(seen.at(-1)).toBe(true)
+    // A hidden tab that goes away counts no more.
+    a.client.setVisible(false)
+    b.client.setVisible(true)
+    await roundTrip(a)
+    await roundTrip(b)
+    await b.kill()
+    await expect.poll(() => seen.at(-1)).toBe(false)
+  })
+})

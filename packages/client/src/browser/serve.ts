@@ -2,6 +2,7 @@ import { TidingsError } from '@tidings/protocol'
 import type { Inspector } from '../inspect/types.js'
 import type { Saves } from './block-saver.js'
 import { alreadyApplied } from './retry.js'
+import { diffRows } from './row-diff.js'
 import {
   CALLS,
   type CallMethod,
@@ -28,6 +29,7 @@ export interface HostedClient {
   onUndoState(listener: (state: unknown) => void): () => void
   transaction(fn: (tx: unknown) => Promise<unknown>): Promise<unknown>
   inspector(): Inspector
+  setVisible?(visible: boolean): void
   close(): Promise<void>
 }
 
@@ -73,6 +75,8 @@ export class ClientHost {
   readonly #client: HostedClient
   readonly #saves: Saves | null
   readonly #opened: HostedOpen
+  /** Each tab's last `setVisible`: the client counts as visible while any tab is. */
+  readonly #visible = new Map<object, boolean>()
 
   constructor(opened: HostedOpen) {
     this.#opened = opened
@@ -114,7 +118,12 @@ export class ClientHost {
     await this.#saves?.durable()
   }
 
+  #visibility(): void {
+    this.#client.setVisible?.([...this.#visible.values()].some(Boolean) || this.#visible.size === 0)
+  }
+
   peer(send: (reply: Reply) => void): Peer {
+    const self = {}
     const subscriptions = new Map<number, () => void>()
     const transactions = new Map<number, OpenTx>()
     const client = this.#client
@@ -131,6 +140,11 @@ export class ClientHost {
             if (applied) return applied.value ?? null
           }
           if (request.method === 'inspect') return await inspect(request.args)
+          if (request.method === 'setVisible') {
+            this.#visible.set(self, request.args[0] === true)
+            this.#visibility()
+            return null
+          }
           const method = (client as unknown as Record<CallMethod, (...a: unknown[]) => unknown>)[
             request.method
           ]
@@ -141,9 +155,17 @@ export class ClientHost {
         case 'observe': {
           // The same subscription sent again (a hand-over raced its first attempt) replaces it.
           subscriptions.get(request.id)?.()
-          const off = client.observe(request.type, request.query, (rows) =>
-            send({ kind: 'rows', id: request.id, rows }),
-          )
+          // The page gets the whole list first, then what changed (see row-diff.ts).
+          let last: unknown[] | null = null
+          const off = client.observe(request.type, request.query, (rows) => {
+            const diff = last && diffRows(last, rows)
+            last = rows
+            send(
+              diff
+                ? { kind: 'diff', id: request.id, diff }
+                : { kind: 'rows', id: request.id, rows },
+            )
+          })
           subscriptions.set(request.id, off)
           return NO_REPLY
         }
@@ -211,6 +233,7 @@ export class ClientHost {
       subscriptions.clear()
       for (const tx of transactions.values()) tx.finish(false)
       transactions.clear()
+      if (this.#visible.delete(self)) this.#visibility()
     }
 
     return {

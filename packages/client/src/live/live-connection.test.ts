@@ -137,6 +137,20 @@ describe('LiveConnection', () => {
     expect(events[0]).toMatchObject({ error: { code: 'unauthorized', message: 'bad token' } })
   })
 
+  it('stops retrying when a fresh token is refused too, until resume() (the user signed in again)', async () => {
+    const unauthorized: Script = () =>
+      Response.json({ error: { code: 'unauthorized', message: 'bad token' } }, { status: 401 })
+    const fake = fakeFetch([unauthorized, unauthorized, () => undefined])
+    const { events, connection } = connect(fake.fetch)
+    await vi.waitFor(() => expect(events.map((e) => e.type)).toEqual(['closed', 'closed']))
+    expect(events[1]).toMatchObject({ retryInMs: Number.POSITIVE_INFINITY })
+    // Parked: no third request however long it waits (a few backoff periods here).
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    expect(fake.calls).toHaveLength(2)
+    connection.resume()
+    await vi.waitFor(() => expect(events.map((e) => e.type)).toEqual(['closed', 'closed', 'open']))
+  })
+
   it('treats a silent connection as dead after the idle timeout', async () => {
     const fake = fakeFetch([() => undefined, () => undefined])
     const { events } = connect(fake.fetch, ['http://one', 'http://two'], 30)

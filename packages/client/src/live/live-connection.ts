@@ -32,6 +32,7 @@ export interface LiveConnectionOptions {
 export type LiveEvent =
   | { type: 'open'; url: string }
   | { type: 'poke'; cursor: string; url: string }
+  /** `retryInMs` is Infinity when the server refused the credentials twice: see `resume()`. */
   | { type: 'closed'; url: string; error: TidingsError; retryInMs: number }
 
 export type LiveState = 'stopped' | 'connecting' | 'open' | 'waiting'
@@ -59,6 +60,10 @@ export class LiveConnection {
   readonly #tokens: TokenSource
   /** The token the last session sent: a reconnect asks for a fresh one (a token function's). */
   #sent: string | undefined
+  /** Sessions refused with 401 in a row (each reconnect already asked for a fresh token). */
+  #refused = 0
+  /** Wakes a connection parked after refused credentials (see `resume`). */
+  #resume: (() => void) | null = null
 
   constructor(options: LiveConnectionOptions) {
     if (options.urls.length === 0)
@@ -96,6 +101,16 @@ export class LiveConnection {
     this.#state = 'stopped'
   }
 
+  /**
+   * Connects again after the server refused the credentials (the app signed the user in again,
+   * or a sync got through): a stream refused with 401 twice in a row, the second time with a
+   * fresh token, waits for this instead of retrying forever.
+   */
+  resume(): void {
+    this.#refused = 0
+    this.#resume?.()
+  }
+
   async #run(signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
       const url = this.url
@@ -109,6 +124,19 @@ export class LiveConnection {
         Date.now() - openedAt >= (this.#options.healthyMs ?? DEFAULT_HEALTHY_MS)
       )
         this.#attempt = 0
+      this.#refused = isTidingsError(error, 'unauthorized') ? this.#refused + 1 : 0
+      if (this.#refused >= 2) {
+        // A fresh token was refused too: only the app (signing in again) can cure this.
+        this.#state = 'waiting'
+        this.#emit({ type: 'closed', url, error, retryInMs: Number.POSITIVE_INFINITY })
+        await new Promise<void>((resolve) => {
+          this.#resume = resolve
+          signal.addEventListener('abort', () => resolve())
+        })
+        this.#resume = null
+        this.#attempt = 0
+        continue
+      }
       this.#urlIndex = (this.#urlIndex + 1) % this.#options.urls.length
       const retryInMs = backoffDelay(
         this.#attempt++,

@@ -7,6 +7,8 @@ export interface LiveSource {
   on(listener: (event: LiveEvent) => void): () => void
   start(): void
   stop(): void
+  /** Reconnects a source parked after refused credentials. */
+  resume?(): void
 }
 
 export interface LiveSyncOptions {
@@ -50,6 +52,11 @@ export class LiveSync {
     this.#off?.()
     this.#off = null
     this.#options.source.stop()
+  }
+
+  /** The credentials work again (a sync got through): a stream refused with 401 reconnects. */
+  resume(): void {
+    if (this.#off) this.#options.source.resume?.()
   }
 
   #onEvent(event: LiveEvent): void {

@@ -1,6 +1,6 @@
 import { TidingsError } from '@tidings/protocol'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { Scheduler } from './scheduler.js'
+import { HIDDEN_INTERVAL_MS, Scheduler } from './scheduler.js'
 
 describe('scheduler', () => {
   afterEach(() => {
@@ -145,6 +145,57 @@ describe('scheduler', () => {
     expect(runs).toBe(2)
     expect(scheduler.status.state).toBe('idle')
     scheduler.dispose()
+  })
+
+  it('while the app is hidden it syncs every HIDDEN_INTERVAL_MS, not every interval; shown, at once', async () => {
+    vi.useFakeTimers()
+    let runs = 0
+    const scheduler = new Scheduler({
+      run: async () => {
+        runs += 1
+      },
+      pending: () => 0,
+      rejected: () => 0,
+      onError: () => {},
+      server: { url: 'http://127.0.0.1:9', token: 't', intervalMs: 5_000 },
+    })
+    scheduler.start()
+    await vi.advanceTimersByTimeAsync(0)
+    expect(runs).toBe(1)
+    scheduler.setVisible(false)
+    // The sync already due runs; after it, the hidden period.
+    await vi.advanceTimersByTimeAsync(5_000)
+    expect(runs).toBe(2)
+    await vi.advanceTimersByTimeAsync(HIDDEN_INTERVAL_MS - 1)
+    expect(runs).toBe(2)
+    await vi.advanceTimersByTimeAsync(1)
+    expect(runs).toBe(3)
+    scheduler.setVisible(true)
+    await vi.advanceTimersByTimeAsync(0)
+    expect(runs).toBe(4)
+    await vi.advanceTimersByTimeAsync(5_000)
+    expect(runs).toBe(5)
+    scheduler.dispose()
+  })
+
+  it('overlapping syncs: the status turns idle only when the last one ends', async () => {
+    const ends: Array<() => void> = []
+    const scheduler = new Scheduler({
+      run: async () => {},
+      pending: () => 0,
+      rejected: () => 0,
+      onError: () => {},
+    })
+    const work = () => new Promise<void>((resolve) => ends.push(resolve))
+    const first = scheduler.track(work)
+    const second = scheduler.track(work)
+    expect(scheduler.status.state).toBe('syncing')
+    ends[0]!()
+    await first
+    expect(scheduler.status.state).toBe('syncing')
+    ends[1]!()
+    await second
+    expect(scheduler.status.state).toBe('idle')
   })
 
   describe('the network as the runtime reports it (online / offline events)', () => {

@@ -5,6 +5,11 @@ import type { ServerOptions, SyncResult, SyncStatus } from './types.js'
 const MAX_BACKOFF_MS = 60_000
 /** A write while syncs fail retries no sooner than this (or the server's Retry-After). */
 const WRITE_RETRY_MS = 2_000
+/**
+ * The automatic sync period while no one looks at the app (every tab hidden), at least: the
+ * live stream still brings other devices' changes, and local writes still sync at once.
+ */
+export const HIDDEN_INTERVAL_MS = 60_000
 
 export interface SchedulerOptions {
   run: () => Promise<unknown>
@@ -29,7 +34,10 @@ export interface SchedulerOptions {
  * push the debounce forward forever. A write while syncs fail brings the retry forward to a few
  * seconds; the network coming back (`online`) retries at once, and its loss (`offline`) shows
  * at once. While offline, retries do not flip the status to `syncing` and back: it stays
- * `offline` (with its reason) until a sync gets through.
+ * `offline` (with its reason) until a sync gets through. While the app is hidden
+ * (`setVisible(false)`) the periodic sync slows to `HIDDEN_INTERVAL_MS`; shown again, it syncs
+ * at once. Syncs that overlap (a manual one during an automatic one) report `idle` only when
+ * the last of them ends.
  */
 export class Scheduler {
   private current: SyncStatus
@@ -43,6 +51,9 @@ export class Scheduler {
   }
   private started = false
   private disposed = false
+  private visible = true
+  /** Syncs (and verifies) running now: the status turns idle only when the last one ends. */
+  private running = 0
   private failures = 0
   /** What the last failure's server asked to wait (`Retry-After`), ms. */
   private retryAfterMs = 0
@@ -74,12 +85,14 @@ export class Scheduler {
   /** Runs one sync (or verify) and reflects it in the status; rethrows its error. */
   async track<T>(work: () => Promise<T>): Promise<T> {
     if (this.current.state !== 'offline') this.set({ state: 'syncing' })
+    this.running += 1
     try {
       const result = await work()
+      this.running -= 1
       this.failures = 0
       const recovered = (result as Partial<SyncResult> | undefined)?.recovered
       this.set({
-        state: 'idle',
+        state: this.running > 0 ? 'syncing' : 'idle',
         lastSyncedAt: Date.now(),
         error: undefined,
         signIn: undefined,
@@ -87,6 +100,7 @@ export class Scheduler {
       })
       return result
     } catch (error) {
+      this.running -= 1
       this.options.failed?.(error)
       this.failures += 1
       this.retryAfterMs = retryAfterOf(error)
@@ -96,7 +110,9 @@ export class Scheduler {
         : { code: 'internal' as const, message: String(error) }
       // The transport already tried a fresh token: a 401 reaching here needs the user.
       const signIn = isTidingsError(error, 'unauthorized') ? (true as const) : undefined
-      this.set({ state: offline ? 'offline' : 'error', error: info, signIn })
+      // Another sync still running decides the state when it ends.
+      if (this.running === 0 || offline || signIn)
+        this.set({ state: offline ? 'offline' : 'error', error: info, signIn })
       throw error
     }
   }
@@ -125,6 +141,16 @@ export class Scheduler {
     this.failures = 0
     this.retryAfterMs = 0
     this.schedule(0)
+  }
+
+  /**
+   * Whether anyone looks at the app (in a browser: some tab of it is visible). Hidden, the
+   * periodic sync slows down; shown again, it syncs at once.
+   */
+  setVisible(visible: boolean): void {
+    if (visible === this.visible) return
+    this.visible = visible
+    if (visible) this.wake()
   }
 
   /** Stops for good: a sync still finishing after `close()` must not read the closed store. */
@@ -174,10 +200,11 @@ export class Scheduler {
     }
     if (!this.started) return
     const backoff = Math.min(MAX_BACKOFF_MS, this.intervalMs * 2 ** Math.max(0, this.failures - 1))
+    const interval = this.visible ? this.intervalMs : Math.max(this.intervalMs, HIDDEN_INTERVAL_MS)
     // `sooner`: a write made while this sync ran has already asked for the next one.
     this.schedule(
       this.failures === 0
-        ? this.intervalMs
+        ? interval
         : Math.max(this.retryAfterMs, (Math.random() * backoff) / 2 + backoff / 2),
       { sooner: true },
     )
