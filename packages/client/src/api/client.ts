@@ -12,6 +12,16 @@ import { accountRefusal, bindAccount, markSynced } from '../accounts/binding.js'
 import { UnsentChangesError } from '../accounts/errors.js'
 import { wipeDatabase } from '../accounts/wipe.js'
 import type { SqliteDatabase } from '../driver/sqlite.js'
+import { AsOfReader } from '../history/as-of.js'
+import { ValueReader } from '../history/decode-value.js'
+import { readEntityHistory } from '../history/read-history.js'
+import { truncateLog } from '../history/truncate.js'
+import type {
+  HistoryOptions,
+  HistoryResult,
+  TruncateOptions,
+  TruncateResult,
+} from '../history/types.js'
 import { ErrorLog } from '../inspect/error-log.js'
 import { LocalInspector } from '../inspect/inspector.js'
 import { resetDevice } from '../inspect/reset-device.js'
@@ -98,6 +108,7 @@ export class LocalClient {
   /** The last errors, for the inspector. */
   private readonly errors: ErrorLog
   private inspecting: LocalInspector | null = null
+  private values: ValueReader | null = null
   private readonly server: ServerOptions | undefined
   private closed = false
 
@@ -381,6 +392,32 @@ export class LocalClient {
   async unreadable(): Promise<UnreadableValue[]> {
     this.open()
     return this.store.unreadable()
+  }
+
+  /** An entity's events in HLC order (see `src/history/`). */
+  async history(type: string, id: string, options?: HistoryOptions): Promise<HistoryResult> {
+    this.open()
+    this.values ??= new ValueReader(this.schema)
+    return readEntityHistory(this.store, this.values, type, id, options)
+  }
+
+  /** A read-only view of the state at `at` (an HLC, a Date or epoch ms). */
+  asOf(at: string | Date | number): AsOfReader {
+    this.open()
+    return new AsOfReader(
+      this.store,
+      at,
+      (query) => this.local(query),
+      () => this.open(),
+    )
+  }
+
+  /** Drops acknowledged, superseded events (see `history/truncate.ts`). */
+  async truncateLog(options: TruncateOptions): Promise<TruncateResult> {
+    this.open()
+    // A sync in flight may hold bundles between push and acknowledgement: let it finish.
+    await this.engine?.idle()
+    return truncateLog(this.store, options)
   }
 
   /** A developer's view into this client (see `Inspector`); no token ever appears in it. */

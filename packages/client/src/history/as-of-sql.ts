@@ -1,0 +1,78 @@
+import type { AnyAttr, Kind } from '../schema/attr.js'
+import type { Schema } from '../schema/define.js'
+import { namesOf } from '../store/renames.js'
+import { SPACE, tableName } from '../store/typed.js'
+
+/**
+ * The typed table of `type` as it was at a bound, as a common table expression named like the
+ * table itself (`t_<type>`): within one statement a CTE shadows the table of the same name, so
+ * the very SQL `compileFetch` writes for `client.fetch` runs over the past unchanged — same
+ * where, orderBy, limit, offset, space and deleted rules. Each register's winner is the last
+ * event at or before the bound by (hlc, id), the order `wins` and `rebuild` use; renamed
+ * attributes take the latest write under any of their names, as their column does.
+ *
+ * Values are put into columns in SQL (JSON1), as `toColumn` does: a value of the attribute's
+ * kind as is, any other kind NULL. Declared conversions (code, in JavaScript) are not run here.
+ * Parameters: the type, the bound, then the entity when `entity` is set.
+ */
+export const asOfTable = (
+  schema: Schema,
+  type: string,
+  entity: boolean,
+): { cte: string; params: (bound: string, id?: string) => unknown[] } => {
+  const shape = schema.shape(type) as Readonly<Record<string, AnyAttr>>
+  const names: string[] = ['deleted']
+  const canon: string[] = []
+  for (const attribute of Object.keys(shape)) {
+    for (const name of namesOf(schema, type, attribute)) {
+      names.push(name)
+      if (name !== attribute) canon.push(`WHEN ${literal(name)} THEN ${literal(attribute)}`)
+    }
+  }
+  const attribute = canon.length
+    ? `CASE attribute ${canon.join(' ')} ELSE attribute END`
+    : 'attribute'
+  const columns = Object.entries(shape).map(
+    ([name, attr]) =>
+      `max(CASE WHEN attribute = ${literal(name)} THEN ${cell(attr.kind)} END) AS ${ident(name)}`,
+  )
+  const cte = `WITH ${ident(tableName(type))} AS (
+  SELECT entity AS id,
+    coalesce(max(CASE WHEN attribute = 'deleted' THEN value = 'true' END), 0) AS deleted,
+    ${columns.join(',\n    ')},
+    (SELECT s.space FROM entity_spaces s WHERE s.entity = w.entity) AS ${SPACE}
+  FROM (
+    SELECT entity, attribute, value FROM (
+      SELECT entity, ${attribute} AS attribute, value,
+        row_number() OVER (PARTITION BY entity, ${attribute} ORDER BY hlc DESC, id DESC) AS rn
+      FROM events
+      WHERE type = ? AND hlc <= ?${entity ? ' AND entity = ?' : ''}
+        AND attribute IN (${names.map(literal).join(', ')})
+    ) WHERE rn = 1
+  ) w GROUP BY entity
+)`
+  return {
+    cte,
+    params: (bound, id) => (entity ? [type, bound, id] : [type, bound]),
+  }
+}
+
+/** A logged JSON value as its typed column (see `toColumn`). */
+const cell = (kind: Kind): string => {
+  switch (kind) {
+    case 'string':
+    case 'ref':
+    case 'date':
+      return `CASE WHEN json_type(value) = 'text' THEN json_extract(value, '$') END`
+    case 'number':
+      return `CASE WHEN json_type(value) IN ('integer', 'real') THEN json_extract(value, '$') END`
+    case 'boolean':
+      return `CASE value WHEN 'true' THEN 1 WHEN 'false' THEN 0 END`
+    case 'json':
+      return `CASE WHEN value <> 'null' THEN value END`
+  }
+}
+
+/** Names come from the schema (checked identifiers); quoted all the same. */
+const literal = (text: string): string => `'${text.replaceAll("'", "''")}'`
+const ident = (text: string): string => `"${text.replaceAll('"', '""')}"`
