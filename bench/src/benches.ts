@@ -1,5 +1,6 @@
 import type { Bench } from './context.js'
 import { fetchBench } from './fetch.js'
+import { historyBench } from './history.js'
 import { initialSync } from './initial-sync.js'
 import { live } from './live.js'
 import { localWrite } from './local-write.js'
@@ -18,6 +19,7 @@ export const BENCHES: readonly Bench[] = [
   localWrite,
   remoteApply,
   fetchBench,
+  historyBench,
   peers,
   memory,
   serverThroughput,
