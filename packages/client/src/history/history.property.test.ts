@@ -1,4 +1,4 @@
-import { type Event, type JsonValue, wins } from '@tidings/protocol'
+import { type Event, type JsonValue, type PartedBundle, wins } from '@tidings/protocol'
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import type { Op } from '../store/store.js'
@@ -60,7 +60,7 @@ const replay = async (steps: readonly Step[]) => {
   const clock = manualClock()
   const clients = await Promise.all([0, 1, 2].map(() => memoryClient({ now: clock.now })))
   const stores = clients.map((c) => internals(c).store)
-  const sent: ReturnType<(typeof stores)[0]['bundle']>[] = []
+  const sent: PartedBundle[] = []
   for (const s of steps) {
     if (s.kind === 'write') {
       clock.advance(s.advance)
