@@ -404,8 +404,10 @@ export class LocalClient {
   /** A read-only view of the state at `at` (an HLC, a Date or epoch ms). */
   asOf(at: string | Date | number): AsOfReader {
     this.open()
+    this.values ??= new ValueReader(this.schema)
     return new AsOfReader(
       this.store,
+      this.values,
       at,
       (query) => this.local(query),
       () => this.open(),

@@ -24,8 +24,7 @@ import { SPACE, tableName } from '../store/typed.js'
 export const asOfTable = (
   schema: Schema,
   type: string,
-  entity: boolean,
-): { cte: string; params: (bound: string, id?: string) => unknown[] } => {
+): { cte: string; params: (bound: string) => unknown[] } => {
   const shape = schema.shape(type) as Readonly<Record<string, AnyAttr>>
   const names: string[] = ['deleted']
   const canon: string[] = []
@@ -43,12 +42,11 @@ export const asOfTable = (
       `max(CASE WHEN attribute = ${literal(name)} THEN ${cell(attr.kind)} END) AS ${ident(name)}`,
   )
   const table = ident(tableName(type))
-  const one = entity ? ' AND entity = ?' : ''
   const cte = `WITH asof_changed AS (
-  SELECT DISTINCT entity FROM events WHERE type = ? AND hlc > ?${one}
+  SELECT DISTINCT entity FROM events WHERE type = ? AND hlc > ?
 ), ${table} AS (
   SELECT id, deleted, ${Object.keys(shape).map(ident).join(', ')}, ${SPACE} FROM main.${table}
-  WHERE id NOT IN (SELECT entity FROM asof_changed)${entity ? ' AND id = ?' : ''}
+  WHERE id NOT IN (SELECT entity FROM asof_changed)
   UNION ALL
   SELECT entity AS id,
     coalesce(max(CASE WHEN attribute = 'deleted' THEN value = 'true' END), 0) AS deleted,
@@ -66,8 +64,7 @@ export const asOfTable = (
 )`
   return {
     cte,
-    params: (bound, id) =>
-      entity ? [type, bound, id, id, type, bound] : [type, bound, type, bound],
+    params: (bound) => [type, bound, type, bound],
   }
 }
 
