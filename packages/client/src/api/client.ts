@@ -14,6 +14,7 @@ import { wipeDatabase } from '../accounts/wipe.js'
 import type { SqliteDatabase } from '../driver/sqlite.js'
 import { AsOfReader } from '../history/as-of.js'
 import { ValueReader } from '../history/decode-value.js'
+import { indexHistory } from '../history/entity-index.js'
 import { readEntityHistory } from '../history/read-history.js'
 import { truncateLog } from '../history/truncate.js'
 import type {
@@ -67,6 +68,12 @@ export interface OpenClientOptions<S extends Shapes> {
   onError?: (error: unknown) => void
   /** Test seams for crash tests. */
   hooks?: StoreHooks
+  /**
+   * Keep an index of the event log by entity, so `history` and `asOf(...).get` look the entity
+   * up instead of scanning the log. Off by default: every logged event pays for the index.
+   * Turning it off again drops it at the next open.
+   */
+  historyIndex?: boolean
 }
 
 /** Opens (creating or migrating) the local store and returns the typed client. */
@@ -80,6 +87,7 @@ export const openClient = async <S extends Shapes>(
     ...(options.monotonic ? { monotonic: options.monotonic } : {}),
     ...(options.hooks ? { hooks: options.hooks } : {}),
   })
+  indexHistory(store.sql, options.historyIndex === true)
   if (options.server) {
     try {
       bindAccount(store, new RejectedBundles(store, options.now), options.server)
