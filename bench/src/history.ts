@@ -135,6 +135,36 @@ export const historyBench: Bench = {
       await client.close()
       client = await tidings.open(file, undefined, { historyIndex: true })
       await oneEntity(', with historyIndex')
+      // What the index costs the writes: the same documents created in a new database.
+      const batch = fields.slice(0, ctx.size(10_000, 1_000))
+      ctx.log(`history: create ${fmt(batch.length)} documents, with and without historyIndex`)
+      let run = 0
+      const created = async (historyIndex: boolean) => {
+        const fresh = await tidings.open(
+          path.join(ctx.tmp, `history-write-${run++}.db`),
+          undefined,
+          {
+            historyIndex,
+          },
+        )
+        try {
+          await createDocs(fresh, batch)
+        } finally {
+          await fresh.close()
+        }
+      }
+      ctx.report(
+        makeRow({
+          bench: 'history',
+          measure: `create ${fmt(batch.length)} documents (4 events each) with historyIndex (ms)`,
+          ...(await timedPair(
+            ctx,
+            () => created(false),
+            () => created(true),
+          )),
+          baselineName: 'the same without it (the default)',
+        }),
+      )
     } finally {
       await client.close()
     }
