@@ -1,6 +1,7 @@
 import { browserLive } from './browser-live.js'
 import type { Bench } from './context.js'
 import { fetchBench } from './fetch.js'
+import { historyBench } from './history.js'
 import { initialSync } from './initial-sync.js'
 import { live } from './live.js'
 import { localWrite } from './local-write.js'
@@ -20,6 +21,7 @@ export const BENCHES: readonly Bench[] = [
   localWrite,
   remoteApply,
   fetchBench,
+  historyBench,
   peers,
   memory,
   serverThroughput,

@@ -16,12 +16,16 @@ export const loadTidings = async () => {
     { document: { author: t.string(), title: t.string(), url: t.string(), note: t.string() } },
     { indexes: { document: [['author', 'title']] } },
   )
-  /** A client on a database file (WAL) or `:memory:`, optionally syncing with `server`. */
-  const open = (path: string, server?: ServerOptions) =>
+  /**
+   * A client on a database file (WAL) or `:memory:`, optionally syncing with `server`;
+   * `historyIndex` as `openClient` takes it.
+   */
+  const open = (path: string, server?: ServerOptions, options: { historyIndex?: boolean } = {}) =>
     client.openClient({
       schema,
       database: node.openNodeDatabase(path),
       ...(server ? { server } : {}),
+      ...options,
     })
   return { open, schema }
 }

@@ -12,6 +12,14 @@ export type { CreateOptions } from './api/transaction.js'
 export type { Client, Operations, RefKeys, SignOutOptions } from './api/types.js'
 export type { SqliteDatabase, SqliteStatement } from './driver/sqlite.js'
 export type {
+  AsOfView,
+  HistoryEvent,
+  HistoryOptions,
+  HistoryResult,
+  TruncateOptions,
+  TruncateResult,
+} from './history/types.js'
+export type {
   DebugBundle,
   DecodedHlc,
   EventPage,

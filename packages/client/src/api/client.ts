@@ -13,6 +13,17 @@ import { accountRefusal, bindAccount, markSynced } from '../accounts/binding.js'
 import { UnsentChangesError } from '../accounts/errors.js'
 import { wipeDatabase } from '../accounts/wipe.js'
 import type { SqliteDatabase } from '../driver/sqlite.js'
+import { AsOfReader } from '../history/as-of.js'
+import { ValueReader } from '../history/decode-value.js'
+import { indexHistory } from '../history/entity-index.js'
+import { readEntityHistory } from '../history/read-history.js'
+import { truncateLog } from '../history/truncate.js'
+import type {
+  HistoryOptions,
+  HistoryResult,
+  TruncateOptions,
+  TruncateResult,
+} from '../history/types.js'
 import { ErrorLog } from '../inspect/error-log.js'
 import { LocalInspector } from '../inspect/inspector.js'
 import { resetDevice } from '../inspect/reset-device.js'
@@ -62,6 +73,12 @@ export interface OpenClientOptions<S extends Shapes> {
   hooks?: StoreHooks
   /** How many local transactions `undo()` can go back (default 100; 0 turns undo off). */
   undoLimit?: number
+  /**
+   * Keep an index of the event log by entity, so `history` and `asOf(...).get` look the entity
+   * up instead of scanning the log. Off by default: every logged event pays for the index.
+   * Turning it off again drops it at the next open.
+   */
+  historyIndex?: boolean
 }
 
 /** Opens (creating or migrating) the local store and returns the typed client. */
@@ -84,6 +101,7 @@ export const openClient = async <S extends Shapes>(
     ...(options.monotonic ? { monotonic: options.monotonic } : {}),
     ...(options.hooks ? { hooks: options.hooks } : {}),
   })
+  indexHistory(store.sql, options.historyIndex === true)
   if (options.server) {
     try {
       bindAccount(store, new RejectedBundles(store, options.now), options.server)
@@ -112,6 +130,7 @@ export class LocalClient {
   /** The last errors, for the inspector. */
   private readonly errors: ErrorLog
   private inspecting: LocalInspector | null = null
+  private values: ValueReader | null = null
   private readonly server: ServerOptions | undefined
   /** Issue 16: the undo and redo stacks of local transactions (src/undo/). */
   private readonly undoing: UndoManager
@@ -448,6 +467,34 @@ export class LocalClient {
   async unreadable(): Promise<UnreadableValue[]> {
     this.open()
     return this.store.unreadable()
+  }
+
+  /** An entity's events in HLC order (see `src/history/`). */
+  async history(type: string, id: string, options?: HistoryOptions): Promise<HistoryResult> {
+    this.open()
+    this.values ??= new ValueReader(this.schema)
+    return readEntityHistory(this.store, this.values, type, id, options)
+  }
+
+  /** A read-only view of the state at `at` (an HLC, a Date or epoch ms). */
+  asOf(at: string | Date | number): AsOfReader {
+    this.open()
+    this.values ??= new ValueReader(this.schema)
+    return new AsOfReader(
+      this.store,
+      this.values,
+      at,
+      (query) => this.local(query),
+      () => this.open(),
+    )
+  }
+
+  /** Drops acknowledged, superseded events (see `history/truncate.ts`). */
+  async truncateLog(options: TruncateOptions): Promise<TruncateResult> {
+    this.open()
+    // A sync in flight may hold bundles between push and acknowledgement: let it finish.
+    await this.engine?.idle()
+    return truncateLog(this.store, options)
   }
 
   /** A developer's view into this client (see `Inspector`); no token ever appears in it. */

@@ -1,4 +1,5 @@
 import type { Invite, Member, Role, Space } from '@tidings/protocol'
+import type { AsOfView, HistoryResult, TruncateOptions, TruncateResult } from '../history/types.js'
 import type { Inspector } from '../inspect/types.js'
 import type { Attr } from '../schema/attr.js'
 import type { Schema } from '../schema/define.js'
@@ -143,6 +144,29 @@ export interface Client<S extends Shapes> extends Operations<S> {
   unreadable(): Promise<UnreadableValue[]>
   /** Recomputes registers and typed tables from the event log. */
   rebuild(): Promise<void>
+  /**
+   * Every event of one entity the device holds (written here or pulled), in HLC order, with its
+   * value read as the typed API reads it, who wrote it and when; `truncatedBefore` when history
+   * was cut in its space. Throws `bad_request` for a type or attribute the schema lacks.
+   */
+  history<K extends Name<S>>(
+    type: K,
+    id: string,
+    options?: { attribute?: (keyof S[K] & string) | 'deleted' },
+  ): Promise<HistoryResult>
+  /**
+   * A read-only view answering `get` and `fetch` as the state was at `at`: an HLC (events at or
+   * before it) or a `Date` / epoch ms (events stamped in or before that millisecond). Throws
+   * `bad_request` for anything else.
+   */
+  asOf(at: string | Date | number): AsOfView<S>
+  /**
+   * Drops events of the log that no read shows any more — acknowledged by the server,
+   * superseded, not a delete — superseded before `olderThan` and/or until the log fits
+   * `keepBytes`. Never unsent events, never winners: `rebuild()` gives the same state. Records
+   * the history horizon it leaves (`truncatedBefore`).
+   */
+  truncateLog(options: TruncateOptions): Promise<TruncateResult>
   /**
    * A developer's view into this client: the log with decoded HLCs, an entity's history, the
    * outbox, refusals, cursor and spaces, the last errors, live-query timings, a debug bundle,

@@ -23,7 +23,11 @@ import { type WorkerLike, WorkerLink } from './worker-link.js'
 export type { WorkerLike }
 
 /** The page's handle on the client in the worker: the client's API, all of it async. */
-export type BrowserClient<S extends Shapes> = Omit<Client<S>, 'schema'> & {
+// History (`history`, `asOf`, `truncateLog`) is not offered over the worker yet.
+export type BrowserClient<S extends Shapes> = Omit<
+  Client<S>,
+  'schema' | 'history' | 'asOf' | 'truncateLog'
+> & {
   /** Where the worker keeps the data; `memory` means nothing survives the page (warned). */
   readonly storage: BrowserStorage
   /** What a resolved write means here: saved in `storage`, or memory only. */

@@ -25,3 +25,10 @@ export const decodeHlc = (text: string): DecodedHlc => {
     return { text, time: '', counter: -1, node: '' }
   }
 }
+
+/** A decoded HLC's parts as values: its time as a `Date` (for `client.history`). */
+export const hlcParts = (hlc: DecodedHlc): { time: Date; counter: number; node: string } => ({
+  time: new Date(hlc.time),
+  counter: hlc.counter,
+  node: hlc.node,
+})

@@ -86,15 +86,10 @@ export const readEvents = (sql: StatementCache, query: EventQuery = {}): EventPa
  * those events would show.
  */
 export const readHistory = (sql: StatementCache, type: string, id: string): HistoryStep[] => {
-  const rows = sql.all<EventRow>(
-    `SELECT ${EVENT_COLUMNS} FROM ${EVENTS_WITH_BUNDLES} WHERE e.type = ? AND e.entity = ? ORDER BY e.hlc, e.id`,
-    [type, id],
-  )
   const steps: HistoryStep[] = []
   const state: Record<string, JsonValue> = {}
   let step: HistoryStep | null = null
-  for (const row of rows) {
-    const event = toEvent(row)
+  for (const event of entityEvents(sql, type, id)) {
     state[event.attribute] = event.value
     if (!step || step.bundle !== event.bundle) {
       step = {
@@ -111,6 +106,24 @@ export const readHistory = (sql: StatementCache, type: string, id: string): Hist
     step.state = { ...state }
   }
   return steps
+}
+
+/**
+ * An entity's events in clock order (HLC, then id: the order last-writer-wins decides by), only
+ * those of `attributes` when given. Shared by the inspector and `client.history`.
+ */
+export const entityEvents = (
+  sql: StatementCache,
+  type: string,
+  id: string,
+  attributes?: readonly string[],
+): InspectedEvent[] => {
+  const only = attributes ? ` AND e.attribute IN (${attributes.map(() => '?').join(', ')})` : ''
+  const rows = sql.all<EventRow>(
+    `SELECT ${EVENT_COLUMNS} FROM ${EVENTS_WITH_BUNDLES} WHERE e.type = ? AND e.entity = ?${only} ORDER BY e.hlc, e.id`,
+    [type, id, ...(attributes ?? [])],
+  )
+  return rows.map(toEvent)
 }
 
 interface OutboxRow {
