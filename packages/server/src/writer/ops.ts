@@ -70,6 +70,26 @@ const planOne = (schema: Schema | undefined, op: WriteOp): PlannedWrite => {
   }
 }
 
+/**
+ * Writes as JSON carries them (`POST /v1/spaces/:space/writes`), as the app would give them:
+ * ISO-8601 text for a date attribute becomes a `Date` (anything else is left for the schema
+ * check to refuse as `wrong_value`).
+ */
+export const fromWire = (schema: Schema | undefined, ops: readonly WriteOp[]): WriteOp[] =>
+  ops.map((op) => {
+    if (!schema || op.op === 'delete' || !schema.has(op.type)) return op
+    const shape = schema.shape(op.type)
+    const fields: Record<string, unknown> = { ...(op.fields as Record<string, unknown>) }
+    for (const [name, value] of Object.entries(fields)) {
+      const isDate = Object.hasOwn(shape, name) && shape[name]?.kind === 'date'
+      if (isDate && typeof value === 'string' && ISO_DATE.test(value))
+        fields[name] = new Date(value)
+    }
+    return { ...op, fields } as WriteOp
+  })
+
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/
+
 const ENTITY_ID = /^[\x21-\x7e]{1,128}$/
 
 const checkedId = (type: string, id: unknown): string => {

@@ -36,8 +36,11 @@ export type ServerWriterOptions<S extends Shapes = Shapes> = (
       db: string
     }
 ) & {
-  /** The app's schema (`defineSchema`): writes are checked and typed as the app's own. */
-  schema: Schema<S>
+  /**
+   * The app's schema (`defineSchema`): writes are checked and typed as the app's own. Without
+   * one (a server given none), only the wire's rules hold: identifiers for names, JSON values.
+   */
+  schema?: Schema<S>
   /**
    * The service user it writes as (a name or id, e.g. made by `tidings user add backend`): a
    * `writer` or `owner` of every space it writes, or the write is refused (`forbidden`).
@@ -201,7 +204,7 @@ class Writer<S extends Shapes> implements ServerWriter<S> {
   async write(ops: ReadonlyArray<WriteOp<S>>, options: WriteOptions = {}): Promise<WriteResult> {
     if (this.closed) throw new TidingsError('bad_request', 'the writer is closed')
     // Checked before queueing: a refused write reserves nothing.
-    const planned = planWrites(this.options.schema as Schema, ops as readonly WriteOp[])
+    const planned = planWrites(this.options.schema as Schema | undefined, ops as readonly WriteOp[])
     if (planned.length === 0) throw new TidingsError('bad_request', 'no writes given')
     const space = options.space ?? this.options.space ?? this.user
     const run = this.queue.then(() => this.commit(planned, space))
