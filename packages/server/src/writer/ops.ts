@@ -51,13 +51,13 @@ const planOne = (schema: Schema | undefined, op: WriteOp): PlannedWrite => {
       const writes: Writes = checked.writes.length > 0 ? checked.writes : [['deleted', false]]
       return { op: 'create', type, id: checked.id ?? newId(), writes }
     }
-    case 'update':
-      return {
-        op: 'update',
-        type,
-        id: checkedId(type, op.id),
-        writes: schema ? checkPatch(schema, type, op.fields) : untypedPatch(type, op.fields),
-      }
+    case 'update': {
+      const writes = schema ? checkPatch(schema, type, op.fields) : untypedPatch(type, op.fields)
+      // Every write stamps at least one event: its answer names the HLC that wrote it.
+      if (writes.length === 0)
+        throw schemaError('bad_fields', type, `an update of ${type} needs at least one field`)
+      return { op: 'update', type, id: checkedId(type, op.id), writes }
+    }
     case 'delete':
       schema?.shape(type)
       return { op: 'delete', type, id: checkedId(type, op.id), writes: [['deleted', true]] }

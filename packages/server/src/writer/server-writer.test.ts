@@ -139,7 +139,31 @@ describe.each(TEST_BACKENDS)('a server-side writer on $name', (backend) => {
     expect(schemaReason(await refusal(loose.create('document', { title: 'a' })))).toBe(
       'missing_attribute',
     )
+    expect(schemaReason(await refusal(loose.update('document', 'd', {})))).toBe('bad_fields')
+    expect((await refusal(writer.write([]))).code).toBe('bad_request')
     expect(await suite.store.bundleIds(space)).toEqual([])
+  })
+
+  it('types writes from the app’s schema', async () => {
+    const { service, space } = await spaceWith('writer')
+    const writer = await openServerWriter({ store: suite.store, schema, user: service, space })
+    const typed = async () => {
+      // @ts-expect-error unknown type
+      await writer.create('magazine', {})
+      // @ts-expect-error author is required
+      await writer.create('document', { title: 'a' })
+      // @ts-expect-error wrong value type
+      await writer.update('document', 'id', { pages: 'many' })
+      // @ts-expect-error required attributes cannot be cleared
+      await writer.update('document', 'id', { title: null })
+      await writer.update('document', 'id', { pages: null })
+      await writer.write([
+        { op: 'create', type: 'document', fields: { title: 'a', author: 'b' } },
+        { op: 'delete', type: 'document', id: 'x' },
+      ])
+    }
+    expect(typeof typed).toBe('function')
+    await writer.close()
   })
 
   it('refuses a reader and a non-member with forbidden, and an unknown user with not_found', async () => {
