@@ -53,7 +53,7 @@ export function describeBrowser(name: string, body: () => void): void {
 
 /** The sync server in this process, serving the built app, on a fresh SQLite file. */
 export async function startApp(
-  options: Pick<Parameters<typeof startServer>[0] & object, 'limits'> = {},
+  options: Pick<Parameters<typeof startServer>[0] & object, 'limits' | 'schema'> = {},
 ): Promise<RunningServer & { dir: string }> {
   if (!existsSync(join(DIST, 'index.html'))) {
     throw new Error(`${DIST} is not built: run npm run build -w @tidings/example-library`)

@@ -1,4 +1,4 @@
-import { formatHlc, newId, ROUTES } from '@tidings/protocol'
+import { formatHlc, newId, ROUTES, routePath } from '@tidings/protocol'
 import fc from 'fast-check'
 import { EVIL_STRINGS, HUGE_NUMBERS, looseJson, validBundle, validSync } from './samples.js'
 
@@ -17,6 +17,8 @@ export interface FuzzRequest {
 export interface Target {
   token: string
   client: string
+  /** The user's private space (its id), which `POST /v1/spaces/:space/writes` may write. */
+  space?: string
 }
 
 const JSON_TYPE = 'application/json'
@@ -219,12 +221,58 @@ const printable = (request: FuzzRequest): FuzzRequest =>
       }),
   })
 
+/** A valid body of `POST /v1/spaces/:space/writes` (the fuzz server has no app schema). */
+const validWrites = () => ({
+  writes: [
+    { op: 'create', type: 'note', fields: { text: 'v', n: 1 } },
+    { op: 'update', type: 'note', id: 'n-1', fields: { text: null } },
+    { op: 'delete', type: 'note', id: 'n-2' },
+  ],
+})
+
+const WRITES_PATHS = [
+  ['writes'],
+  ['writes', '0'],
+  ['writes', '0', 'op'],
+  ['writes', '0', 'type'],
+  ['writes', '0', 'fields'],
+  ['writes', '0', 'fields', 'text'],
+  ['writes', '1', 'id'],
+  ['writes', '2'],
+]
+
+/** The writes route, into the user's own space or one it is not in, with broken bodies. */
+const writesRequests = (target: Target) =>
+  fc
+    .record({
+      auth: authHeaders(target),
+      space: fc.constantFrom(target.space ?? newId(), newId(), 'not-a-uuid'),
+      body: fc.oneof(
+        fc.constant({ label: 'valid', body: JSON.stringify(validWrites()) }),
+        fc.record({ value: weirdValue, path: fc.nat(), op: fc.nat() }).map((c) => ({
+          label: 'confusion',
+          body: looseJson(mutate(validWrites(), WRITES_PATHS, c)),
+        })),
+        weirdValue.map((v) => ({ label: 'anything', body: looseJson(v) })),
+      ),
+    })
+    .map(
+      ({ auth, space, body }): FuzzRequest => ({
+        label: `writes ${body.label}`,
+        method: 'POST',
+        path: routePath(ROUTES.writes, { space }),
+        headers: { ...auth, 'content-type': JSON_TYPE },
+        body: body.body,
+      }),
+    )
+
 /** The arbitrary of all adversarial requests against `target`'s user. */
 export const fuzzRequest = (target: Target): fc.Arbitrary<FuzzRequest> =>
   requests(target).map(printable)
 
 const requests = (target: Target): fc.Arbitrary<FuzzRequest> =>
   fc.oneof(
+    { weight: 2, arbitrary: writesRequests(target) },
     {
       weight: 6,
       arbitrary: fc

@@ -1,4 +1,4 @@
-import { type Bundle, newId, ROUTES } from '@tidings/protocol'
+import { type Bundle, newId, ROUTES, routePath } from '@tidings/protocol'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { validBundle, validSync } from '../fuzz/samples.js'
 import { type TempDatabase, tempSqlite } from '../support/databases.js'
@@ -25,6 +25,7 @@ describe('isolation and auth between two users', () => {
   let aliceBundle: Bundle
   let aliceCursor = ''
   let aliceIds: string[] = []
+  const aliceWrites = { writes: [{ op: 'create', type: 'note', fields: { text: 'x' } }] }
 
   /** What Alice's account holds, read with Alice's token: nothing Bob does may change it. */
   const aliceView = async () => ({
@@ -120,6 +121,19 @@ describe('isolation and auth between two users', () => {
     expect(await aliceView()).toEqual(before)
   })
 
+  it('refuses writes into another user’s private space (POST /v1/spaces/:space/writes)', async () => {
+    const before = await aliceView()
+    const answer = await call(server.url, routePath(ROUTES.writes, { space: alice.id }), {
+      token: bob.token,
+      json: aliceWrites,
+    })
+    expect([answer.status, (answer.body as { error?: { code?: string } }).error?.code]).toEqual([
+      403,
+      'forbidden',
+    ])
+    expect(await aliceView()).toEqual(before)
+  })
+
   it('answers 401 on every authenticated route without a valid token', async () => {
     const routes: Array<[string, unknown]> = [
       [ROUTES.sync, validSync(aliceClient)],
@@ -127,6 +141,7 @@ describe('isolation and auth between two users', () => {
       [ROUTES.bundleIds, undefined],
       [ROUTES.getBundles, { ids: aliceIds }],
       [ROUTES.live, undefined],
+      [routePath(ROUTES.writes, { space: alice.id }), aliceWrites],
     ]
     for (const [route, json] of routes) {
       for (const token of [
@@ -157,6 +172,7 @@ describe('isolation and auth between two users', () => {
       [ROUTES.bundleIds, undefined],
       [ROUTES.getBundles, { ids: bobIds }],
       [ROUTES.live, undefined],
+      [routePath(ROUTES.writes, { space: bob.id }), aliceWrites],
     ]
     for (const [route, json] of routes) {
       const answer = await call(server.url, route, {

@@ -3,7 +3,10 @@ export {
   isTidingsError,
   type Member,
   type Role,
+  SCHEMA_REASONS,
+  type SchemaReason,
   type Space,
+  schemaReason,
   TidingsError,
 } from '@tidings/protocol'
 export { AccountMismatchError, UnsentChangesError } from './accounts/errors.js'

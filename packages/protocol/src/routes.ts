@@ -23,6 +23,7 @@ export const ROUTES = {
   invites: '/v1/spaces/:space/invites',
   invite: '/v1/spaces/:space/invites/:invite',
   acceptInvite: '/v1/invites/accept',
+  writes: '/v1/spaces/:space/writes',
 } as const
 
 /** A route with its `:params` filled in (each value URL-encoded). */

@@ -16,3 +16,13 @@ export { type RunningServer, type ServerOptions, startServer } from './server.js
 export { openStore } from './store/kysely-store.js'
 export type { Page, PullOptions, PushResult, Store, UserInfo } from './store/store.js'
 export type { DeletionSpace, UserDeletion } from './store/users/delete-user.js'
+export type { WriterState } from './store/writers/writers.js'
+export type { WriteOp } from './writer/ops.js'
+export {
+  openServerWriter,
+  type ServerWriter,
+  type ServerWriterOptions,
+  type WriteOptions,
+  type WriteResult,
+  type Written,
+} from './writer/server-writer.js'

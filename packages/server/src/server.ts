@@ -1,4 +1,4 @@
-import type { Limits } from '@tidings/protocol'
+import type { Limits, Schema } from '@tidings/protocol'
 import type { FastifyInstance } from 'fastify'
 import type { JwtIssuer } from './auth/jwt/config.js'
 import { addUser, ensureUserWithToken, type NewUser } from './auth/users.js'
@@ -46,6 +46,8 @@ export interface ServerOptions {
    * ones, and apps that declare none, get 426 `schema_too_old`. Default: every client.
    */
   minSchemaVersion?: number
+  /** The app's schema, for `POST /v1/spaces/:space/writes` (see `AppDeps.schema`). */
+  schema?: Schema
   now?: () => number
 }
 
@@ -87,6 +89,7 @@ export const startServer = async (options: ServerOptions = {}): Promise<RunningS
       ...(options.minSchemaVersion !== undefined && {
         minSchemaVersion: options.minSchemaVersion,
       }),
+      ...(options.schema !== undefined && { schema: options.schema }),
     })
     live.log = app.log // the hub's rare failures go to the server's structured log
     const started = app

@@ -1,36 +1,12 @@
-import { type JsonValue, jsonProblem, MAX_VALUE_DEPTH, TidingsError } from '@tidings/protocol'
-import type { AnyAttr, Kind } from './attr.js'
+import {
+  type AnyAttr,
+  encodeValue,
+  type JsonValue,
+  type Kind,
+  TidingsError,
+} from '@tidings/protocol'
 
-/**
- * Checks a value given by the app for `type.name` and turns it into the event value (JSON).
- * Dates become ISO-8601 UTC text. Throws `bad_request` naming the field.
- */
-export const encodeValue = (where: string, attr: AnyAttr, value: unknown): JsonValue => {
-  if (value === null) {
-    if (attr.spec.optional) return null
-    throw bad(`${where} is required and cannot be null`)
-  }
-  switch (attr.kind) {
-    case 'string':
-    case 'ref':
-      if (typeof value === 'string') return value
-      throw bad(`${where} must be a string, got ${describe(value)}`)
-    case 'number':
-      if (typeof value === 'number' && Number.isFinite(value)) return value
-      throw bad(`${where} must be a finite number, got ${describe(value)}`)
-    case 'boolean':
-      if (typeof value === 'boolean') return value
-      throw bad(`${where} must be a boolean, got ${describe(value)}`)
-    case 'date':
-      if (value instanceof Date && !Number.isNaN(value.getTime())) return value.toISOString()
-      throw bad(`${where} must be a valid Date, got ${describe(value)}`)
-    case 'json': {
-      const problem = jsonProblem(value, MAX_VALUE_DEPTH)
-      if (problem === null) return value as JsonValue
-      throw bad(`${where} must be JSON: ${problem}`)
-    }
-  }
-}
+export { encodeValue }
 
 /**
  * The typed-table column value for a register value. A value of the wrong kind (an event from

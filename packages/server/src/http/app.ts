@@ -1,6 +1,12 @@
 import { resolve } from 'node:path'
 import fastifyStatic from '@fastify/static'
-import { DEFAULT_LIMITS, isTidingsError, type Limits, messageSchemas } from '@tidings/protocol'
+import {
+  DEFAULT_LIMITS,
+  isTidingsError,
+  type Limits,
+  messageSchemas,
+  type Schema,
+} from '@tidings/protocol'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { authenticate, bearerToken, isJwtHeader, type JwtAuth } from '../auth/authenticate.js'
 import type { JwtIssuer } from '../auth/jwt/config.js'
@@ -8,6 +14,7 @@ import { JwtVerifier } from '../auth/jwt/verifier.js'
 import { hashToken } from '../auth/token.js'
 import { type LiveHub, registerLiveRoute, withMembershipPokes } from '../live/index.js'
 import type { Store } from '../store/store.js'
+import { WriterPool } from '../writer/writer-pool.js'
 import { RouteContext } from './context.js'
 import { registerCors } from './cors.js'
 import type { CorsOrigins } from './cors-origins.js'
@@ -23,6 +30,7 @@ import { invitesRoutes } from './routes/invites.js'
 import { openapiRoute } from './routes/openapi.js'
 import { spacesRoutes } from './routes/spaces.js'
 import { syncRoute } from './routes/sync.js'
+import { writesRoute } from './routes/writes.js'
 import { fastifyTrustProxy, type TrustProxy } from './trust-proxy.js'
 
 export interface AppDeps {
@@ -53,6 +61,11 @@ export interface AppDeps {
   cors?: CorsOrigins
   /** Syncs from apps with an older schema version (or none) are refused: `schema_too_old`. */
   minSchemaVersion?: number
+  /**
+   * The app's schema (`defineSchema`): `POST /v1/spaces/:space/writes` checks writes against
+   * it. Without one, that route checks only the wire's rules (identifiers, JSON values).
+   */
+  schema?: Schema
 }
 
 const REDACT = {
@@ -125,6 +138,7 @@ export const buildApp = async (deps: AppDeps): Promise<FastifyInstance> => {
   getBundlesRoute(app, ctx)
   spacesRoutes(app, ctx)
   invitesRoutes(app, ctx)
+  writesRoute(app, ctx, new WriterPool(store, deps.schema, limits, now))
   if (deps.live) {
     const { store } = deps
     registerLiveRoute(app, {

@@ -8,6 +8,7 @@ import {
 import { z } from 'zod'
 import { SERVER_VERSION } from '../version.js'
 import { spacesPaths } from './openapi-spaces.js'
+import { writesPaths } from './openapi-writes.js'
 
 type JsonSchema = Record<string, unknown>
 
@@ -151,6 +152,8 @@ export const openapiDocument = (schemas: MessageSchemas): JsonSchema => {
       },
       // DESIGN §8: spaces, members and invites.
       ...spacesPaths({ schemaOf, json, refusals, common }),
+      // Issue 17: the server-side writer over HTTP.
+      ...writesPaths({ schemaOf, json, refusals, common }),
     },
   }
 }

@@ -24,6 +24,7 @@ import type {
 } from './store.js'
 import { countStream } from './stream-size.js'
 import { deleteUser } from './users/delete-user.js'
+import { advanceWriter, claimWriter } from './writers/writers.js'
 
 /** Tries of idempotent work on Postgres; a few, since every pooled connection may be dead. */
 const ATTEMPTS = 3
@@ -299,6 +300,10 @@ export class KyselyStore implements Store {
   getBundles: Store['getBundles'] = (stream, ids) =>
     this.again(() => getBundlesById(this.db, stream, ids))
   streamSize: Store['streamSize'] = (stream) => this.again(() => countStream(this.db, stream))
+  claimWriter: Store['claimWriter'] = (input) => this.again(() => claimWriter(this.db, input))
+  // Not retried: a compare-and-set that committed before its connection dropped would fail
+  // its retry and be taken for another process's reservation (harmless, but a wasted range).
+  advanceWriter: Store['advanceWriter'] = (input) => advanceWriter(this.db, input)
 
   // Spaces, members and invites: see spaces.ts.
   private get spaceOps(): KyselySpaces {

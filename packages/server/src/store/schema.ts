@@ -15,6 +15,7 @@ export interface Database {
   feeds: FeedCounterTable
   feed: FeedTable
   entities: EntityTable
+  writers: WriterTable
 }
 
 export interface UserTable {
@@ -127,4 +128,14 @@ export interface FeedTable {
 export interface EntityTable {
   id: string
   space: string
+}
+
+/** A user's named server-side writer: its client id and the last HLC it reserved. */
+export interface WriterTable {
+  user_id: string
+  name: string
+  client: string
+  /** Empty before the first reservation. */
+  last_hlc: string
+  created_at: number | string
 }

@@ -2,6 +2,7 @@ import type { BundlePart, Invite, Member, PartedBundle, Role, Space } from '@tid
 import type { Family } from './dialects/family.js'
 import type { FeedPage, FeedPullOptions } from './feed-pull.js'
 import type { UserDeletion } from './users/delete-user.js'
+import type { Reservation, WriterState } from './writers/writers.js'
 
 /** A user as listed; the token hash never leaves the store except for authentication. */
 export interface UserInfo {
@@ -272,5 +273,22 @@ export interface Store extends SpaceStore {
   streamSize(stream: string): Promise<StreamSize>
   /** The stream's bundles among `ids`, in stream order; ids of other streams are absent. */
   getBundles(stream: string, ids: readonly string[]): Promise<PartedBundle[]>
+  /**
+   * A user's (name or id) server-side writer `name`, created with `client` on first use, else
+   * as stored (see `writers/writers.ts`).
+   */
+  claimWriter(input: {
+    user: string
+    name: string
+    client: string
+    now: number
+  }): Promise<WriterState>
+  /** Compare-and-set of a writer's last HLC: whether it took, and the last HLC afterwards. */
+  advanceWriter(input: {
+    user: string
+    name: string
+    from: string | null
+    to: string
+  }): Promise<Reservation>
   close(): Promise<void>
 }

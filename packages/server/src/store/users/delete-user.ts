@@ -195,6 +195,7 @@ const applyDeletion = async (trx: Transaction<Database>, plan: UserDeletion): Pr
   await trx.deleteFrom('members').where('user_id', '=', id).execute()
   await trx.deleteFrom('feed').where('user_id', '=', id).execute()
   await trx.deleteFrom('feeds').where('user_id', '=', id).execute()
+  await trx.deleteFrom('writers').where('user_id', '=', id).execute()
   await trx.deleteFrom('clients').where('user_id', '=', id).execute()
   await trx.deleteFrom('identities').where('user_id', '=', id).execute()
   await trx.deleteFrom('users').where('id', '=', id).execute()
