@@ -1,0 +1,137 @@
+import type { Family } from '../store/dialects/family.js'
+import { projectStep } from './project.js'
+import type { ReadModelSchema } from './schema-file.js'
+import { type AnyDb, run } from './sql.js'
+import { TypedTables } from './typed-tables.js'
+
+/**
+ * Keeps the read model in step with the log: a projector that tails each space's bundles after
+ * a checkpoint per space, not an update inside the push transaction. Why: a push stays exactly
+ * as fast as without a read model (its transaction and its locks are untouched, measured by
+ * the bench rows "push … read model on/off"), a failure of the read model can never refuse a
+ * push, and the read model is always rebuildable from the log, which stays the only truth.
+ * The price is a lag: a push is in the read model shortly after its acknowledgement (the
+ * "read-model lag" bench row measures it under load). A push on this node kicks the projector
+ * for its spaces at once; pushes on other nodes are found by a poll of the spaces whose head
+ * is past their checkpoint.
+ */
+export interface ProjectorOptions {
+  db: AnyDb
+  family: Family
+  /** The app's schema: typed tables beside the generic ones. */
+  schema?: ReadModelSchema | undefined
+  /** Bundles per projection step (one transaction); default 200. */
+  batch?: number
+  /** How often to look for spaces other nodes advanced, ms; default 1000; 0: never. */
+  pollMs?: number
+  /** Failures of a step (retried on the next kick or poll); the server logs them. */
+  onError?: (err: unknown, space: string) => void
+  now?: () => number
+}
+
+/** Told after each step that advanced a space: its checkpoint is now `seq`. */
+export type ProjectedListener = (space: string, seq: number) => void
+
+export class Projector {
+  readonly typed: TypedTables | undefined
+  private readonly dirty = new Set<string>()
+  private running: Promise<void> | undefined
+  private timer: NodeJS.Timeout | undefined
+  private closed = false
+  private readonly listeners = new Set<ProjectedListener>()
+
+  constructor(private readonly options: ProjectorOptions) {
+    this.typed = options.schema ? new TypedTables(options.family, options.schema) : undefined
+  }
+
+  /** Makes the typed tables if the schema changed, then catches up in the background. */
+  async start(): Promise<void> {
+    await this.typed?.ensure(this.options.db)
+    const poll = this.options.pollMs ?? 1000
+    if (poll > 0) {
+      this.timer = setInterval(() => void this.findBehind(), poll)
+      this.timer.unref()
+    }
+    await this.findBehind()
+  }
+
+  /** A space gained bundles: project it soon. */
+  kick(space: string): void {
+    if (this.closed) return
+    this.dirty.add(space)
+    this.running ??= this.drain().finally(() => {
+      this.running = undefined
+      if (this.dirty.size > 0 && !this.closed) this.kick([...this.dirty][0]!)
+    })
+  }
+
+  onProjected(listener: ProjectedListener): () => void {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
+  }
+
+  /** Projects every space that is behind, until none is (for tests, the CLI and shutdown). */
+  async catchUp(): Promise<void> {
+    await this.running
+    for (const space of await behind(this.options.db, this.options.family))
+      await this.project(space)
+  }
+
+  /** Stops polling and waits for the step under way. */
+  async close(): Promise<void> {
+    this.closed = true
+    if (this.timer) clearInterval(this.timer)
+    await this.running
+  }
+
+  /** Projects one space to its head; answers the bundles projected. */
+  async project(space: string, onStep?: (bundles: number, seq: number) => void): Promise<number> {
+    let total = 0
+    for (;;) {
+      const step = await projectStep({
+        db: this.options.db,
+        family: this.options.family,
+        space,
+        limit: this.options.batch ?? 200,
+        typed: this.typed,
+        now: (this.options.now ?? Date.now)(),
+      })
+      if (step.bundles === 0) return total
+      total += step.bundles
+      onStep?.(step.bundles, step.seq)
+      for (const listener of this.listeners) listener(space, step.seq)
+    }
+  }
+
+  private async drain(): Promise<void> {
+    while (this.dirty.size > 0 && !this.closed) {
+      const space = [...this.dirty][0]!
+      this.dirty.delete(space)
+      try {
+        await this.project(space)
+      } catch (err) {
+        this.options.onError?.(err, space)
+      }
+    }
+  }
+
+  private async findBehind(): Promise<void> {
+    if (this.closed) return
+    try {
+      for (const space of await behind(this.options.db, this.options.family)) this.kick(space)
+    } catch (err) {
+      this.options.onError?.(err, '*')
+    }
+  }
+}
+
+/** Spaces whose head is past their checkpoint (one indexed pass over the stream counters). */
+export const behind = async (db: AnyDb, family: Family): Promise<string[]> =>
+  (
+    await run<{ stream: string }>(
+      db,
+      family,
+      `SELECT s.stream FROM streams s LEFT JOIN read_model_checkpoints c ON c.space = s.stream
+WHERE s.last_seq > coalesce(c.seq, 0)`,
+    )
+  ).map((r) => r.stream)
