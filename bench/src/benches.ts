@@ -5,6 +5,7 @@ import { live } from './live.js'
 import { localWrite } from './local-write.js'
 import { memory } from './memory.js'
 import { peers } from './peers.js'
+import { readModel } from './read-model.js'
 import { remoteApply } from './remote-apply.js'
 import { serverThroughput } from './server-throughput.js'
 import { spaces } from './spaces.js'
@@ -21,6 +22,7 @@ export const BENCHES: readonly Bench[] = [
   peers,
   memory,
   serverThroughput,
+  readModel,
   live,
   spaces,
   syncVsHistory,

@@ -54,7 +54,7 @@ export interface ServerOptions {
    * The SQL read model (`read-model/`): on by default; `false` turns it off. `schema` (the
    * app's, see `loadSchemaFile`) adds one typed table per type beside the generic tables.
    */
-  readModel?: false | { schema?: ReadModelSchema; pollMs?: number }
+  readModel?: false | { schema?: ReadModelSchema; pollMs?: number; measureLag?: boolean }
   now?: () => number
 }
 
@@ -90,6 +90,7 @@ export const startServer = async (options: ServerOptions = {}): Promise<RunningS
         family: backend.family,
         schema: settings.schema,
         ...(settings.pollMs !== undefined && { pollMs: settings.pollMs }),
+        ...(settings.measureLag !== undefined && { measureLag: settings.measureLag }),
         onError: (err, space) => app?.log.error({ err, space }, 'read model projection failed'),
       })
       projector = model

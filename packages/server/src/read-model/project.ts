@@ -41,19 +41,25 @@ export const projectStep = async (input: {
 }): Promise<Step> => {
   const { db, family, space, limit, typed } = input
   return db.transaction().execute(async (trx) => {
-    await run(
-      trx,
-      family,
-      'INSERT INTO read_model_checkpoints (space, seq, updated_at) VALUES (?, 0, ?) ON CONFLICT (space) DO NOTHING',
-      [space, input.now],
-    )
     const lock = family === 'postgres' ? ' FOR UPDATE' : ''
-    const [cp] = await run<{ seq: number | string }>(
-      trx,
-      family,
-      `SELECT seq FROM read_model_checkpoints WHERE space = ?${lock}`,
-      [space],
-    )
+    const read = () =>
+      run<{ seq: number | string }>(
+        trx,
+        family,
+        `SELECT seq FROM read_model_checkpoints WHERE space = ?${lock}`,
+        [space],
+      )
+    let [cp] = await read()
+    if (!cp) {
+      // A space's first projection: its row, then the lock (a racing node inserts nothing).
+      await run(
+        trx,
+        family,
+        'INSERT INTO read_model_checkpoints (space, seq, updated_at) VALUES (?, 0, ?) ON CONFLICT (space) DO NOTHING',
+        [space, input.now],
+      )
+      ;[cp] = await read()
+    }
     const from = Number(cp?.seq ?? 0)
     const bundles = await run<StoredBundle>(
       trx,

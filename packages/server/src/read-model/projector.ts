@@ -26,6 +26,11 @@ export interface ProjectorOptions {
   pollMs?: number
   /** Failures of a step (retried on the next kick or poll); the server logs them. */
   onError?: (err: unknown, space: string) => void
+  /**
+   * Record the lag of each kicked push (from its commit, told by `kick` with its head, until
+   * a step reaches that head), for the bench; read with `takeLag()`.
+   */
+  measureLag?: boolean
   now?: () => number
 }
 
@@ -39,6 +44,9 @@ export class Projector {
   private timer: NodeJS.Timeout | undefined
   private closed = false
   private readonly listeners = new Set<ProjectedListener>()
+  /** With `measureLag`: per space, pushes not projected yet (head, when committed). */
+  private readonly waiting = new Map<string, Array<{ head: number; at: number }>>()
+  private lags: number[] = []
 
   constructor(private readonly options: ProjectorOptions) {
     this.typed = options.schema ? new TypedTables(options.family, options.schema) : undefined
@@ -55,14 +63,33 @@ export class Projector {
     await this.findBehind()
   }
 
-  /** A space gained bundles: project it soon. */
-  kick(space: string): void {
+  /** A space gained bundles (up to `head`): project it soon. */
+  kick(space: string, head?: number): void {
     if (this.closed) return
+    if (this.options.measureLag && head !== undefined) {
+      const list = this.waiting.get(space) ?? []
+      list.push({ head, at: performance.now() })
+      this.waiting.set(space, list)
+    }
     this.dirty.add(space)
-    this.running ??= this.drain().finally(() => {
-      this.running = undefined
-      if (this.dirty.size > 0 && !this.closed) this.kick([...this.dirty][0]!)
-    })
+    // Postgres projects a few spaces at once (each on its own pooled connection); SQLite has
+    // one writer anyway.
+    const lanes = this.options.family === 'postgres' ? 4 : 1
+    this.running ??= Promise.all(Array.from({ length: lanes }, () => this.drain()))
+      .then(() => undefined)
+      .finally(() => {
+        this.running = undefined
+        if (this.dirty.size > 0 && !this.closed) this.kick([...this.dirty][0]!)
+      })
+  }
+
+  /** With `measureLag`: the lags (ms) measured since the last call, and pushes still waiting. */
+  takeLag(): { lags: number[]; waiting: number } {
+    const lags = this.lags
+    this.lags = []
+    let waiting = 0
+    for (const list of this.waiting.values()) waiting += list.length
+    return { lags, waiting }
   }
 
   onProjected(listener: ProjectedListener): () => void {
@@ -87,25 +114,36 @@ export class Projector {
   /** Projects one space to its head; answers the bundles projected. */
   async project(space: string, onStep?: (bundles: number, seq: number) => void): Promise<number> {
     let total = 0
+    const limit = this.options.batch ?? 200
     for (;;) {
       const step = await projectStep({
         db: this.options.db,
         family: this.options.family,
         space,
-        limit: this.options.batch ?? 200,
+        limit,
         typed: this.typed,
         now: (this.options.now ?? Date.now)(),
       })
       if (step.bundles === 0) return total
       total += step.bundles
       onStep?.(step.bundles, step.seq)
+      const waiting = this.waiting.get(space)
+      if (waiting) {
+        const now = performance.now()
+        const left = waiting.filter((w) => w.head > step.seq)
+        for (const w of waiting) if (w.head <= step.seq) this.lags.push(now - w.at)
+        if (left.length > 0) this.waiting.set(space, left)
+        else this.waiting.delete(space)
+      }
       for (const listener of this.listeners) listener(space, step.seq)
+      // A short step reached the head it saw: no second transaction just to find nothing.
+      if (step.bundles < limit) return total
     }
   }
 
   private async drain(): Promise<void> {
     while (this.dirty.size > 0 && !this.closed) {
-      const space = [...this.dirty][0]!
+      const space = this.dirty.values().next().value as string
       this.dirty.delete(space)
       try {
         await this.project(space)

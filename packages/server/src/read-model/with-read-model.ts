@@ -7,8 +7,9 @@ import type { Projector } from './projector.js'
  */
 export const withReadModel = (store: Store, projector: Projector): Store => {
   const kick = (stream: string, result: PushResult) => {
-    if (result.added > 0) projector.kick(stream)
-    for (const space of result.shared ?? []) if (space.added > 0) projector.kick(space.space)
+    if (result.added > 0) projector.kick(stream, result.head)
+    for (const space of result.shared ?? [])
+      if (space.added > 0) projector.kick(space.space, space.head)
   }
   const push: Store['push'] = async (input) => {
     const result = await store.push(input)
