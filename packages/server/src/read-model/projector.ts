@@ -37,6 +37,9 @@ export interface ProjectorOptions {
 /** Told after each step that advanced a space: its checkpoint is now `seq`. */
 export type ProjectedListener = (space: string, seq: number) => void
 
+/** Spaces projected in one transaction (each a handful of rows when many devices push). */
+const SPACES_PER_STEP = 64
+
 export class Projector {
   readonly typed: TypedTables | undefined
   private readonly dirty = new Set<string>()
@@ -72,9 +75,9 @@ export class Projector {
       this.waiting.set(space, list)
     }
     this.dirty.add(space)
-    // Postgres projects a few spaces at once (each on its own pooled connection); SQLite has
+    // Postgres runs two steps at once (each on its own pooled connection); SQLite has
     // one writer anyway.
-    const lanes = this.options.family === 'postgres' ? 4 : 1
+    const lanes = this.options.family === 'postgres' ? 2 : 1
     this.running ??= Promise.all(Array.from({ length: lanes }, () => this.drain()))
       .then(() => undefined)
       .finally(() => {
@@ -97,6 +100,11 @@ export class Projector {
     return () => this.listeners.delete(listener)
   }
 
+  /** Resolves once the kicked spaces are projected (kicks meanwhile included). */
+  async idle(): Promise<void> {
+    while (this.running) await this.running
+  }
+
   /** Projects every space that is behind, until none is (for tests, the CLI and shutdown). */
   async catchUp(): Promise<void> {
     await this.running
@@ -114,41 +122,59 @@ export class Projector {
   /** Projects one space to its head; answers the bundles projected. */
   async project(space: string, onStep?: (bundles: number, seq: number) => void): Promise<number> {
     let total = 0
-    const limit = this.options.batch ?? 200
     for (;;) {
-      const step = await projectStep({
-        db: this.options.db,
-        family: this.options.family,
-        space,
-        limit,
-        typed: this.typed,
-        now: (this.options.now ?? Date.now)(),
-      })
-      if (step.bundles === 0) return total
+      const { steps, full } = await this.step([space])
+      const step = steps.get(space)
+      if (!step) return total
       total += step.bundles
       onStep?.(step.bundles, step.seq)
+      // A short step reached the head it saw: no second transaction just to find nothing.
+      if (!full) return total
+    }
+  }
+
+  /** One transaction over `spaces`; `full` when it stopped at its bundle limit. */
+  private async step(spaces: readonly string[]) {
+    const limit = this.options.batch ?? 200
+    const steps = await projectStep({
+      db: this.options.db,
+      family: this.options.family,
+      spaces,
+      limit,
+      typed: this.typed,
+      now: (this.options.now ?? Date.now)(),
+    })
+    let bundles = 0
+    const now = performance.now()
+    for (const [space, step] of steps) {
+      bundles += step.bundles
       const waiting = this.waiting.get(space)
       if (waiting) {
-        const now = performance.now()
         const left = waiting.filter((w) => w.head > step.seq)
         for (const w of waiting) if (w.head <= step.seq) this.lags.push(now - w.at)
         if (left.length > 0) this.waiting.set(space, left)
         else this.waiting.delete(space)
       }
       for (const listener of this.listeners) listener(space, step.seq)
-      // A short step reached the head it saw: no second transaction just to find nothing.
-      if (step.bundles < limit) return total
     }
+    return { steps, full: bundles >= limit }
   }
 
+  /** Takes up to `SPACES_PER_STEP` dirty spaces per transaction until none is left. */
   private async drain(): Promise<void> {
     while (this.dirty.size > 0 && !this.closed) {
-      const space = this.dirty.values().next().value as string
-      this.dirty.delete(space)
+      const spaces: string[] = []
+      for (const space of this.dirty) {
+        spaces.push(space)
+        if (spaces.length === SPACES_PER_STEP) break
+      }
+      for (const space of spaces) this.dirty.delete(space)
       try {
-        await this.project(space)
+        // Cut off by the limit: the spaces it reached may have more, the others were not read.
+        const { full } = await this.step(spaces)
+        if (full) for (const space of spaces) this.dirty.add(space)
       } catch (err) {
-        this.options.onError?.(err, space)
+        for (const space of spaces) this.options.onError?.(err, space)
       }
     }
   }

@@ -176,6 +176,28 @@ describe.each(TEST_BACKENDS)('read model on $name', (backend) => {
     )
   })
 
+  it('projects many kicked spaces per transaction, a small bundle limit cutting across them', async () => {
+    const small = new Projector({ db, family, pollMs: 0, batch: 3 })
+    const users = await Promise.all(
+      [0, 1, 2, 3, 4].map(async () => (await addUser(store, `k${newId().slice(-12)}`)).id),
+    )
+    const device = new TestClient()
+    const pushed = new Map<string, Event[]>()
+    for (const [i, user] of users.entries()) {
+      const bundles = Array.from({ length: i + 1 }, () => device.bundle({ count: 2 }))
+      await store.push({ stream: user, bundles, now: Date.now() })
+      pushed.set(
+        user,
+        bundles.flatMap((b) => b.events),
+      )
+    }
+    for (const user of users) small.kick(user)
+    await small.idle()
+    for (const user of users)
+      expect(await entitiesOf(db, family, user)).toEqual(expectedOf(pushed.get(user)!).entities)
+    await small.close()
+  })
+
   it('shows a transaction cut into parts only once all its parts are stored', async () => {
     const user = (await addUser(store, `p${newId().slice(-12)}`)).id
     const device = new TestClient()

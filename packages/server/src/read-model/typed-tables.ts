@@ -130,34 +130,23 @@ export class TypedTables {
       if (page.length === 0) return
       const last = page[page.length - 1]!
       after = [last.space, last.type, last.id]
-      const bySpace = new Map<string, Array<{ type: string; id: string }>>()
-      for (const row of page) {
-        if (!this.has(row.type)) continue
-        const list = bySpace.get(row.space) ?? []
-        list.push(row)
-        bySpace.set(row.space, list)
-      }
-      for (const [space, entities] of bySpace) {
-        const registers = await loadRegisters(
-          db,
-          this.family,
-          space,
-          entities.map((e) => e.id),
-        )
-        await this.upsert(
-          db,
-          space,
-          entities.map((e) => ({ ...e, registers: registers.get(`${e.type}\u0000${e.id}`) ?? [] })),
-        )
-      }
+      const entities = page.filter((row) => this.has(row.type))
+      const registers = await loadRegisters(db, this.family, entities)
+      await this.upsert(
+        db,
+        entities.map((e) => ({
+          ...e,
+          registers: registers.get(`${e.space}\u0000${e.type}\u0000${e.id}`) ?? [],
+        })),
+      )
     }
   }
 
   /** Writes the typed rows of these entities (of schema types) from their registers. */
   async upsert(
     db: AnyDb,
-    space: string,
     entities: ReadonlyArray<{
+      space: string
       type: string
       id: string
       registers: readonly Register[]
@@ -184,7 +173,7 @@ export class TypedTables {
         for (const e of chunk) {
           const byAttribute = new Map(e.registers.map((r) => [r.attribute, r]))
           const deleted = byAttribute.get('deleted')?.value === true
-          params.push(space, e.id, this.family === 'postgres' ? deleted : deleted ? 1 : 0)
+          params.push(e.space, e.id, this.family === 'postgres' ? deleted : deleted ? 1 : 0)
           for (const [name, spec] of attrs) {
             const cell = typedCell(name, spec, byAttribute)
             params.push(
@@ -203,16 +192,17 @@ export class TypedTables {
   }
 }
 
-/** The registers of these entities of one space, by `type NUL id`. */
+/** The registers of these entities, by `space NUL type NUL id`. */
 export const loadRegisters = async (
   db: AnyDb,
   family: Family,
-  space: string,
-  ids: readonly string[],
+  entities: ReadonlyArray<{ space: string; id: string }>,
 ): Promise<Map<string, Register[]>> => {
   const out = new Map<string, Register[]>()
-  for (const chunk of chunked([...new Set(ids)])) {
+  const keys = new Map(entities.map((e) => [`${e.space}\u0000${e.id}`, e]))
+  for (const chunk of chunked([...keys.values()])) {
     const rows = await run<{
+      space: string
       type: string
       id: string
       attribute: string
@@ -222,11 +212,11 @@ export const loadRegisters = async (
     }>(
       db,
       family,
-      `SELECT type, id, attribute, value, hlc, event FROM read_model_registers WHERE space = ? AND id IN (${chunk.map(() => '?').join(', ')})`,
-      [space, ...chunk],
+      `SELECT space, type, id, attribute, value, hlc, event FROM read_model_registers WHERE (space, id) IN (VALUES ${placeholders(chunk.length, 2)})`,
+      chunk.flatMap((e) => [e.space, e.id]),
     )
     for (const r of rows) {
-      const key = `${r.type}\u0000${r.id}`
+      const key = `${r.space}\u0000${r.type}\u0000${r.id}`
       const list = out.get(key) ?? []
       list.push({ attribute: r.attribute, value: JSON.parse(r.value), hlc: r.hlc, event: r.event })
       out.set(key, list)
