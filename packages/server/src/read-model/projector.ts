@@ -2,7 +2,7 @@ import type { Family } from '../store/dialects/family.js'
 import { projectStep } from './project.js'
 import type { ReadModelSchema } from './schema-file.js'
 import { type AnyDb, run } from './sql.js'
-import { TypedTables } from './typed-tables.js'
+import { TypedTables, typedTable } from './typed-tables.js'
 
 /**
  * Keeps the read model in step with the log: a projector that tails each space's bundles after
@@ -179,9 +179,35 @@ export class Projector {
     }
   }
 
+  /**
+   * Forgets the read model of spaces whose log is gone (a deleted user's private space and the
+   * shared spaces it alone was in): the read model never shows what the log no longer holds.
+   */
+  async sweep(): Promise<string[]> {
+    const { db, family } = this.options
+    const gone = (
+      await run<{ space: string }>(
+        db,
+        family,
+        `SELECT c.space FROM read_model_checkpoints c LEFT JOIN streams s ON s.stream = c.space
+WHERE s.stream IS NULL`,
+      )
+    ).map((r) => r.space)
+    for (const space of gone)
+      await db.transaction().execute(async (trx) => {
+        const tables = ['read_model_registers', 'read_model_entities', 'read_model_checkpoints']
+        for (const type of Object.keys(this.typed?.schema.types ?? {}))
+          tables.push(typedTable(family, type))
+        for (const table of tables)
+          await run(trx, family, `DELETE FROM ${table} WHERE space = ?`, [space])
+      })
+    return gone
+  }
+
   private async findBehind(): Promise<void> {
     if (this.closed) return
     try {
+      await this.sweep()
       for (const space of await behind(this.options.db, this.options.family)) this.kick(space)
     } catch (err) {
       this.options.onError?.(err, '*')

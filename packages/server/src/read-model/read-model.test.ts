@@ -198,6 +198,19 @@ describe.each(TEST_BACKENDS)('read model on $name', (backend) => {
     await small.close()
   })
 
+  it("forgets a deleted user's spaces, whose log is gone", async () => {
+    const name = `d${newId().slice(-12)}`
+    const user = (await addUser(store, name)).id
+    const device = new TestClient()
+    await store.push({ stream: user, bundles: [device.bundle({ count: 2 })], now: Date.now() })
+    await projector.catchUp()
+    expect(await entitiesOf(db, family, user)).toHaveLength(2)
+    await store.deleteUser({ user: name, apply: true })
+    expect(await projector.sweep()).toEqual([user])
+    expect(await entitiesOf(db, family, user)).toEqual([])
+    expect(await registersOf(db, family, user)).toEqual([])
+  })
+
   it('shows a transaction cut into parts only once all its parts are stored', async () => {
     const user = (await addUser(store, `p${newId().slice(-12)}`)).id
     const device = new TestClient()
