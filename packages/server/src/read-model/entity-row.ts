@@ -52,18 +52,31 @@ export const typedCell = (
   return winner === undefined ? null : cellOf(spec, winner.value)
 }
 
+/**
+ * Text a SQL text column cannot hold as written: NUL (Postgres refuses it) and lone UTF-16
+ * surrogates (no UTF-8 form). Such a string reads as NULL in its typed column on every backend
+ * alike; `data` and the registers keep it, escaped.
+ */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is exactly what is looked for
+const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/
+
+/** A date as clients write it (`toISOString()`): a form every backend reads the same way. */
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?Z$/
+
 const cellOf = (spec: AttributeSpec, value: JsonValue): unknown => {
   if (value === null) return null
   switch (spec.kind) {
     case 'string':
     case 'ref':
-      return typeof value === 'string' ? value : null
+      return typeof value === 'string' && !UNSTORABLE.test(value) ? value : null
     case 'number':
       return typeof value === 'number' && Number.isFinite(value) ? value : null
     case 'boolean':
       return typeof value === 'boolean' ? value : null
     case 'date':
-      return typeof value === 'string' && !Number.isNaN(Date.parse(value)) ? value : null
+      return typeof value === 'string' && ISO_DATE.test(value) && !Number.isNaN(Date.parse(value))
+        ? value
+        : null
     case 'json':
       return JSON.stringify(value)
   }

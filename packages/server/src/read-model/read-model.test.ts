@@ -44,9 +44,12 @@ const SCHEMA = parseSchema({
   indexes: { document: [['author', 'title']] },
 })
 
+const UNSTORABLE = ['a\u0000b', '\ud800', 'x\udc00'] as const
 const ATTRIBUTES = ['title', 'author', 'pages', 'done', 'meta', 'name', 'label', 'deleted'] as const
 const value: fc.Arbitrary<JsonValue> = fc.oneof(
   fc.string({ maxLength: 6 }),
+  // Text no SQL text column holds as written: NUL, a lone surrogate.
+  fc.constantFrom(...UNSTORABLE),
   fc.integer({ min: -5, max: 5 }),
   fc.boolean(),
   fc.constant(null),
@@ -158,7 +161,9 @@ describe.each(TEST_BACKENDS)('read model on $name', (backend) => {
           expect(Boolean(row!.deleted)).toBe(e.deleted)
           if (e.key.startsWith('document/')) {
             const title = e.data.title
-            expect(row!.title).toBe(typeof title === 'string' ? title : null)
+            const storable =
+              typeof title === 'string' && !(UNSTORABLE as readonly string[]).includes(title)
+            expect(row!.title).toBe(storable ? title : null)
             const done = e.data.done
             expect(row!.done === null ? null : Boolean(row!.done)).toBe(
               typeof done === 'boolean' ? done : null,
