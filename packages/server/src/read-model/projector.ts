@@ -174,7 +174,8 @@ export class Projector {
         const { full } = await this.step(spaces)
         if (full) for (const space of spaces) this.dirty.add(space)
       } catch (err) {
-        for (const space of spaces) this.options.onError?.(err, space)
+        // Retried at the next kick or poll; one report for the step, naming its spaces.
+        this.options.onError?.(err, spaces.join(','))
       }
     }
   }

@@ -1,7 +1,7 @@
 import type { Family } from '../store/dialects/family.js'
 import type { Projector } from './projector.js'
 import { type AnyDb, run } from './sql.js'
-import { APP_SCHEMA, typedTable } from './typed-tables.js'
+import { typedTable } from './typed-tables.js'
 
 /** Progress of a rebuild, per step: the space, its bundles done so far, and of how many. */
 export interface RebuildProgress {
@@ -58,5 +58,3 @@ export const rebuildReadModel = async (input: {
   }
   return { spaces: spaces.length, bundles: total }
 }
-
-export { APP_SCHEMA }
