@@ -7,6 +7,7 @@ import { live } from './live.js'
 import { localWrite } from './local-write.js'
 import { memory } from './memory.js'
 import { peers } from './peers.js'
+import { readModel } from './read-model.js'
 import { remoteApply } from './remote-apply.js'
 import { serverThroughput } from './server-throughput.js'
 import { spaces } from './spaces.js'
@@ -25,6 +26,7 @@ export const BENCHES: readonly Bench[] = [
   peers,
   memory,
   serverThroughput,
+  readModel,
   live,
   tabs,
   browserLive,

@@ -65,7 +65,28 @@ export const rssOf = (pid: number): { rss: number; peak: number } => {
 export interface ServerHandle extends ServerReady, Collectable {
   pid: number
   stop(): Promise<void>
+  /** The read model's lags since the last call (a server spawned with `readModel: 'lag'`). */
+  readModelLag(): Promise<{ lags: number[]; waiting: number }>
 }
+
+/** Asks a server process for its read model's lags (see server-process.ts). */
+const lagIn = (child: ChildProcess, what: string): Promise<{ lags: number[]; waiting: number }> =>
+  new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.off('message', onMessage)
+      reject(new Error(`${what}: no answer to a lag request after 30 s`))
+    }, 30_000)
+    const onMessage = (message: unknown): void => {
+      const m = message as { lag?: { lags: number[]; waiting: number } | null }
+      if (m?.lag === undefined) return
+      clearTimeout(timer)
+      child.off('message', onMessage)
+      if (m.lag === null) reject(new Error(`${what}: no read model`))
+      else resolve(m.lag)
+    }
+    child.on('message', onMessage)
+    child.send({ lag: true })
+  })
 
 /**
  * Asks a server process for a full collection and waits until it is done; rejects when the
@@ -121,7 +142,13 @@ export const startServerProcess = async (spec: ServerSpec): Promise<ServerHandle
     }
   }
   running.add(stop)
-  return { ...ready, pid, collect: () => collectIn(child, what), stop }
+  return {
+    ...ready,
+    pid,
+    collect: () => collectIn(child, what),
+    readModelLag: () => lagIn(child, what),
+    stop,
+  }
 }
 
 const running = new Set<() => Promise<void>>()

@@ -14,6 +14,8 @@ export interface ServerSpec {
   users?: number
   /** Trusted JWT issuers (the `--jwt-config` JSON), for the JWT auth row. */
   jwtIssuers?: unknown
+  /** The SQL read model: on unless false (as `tidings serve`); `lag` also measures its lag. */
+  readModel?: boolean | 'lag'
 }
 
 export interface ServerReady {
@@ -55,6 +57,11 @@ const main = async (): Promise<void> => {
       // default fell to 100/s: one bench user opens 200 live streams at once, or syncs 50
       // clients flat out, which is the load measured, not abuse to hold back.
       rateLimit: { max: 10_000, windowMs: 1_000 },
+      readModel: spec.readModel === false ? false : { measureLag: spec.readModel === 'lag' },
+    })
+    // The parent asks for the read model's lags since it last asked (see read-model.ts).
+    process.on('message', (message: { lag?: boolean }) => {
+      if (message?.lag) process.send?.({ lag: server.readModel?.takeLag() ?? null })
     })
     ready.url = server.url
     close = () => server.close()

@@ -12,6 +12,19 @@ export { DEFAULT_DB, DEFAULT_PORT } from './defaults.js'
 export { type AppDeps, buildApp } from './http/app.js'
 export { DEFAULT_RATE_LIMIT, parseRateLimit, type RateLimit } from './http/rate-limit-option.js'
 export { parseTrustProxy, type TrustProxy } from './http/trust-proxy.js'
+export {
+  APP_SCHEMA,
+  loadSchemaFile,
+  type ProjectedListener,
+  Projector,
+  type ProjectorOptions,
+  parseSchema,
+  type ReadModelSchema,
+  type RebuildProgress,
+  rebuildReadModel,
+  SchemaFileError,
+  typedTable,
+} from './read-model/index.js'
 export { type RunningServer, type ServerOptions, startServer } from './server.js'
 export { openStore } from './store/kysely-store.js'
 export type { Page, PullOptions, PushResult, Store, UserInfo } from './store/store.js'

@@ -9,7 +9,11 @@ import type { RateLimit } from './http/rate-limit-option.js'
 import { DEMO_USERS } from './http/routes/demo.js'
 import type { TrustProxy } from './http/trust-proxy.js'
 import { type LiveHub, openHub, withPokes } from './live/index.js'
-import { openStore } from './store/kysely-store.js'
+import { Projector } from './read-model/projector.js'
+import type { ReadModelSchema } from './read-model/schema-file.js'
+import { withReadModel } from './read-model/with-read-model.js'
+import { KyselyStore } from './store/kysely-store.js'
+import { openBackend } from './store/open.js'
 import type { Store } from './store/store.js'
 
 export interface ServerOptions {
@@ -48,6 +52,11 @@ export interface ServerOptions {
   minSchemaVersion?: number
   /** The app's schema, for `POST /v1/spaces/:space/writes` (see `AppDeps.schema`). */
   schema?: Schema
+  /**
+   * The SQL read model (`read-model/`): on by default; `false` turns it off. `schema` (the
+   * app's, see `loadSchemaFile`) adds one typed table per type beside the generic tables.
+   */
+  readModel?: false | { schema?: ReadModelSchema; pollMs?: number; measureLag?: boolean }
   now?: () => number
 }
 
@@ -59,19 +68,37 @@ export interface RunningServer {
   addUser(name: string): Promise<NewUser>
   /** The store, for tests and embedding. */
   store: Store
+  /** The read model's projector (absent when turned off). */
+  readModel?: Projector
 }
 
 /** Opens (and migrates) the database, then listens. */
 export const startServer = async (options: ServerOptions = {}): Promise<RunningServer> => {
   const db = options.db ?? DEFAULT_DB
-  const stored = await openStore(db)
+  const backend = await openBackend(db)
+  const stored = new KyselyStore(backend)
   const now = options.now ?? Date.now
   let live: LiveHub | undefined
   let app: FastifyInstance | undefined
+  let projector: Projector | undefined
   try {
     // Pokes after every commit that added bundles: in memory, or across nodes via Postgres.
     live = await openHub(db, options.listenDb !== undefined ? { listenUrl: options.listenDb } : {})
-    const store = withPokes(stored, live)
+    let store = withPokes(stored, live)
+    if (options.readModel !== false) {
+      const settings = options.readModel ?? {}
+      const model = new Projector({
+        db: backend.db,
+        family: backend.family,
+        schema: settings.schema,
+        ...(settings.pollMs !== undefined && { pollMs: settings.pollMs }),
+        ...(settings.measureLag !== undefined && { measureLag: settings.measureLag }),
+        onError: (err, space) => app?.log.error({ err, space }, 'read model projection failed'),
+      })
+      projector = model
+      await model.start()
+      store = withReadModel(store, model)
+    }
     if (options.demo)
       for (const user of DEMO_USERS) await ensureUserWithToken(store, user.name, user.token, now())
     app = await buildApp({
@@ -103,11 +130,13 @@ export const startServer = async (options: ServerOptions = {}): Promise<RunningS
     return {
       url: `http://${urlHost}:${port}`,
       store,
+      ...(projector && { readModel: projector }),
       addUser: (name) => addUser(store, name, now()),
       close: () => {
         closing ??= (async () => {
           try {
             await started.close()
+            await projector?.close()
             await hub.close()
           } finally {
             await store.close()
@@ -118,6 +147,7 @@ export const startServer = async (options: ServerOptions = {}): Promise<RunningS
     }
   } catch (err) {
     await app?.close()
+    await projector?.close()
     await live?.close()
     await stored.close()
     throw err

@@ -10,6 +10,7 @@ import { JWT_USAGE, jwtIssuersFromFlag } from './jwt-config-flag.js'
 import { LIMIT_FLAGS, limitsFromFlags } from './limit-flags.js'
 import { MIN_SCHEMA_VERSION_USAGE, minSchemaVersionFromFlag } from './min-schema-version-flag.js'
 import { RATE_LIMIT_USAGE, rateLimitFromFlag } from './rate-limit-flag.js'
+import { READ_MODEL_HELP, READ_MODEL_USAGE } from './read-model-commands.js'
 import { SPACE_HELP, SPACE_USAGE } from './space-commands.js'
 import type { TransferStreams } from './transfer-commands.js'
 import { TRUST_PROXY_USAGE, trustProxyFromFlag } from './trust-proxy-flag.js'
@@ -19,13 +20,14 @@ import { USER_DELETE_HELP } from './user-delete.js'
 export const USAGE = `Usage:
   tidings --version
   tidings init [DIR]
-  tidings serve [--port ${DEFAULT_PORT}] [--host 127.0.0.1] [--db URL] [--static DIR] [--demo] [--quiet] [--max-body-bytes N] ...
+  tidings serve [--port ${DEFAULT_PORT}] [--host 127.0.0.1] [--db URL] [--static DIR] [--demo] [--schema FILE] [--no-read-model] [--quiet] [--max-body-bytes N] ...
   tidings user add NAME [--db URL] [--json]
   tidings user list [--db URL] [--json]
   tidings user revoke NAME [--db URL]
   tidings user token NAME [--db URL] [--json]
   tidings user delete NAME [--yes] [--db URL] [--json]
 ${SPACE_USAGE}
+${READ_MODEL_USAGE}
   tidings backup --db sqlite:PATH --out FILE [--quiet]
   tidings export [--db URL] [--user NAME] [--out FILE|-] [--quiet]
   tidings import [--db URL] [--in FILE|-] [--user NAME] [--quiet] [--max-events-per-bundle N] ...
@@ -50,6 +52,7 @@ ${JWT_USAGE}
 user token gives a user a new token (the old one stops working) and prints it once.
 ${USER_DELETE_HELP}
 ${SPACE_HELP}
+${READ_MODEL_HELP}
 backup copies a SQLite database consistently while a server keeps serving it (SQLite's online
      backup API; progress on stderr). To restore: stop the server, put the copy in place of the
      file, start the server; clients then pull again and push back what the copy lacks. For
@@ -98,6 +101,9 @@ const options = {
   'jwt-config': { type: 'string' },
   'cors-origin': { type: 'string' },
   'listen-db': { type: 'string' },
+  schema: { type: 'string' },
+  'no-read-model': { type: 'boolean' },
+  space: { type: 'string' },
   version: { type: 'boolean' },
   json: { type: 'boolean' },
   quiet: { type: 'boolean' },
@@ -188,6 +194,20 @@ const run = async (argv: string[], io: CliIo): Promise<CliOutcome> => {
     await transfer(command, values, db, io)
     return { code: 0 }
   }
+  if (command === 'read-model') {
+    if (sub !== 'rebuild') throw new UsageError('read-model needs rebuild')
+    if (name !== undefined) throw new UsageError(`unexpected argument ${JSON.stringify(name)}`)
+    const { readModelSchema, rebuildCommand } = await import('./read-model-commands.js')
+    await rebuildCommand({
+      db,
+      space: text(values.space),
+      schema: await readModelSchema(text(values.schema), (m) => new UsageError(m)),
+      quiet: values.quiet === true,
+      out: io.out,
+      err: io.err,
+    })
+    return { code: 0 }
+  }
   if (command === 'space') {
     const { spaceCommand, runSpaceCommand } = await import('./space-commands.js')
     const usage = (message: string) => new UsageError(message)
@@ -240,6 +260,11 @@ const serve = async (values: Values, db: string, io: CliIo): Promise<RunningServ
     throw new UsageError(`--cors-origin: ${(error as Error).message}`)
   }
   const listenDb = text(values['listen-db']) ?? io.env.TIDINGS_LISTEN_DB
+  const { readModelSchema } = await import('./read-model-commands.js')
+  const schemaFile = text(values.schema) ?? io.env.TIDINGS_SCHEMA
+  if (values['no-read-model'] === true && schemaFile !== undefined)
+    throw new UsageError("--schema describes the read model's typed tables: drop --no-read-model")
+  const schema = await readModelSchema(schemaFile, (m) => new UsageError(m))
   const { startServer } = await import('../server.js')
   const server = await startServer({
     db,
@@ -255,6 +280,7 @@ const serve = async (values: Values, db: string, io: CliIo): Promise<RunningServ
     ...(jwtIssuers !== undefined && { jwtIssuers }),
     ...(cors !== undefined && { cors }),
     ...(listenDb !== undefined && { listenDb }),
+    readModel: values['no-read-model'] === true ? false : { ...(schema && { schema }) },
   })
   io.out(`Tidings listening on ${server.url}`)
   return server

@@ -5,6 +5,7 @@ import { pageIndex } from './0002-page-index.js'
 import { bundlePart } from './0003-bundle-part.js'
 import { identities } from './0004-identities.js'
 import { spaces } from './0005-spaces.js'
+import { readModel } from './0006-read-model.js'
 import { serverWriters } from './0007-server-writers.js'
 
 /**
@@ -19,7 +20,7 @@ export const migrationProvider = (family: Family): MigrationProvider => ({
       '0003-bundle-part': bundlePart,
       '0004-identities': identities,
       '0005-spaces': spaces(family),
-      // 0006 is the read model's (issue 17, landed beside this one).
+      '0006-read-model': readModel(family),
       '0007-server-writers': serverWriters,
     }
   },
