@@ -154,6 +154,7 @@ const rangeOf = (
     .select(['stream as space', 'seq', 'id', 'client', 'hlc', 'events', 'event_count', 'part'])
     .where('stream', '=', entry.space)
     .where('seq', '>', lo)
+    .where('event_count', '>', 0)
     .where('seq', '<=', entry.to)
     .$if(
       entry.kind === 'push' && options.exclude !== undefined && options.exclude.length > 0,
@@ -201,6 +202,7 @@ const prefetchPushes = async (
           ),
         ),
       )
+      .where('event_count', '>', 0)
       .$if(options.exclude !== undefined && options.exclude.length > 0, (q) =>
         q.where('id', 'not in', [...(options.exclude ?? [])]),
       )

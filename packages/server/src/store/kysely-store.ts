@@ -1,5 +1,7 @@
 import { TidingsError } from '@tidings/protocol'
 import { chunks, ID_CHUNK } from './chunks.js'
+import { compactStreams, horizonsOf } from './compaction/compact.js'
+import { conflictingBundle, isCompactedTwin } from './compaction/twin.js'
 import { type Backend, isRetryable, isUniqueViolation } from './dialects/family.js'
 import { pullFeed } from './feed-pull.js'
 import { GroupCommit } from './group-commit.js'
@@ -192,7 +194,14 @@ export class KyselyStore implements Store {
     return owners
   }
 
-  push: Store['push'] = async (request) => {
+  /** A push; a re-pushed bundle that compaction trimmed is acknowledged (`acknowledgingTwins`). */
+  push: Store['push'] = (request) =>
+    this.acknowledgingTwins(request, async (input) => {
+      const pushed = await this.pushPlain(input)
+      return { pushed, accepted: pushed.accepted }
+    }).then(({ pushed, accepted }) => ({ ...pushed, accepted }))
+
+  private pushPlain: Store['push'] = async (request) => {
     const split = splitBySpace(request.stream, request.bundles)
     if (split && split.shared.size > 0) return this.again(() => this.pushSharedOnce(request, split))
     const input = split ? { ...request, bundles: split.own } : request
@@ -211,6 +220,45 @@ export class KyselyStore implements Store {
     return pushed
   }
   sync: Store['sync'] = (push, pull) =>
+    this.acknowledgingTwins(push, async (input) => {
+      const done = await this.syncPlain(input, pull)
+      return { ...done, accepted: done.pushed.accepted }
+    }).then(({ accepted, ...done }) => ({ ...done, pushed: { ...done.pushed, accepted } }))
+
+  /**
+   * Runs a push (or a sync) and, when it is refused as a `conflict` over a bundle the stream
+   * holds in compacted form (see `compaction/twin.ts`), runs it again without that bundle and
+   * acknowledges it all the same. A refused push stored nothing, so running it again is safe.
+   */
+  private async acknowledgingTwins<T extends { accepted: string[] }>(
+    request: PushInput,
+    run: (input: PushInput) => Promise<T>,
+  ): Promise<T> {
+    const twins = new Set<string>()
+    for (;;) {
+      const input =
+        twins.size === 0
+          ? request
+          : { ...request, bundles: request.bundles.filter((b) => !twins.has(b.id)) }
+      try {
+        const done = await run(input)
+        if (twins.size === 0) return done
+        const held = new Set([...done.accepted, ...twins])
+        return {
+          ...done,
+          accepted: [...new Set(request.bundles.map((b) => b.id))].filter((id) => held.has(id)),
+        }
+      } catch (error) {
+        const id = conflictingBundle(error)
+        const bundle = id === undefined ? undefined : input.bundles.find((b) => b.id === id)
+        if (!bundle || !(await isCompactedTwin(this.db, bundle.space ?? request.stream, bundle)))
+          throw error
+        twins.add(bundle.id)
+      }
+    }
+  }
+
+  private syncPlain: Store['sync'] = (push, pull) =>
     this.again(async () => {
       const done = await this.syncOnce(push, pull)
       return { pushed: done.pushed, page: await this.replayIfStale(done.page, pull) }
@@ -299,6 +347,8 @@ export class KyselyStore implements Store {
   getBundles: Store['getBundles'] = (stream, ids) =>
     this.again(() => getBundlesById(this.db, stream, ids))
   streamSize: Store['streamSize'] = (stream) => this.again(() => countStream(this.db, stream))
+  compact: Store['compact'] = (options) => compactStreams(this.db, options)
+  horizons: Store['horizons'] = (streams) => this.again(() => horizonsOf(this.db, streams))
 
   // Spaces, members and invites: see spaces.ts.
   private get spaceOps(): KyselySpaces {

@@ -15,6 +15,7 @@ export interface Database {
   feeds: FeedCounterTable
   feed: FeedTable
   entities: EntityTable
+  horizons: HorizonTable
 }
 
 export interface UserTable {
@@ -127,4 +128,13 @@ export interface FeedTable {
 export interface EntityTable {
   id: string
   space: string
+}
+
+/** A compacted stream: superseded events with an HLC below `hlc` were dropped (compaction/). */
+export interface HorizonTable {
+  stream: string
+  hlc: string
+  compacted_at: number | string
+  /** Events dropped by compaction so far, all runs together. */
+  dropped: number | string
 }

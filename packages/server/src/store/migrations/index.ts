@@ -5,6 +5,7 @@ import { pageIndex } from './0002-page-index.js'
 import { bundlePart } from './0003-bundle-part.js'
 import { identities } from './0004-identities.js'
 import { spaces } from './0005-spaces.js'
+import { compaction } from './0007-compaction.js'
 
 /**
  * Every migration, held in code so a bundled or installed server never looks for files on
@@ -18,6 +19,8 @@ export const migrationProvider = (family: Family): MigrationProvider => ({
       '0003-bundle-part': bundlePart,
       '0004-identities': identities,
       '0005-spaces': spaces(family),
+      // 0006 is taken by the read model.
+      '0007-compaction': compaction(family),
     }
   },
 })
