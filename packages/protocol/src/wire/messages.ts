@@ -5,6 +5,9 @@ import { cursor, hlc, uuid } from './fields.js'
 import { partSchema, storedPartSchema } from './part.js'
 import { spaceChangeSchema } from './spaces.js'
 
+/** A space's compaction horizon; `space` absent: the caller's private space. */
+const horizonSchema = z.object({ space: uuid.optional(), hlc })
+
 const protocolVersion = z.number().int().min(1).max(1_000)
 
 const reset = z.literal(true).meta({
@@ -71,6 +74,10 @@ export const messageSchemas = (limits: Limits = DEFAULT_LIMITS) => {
       spaces: z.array(spaceChangeSchema).optional().meta({
         description:
           "Protocol 3: the caller's membership changes, in order; apply them before the page's bundles (a space removed here has no bundles in this page)",
+      }),
+      horizons: z.array(horizonSchema).optional().meta({
+        description:
+          "The compaction horizons of the spaces this page carries bundles of (absent `space`: the private one): below its HLC a space keeps only each attribute's winner and the tombstones",
       }),
     }),
     pullQuery: z.strictObject({

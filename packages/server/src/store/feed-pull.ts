@@ -35,6 +35,8 @@ export interface FeedPage {
   /** `bundles` as JSON text, with the stored events text spliced in as is. */
   bundlesJson: string
   parts: BundlePart[]
+  /** The spaces the page's bundles belong to, each once. */
+  streams: string[]
   /** Membership changes, in feed order; a removal comes after every bundle of its space. */
   changes: SpaceChange[]
   position: { after: number; within: number; mark: string | null }
@@ -241,6 +243,7 @@ const pageOf = (rows: readonly SpaceBundleRow[]) => {
     },
     bundlesJson: `[${rows.map(bundleJson).join(',')}]`,
     parts,
+    streams: [...new Set(rows.map((r) => r.space))],
   }
 }
 
