@@ -46,6 +46,12 @@ export interface ServerOptions {
    * ones, and apps that declare none, get 426 `schema_too_old`. Default: every client.
    */
   minSchemaVersion?: number
+  /**
+   * Compacts every space on a schedule (see `store/compaction/`): every `everyMs`, superseded
+   * events older than `olderThanMs` are dropped. One run at a time; a failed run is logged and
+   * the next one tries again.
+   */
+  compaction?: { everyMs: number; olderThanMs: number }
   now?: () => number
 }
 
@@ -89,6 +95,8 @@ export const startServer = async (options: ServerOptions = {}): Promise<RunningS
       }),
     })
     live.log = app.log // the hub's rare failures go to the server's structured log
+    const schedule =
+      options.compaction && scheduleCompaction(store, options.compaction, app.log, now)
     const started = app
     const hub = live
     const host = options.host ?? '127.0.0.1'
@@ -104,6 +112,7 @@ export const startServer = async (options: ServerOptions = {}): Promise<RunningS
       close: () => {
         closing ??= (async () => {
           try {
+            await schedule?.stop()
             await started.close()
             await hub.close()
           } finally {
@@ -118,5 +127,36 @@ export const startServer = async (options: ServerOptions = {}): Promise<RunningS
     await live?.close()
     await stored.close()
     throw err
+  }
+}
+
+/** Runs `Store.compact` every `everyMs`, never two at once; `stop` waits for a run under way. */
+const scheduleCompaction = (
+  store: Store,
+  options: { everyMs: number; olderThanMs: number },
+  log: FastifyInstance['log'],
+  now: () => number,
+) => {
+  let running: Promise<void> | undefined
+  const run = () => {
+    if (running) return
+    const started = now()
+    running = store
+      .compact({ olderThan: options.olderThanMs, now: started })
+      .then((result) =>
+        log.info({ compaction: { ...result, ms: now() - started } }, 'compaction finished'),
+      )
+      .catch((err: unknown) => log.error({ err }, 'compaction failed'))
+      .finally(() => {
+        running = undefined
+      })
+  }
+  const timer = setInterval(run, options.everyMs)
+  timer.unref()
+  return {
+    stop: async () => {
+      clearInterval(timer)
+      await running
+    },
   }
 }
