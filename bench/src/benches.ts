@@ -1,3 +1,4 @@
+import { compaction } from './compaction.js'
 import type { Bench } from './context.js'
 import { fetchBench } from './fetch.js'
 import { initialSync } from './initial-sync.js'
@@ -25,4 +26,5 @@ export const BENCHES: readonly Bench[] = [
   spaces,
   syncVsHistory,
   initialSync,
+  compaction,
 ]
