@@ -90,6 +90,10 @@ export const messageSchemas = (limits: Limits = DEFAULT_LIMITS) => {
       cursor,
       more: z.boolean(),
       reset: reset.optional(),
+      horizons: z.array(horizonSchema).optional().meta({
+        description:
+          "The private space's compaction horizon (no `space`), when this page carries compacted history",
+      }),
     }),
     bundleIdsResponse: z.object({ ids: z.array(uuid) }),
     getBundlesRequest: z.strictObject({ ids: z.array(uuid).max(limits.maxIdsPerRequest) }),

@@ -38,6 +38,11 @@ describe.each(TEST_BACKENDS)('compacted history over HTTP on $name', (backend) =
     expect(synced.status).toBe(200)
     expect(synced.body.bundles.map((b) => b.id)).toEqual([second.id])
     expect(synced.body.horizons).toEqual([{ hlc: horizon }])
+    const pulled = await api.pull<{ bundles: unknown[]; horizons?: unknown }>()
+    expect(pulled.body).toMatchObject({
+      bundles: [{ id: second.id }],
+      horizons: [{ hlc: horizon }],
+    })
     // The writer, whose cursor is at the head, pushes its first bundle again: acknowledged.
     const again = await api.sync<Answer>(body(writer, [first], before.body.cursor))
     expect(again.body.accepted).toEqual([first.id])
