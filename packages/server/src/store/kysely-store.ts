@@ -1,7 +1,7 @@
 import { TidingsError } from '@tidings/protocol'
 import { chunks, ID_CHUNK } from './chunks.js'
 import { compactStreams, horizonsOf } from './compaction/compact.js'
-import { conflictingBundle, isCompactedTwin } from './compaction/twin.js'
+import { acknowledgingTwins } from './compaction/twin.js'
 import { type Backend, isRetryable, isUniqueViolation } from './dialects/family.js'
 import { pullFeed } from './feed-pull.js'
 import { GroupCommit } from './group-commit.js'
@@ -194,9 +194,9 @@ export class KyselyStore implements Store {
     return owners
   }
 
-  /** A push; a re-pushed bundle that compaction trimmed is acknowledged (`acknowledgingTwins`). */
+  /** A push; a re-pushed bundle that compaction trimmed is acknowledged (`compaction/twin.ts`). */
   push: Store['push'] = (request) =>
-    this.acknowledgingTwins(request, async (input) => {
+    acknowledgingTwins(this.db, request, async (input) => {
       const pushed = await this.pushPlain(input)
       return { pushed, accepted: pushed.accepted }
     }).then(({ pushed, accepted }) => ({ ...pushed, accepted }))
@@ -220,43 +220,10 @@ export class KyselyStore implements Store {
     return pushed
   }
   sync: Store['sync'] = (push, pull) =>
-    this.acknowledgingTwins(push, async (input) => {
+    acknowledgingTwins(this.db, push, async (input) => {
       const done = await this.syncPlain(input, pull)
       return { ...done, accepted: done.pushed.accepted }
     }).then(({ accepted, ...done }) => ({ ...done, pushed: { ...done.pushed, accepted } }))
-
-  /**
-   * Runs a push (or a sync) and, when it is refused as a `conflict` over a bundle the stream
-   * holds in compacted form (see `compaction/twin.ts`), runs it again without that bundle and
-   * acknowledges it all the same. A refused push stored nothing, so running it again is safe.
-   */
-  private async acknowledgingTwins<T extends { accepted: string[] }>(
-    request: PushInput,
-    run: (input: PushInput) => Promise<T>,
-  ): Promise<T> {
-    const twins = new Set<string>()
-    for (;;) {
-      const input =
-        twins.size === 0
-          ? request
-          : { ...request, bundles: request.bundles.filter((b) => !twins.has(b.id)) }
-      try {
-        const done = await run(input)
-        if (twins.size === 0) return done
-        const held = new Set([...done.accepted, ...twins])
-        return {
-          ...done,
-          accepted: [...new Set(request.bundles.map((b) => b.id))].filter((id) => held.has(id)),
-        }
-      } catch (error) {
-        const id = conflictingBundle(error)
-        const bundle = id === undefined ? undefined : input.bundles.find((b) => b.id === id)
-        if (!bundle || !(await isCompactedTwin(this.db, bundle.space ?? request.stream, bundle)))
-          throw error
-        twins.add(bundle.id)
-      }
-    }
-  }
 
   private syncPlain: Store['sync'] = (push, pull) =>
     this.again(async () => {

@@ -4,6 +4,7 @@ import { chunks, ID_CHUNK } from '../chunks.js'
 import { eventHash } from '../content-hash.js'
 import { partText } from '../push-plan.js'
 import type { Database } from '../schema.js'
+import type { PushInput } from '../store.js'
 
 /**
  * Whether a bundle refused as a `conflict` (its id is stored with another hash) is in fact the
@@ -61,4 +62,36 @@ export const conflictingBundle = (error: unknown): string | undefined => {
   if (!(error instanceof TidingsError) || error.code !== 'conflict') return undefined
   const details = error.details as { bundle?: unknown } | undefined
   return typeof details?.bundle === 'string' ? details.bundle : undefined
+}
+
+/**
+ * Runs a push (or a sync) and, when it is refused as a `conflict` over a bundle the stream
+ * holds in compacted form (`isCompactedTwin`), runs it again without that bundle and
+ * acknowledges it all the same. A refused push stored nothing, so running it again is safe.
+ */
+export const acknowledgingTwins = async <T extends { accepted: string[] }>(
+  db: Kysely<Database>,
+  request: PushInput,
+  run: (input: PushInput) => Promise<T>,
+): Promise<T> => {
+  const twins = new Set<string>()
+  for (;;) {
+    const input =
+      twins.size === 0
+        ? request
+        : { ...request, bundles: request.bundles.filter((b) => !twins.has(b.id)) }
+    try {
+      const done = await run(input)
+      if (twins.size === 0) return done
+      const held = new Set([...done.accepted, ...twins])
+      const ids = [...new Set(request.bundles.map((b) => b.id))]
+      return { ...done, accepted: ids.filter((id) => held.has(id)) }
+    } catch (error) {
+      const id = conflictingBundle(error)
+      const bundle = id === undefined ? undefined : input.bundles.find((b) => b.id === id)
+      if (!bundle || !(await isCompactedTwin(db, bundle.space ?? request.stream, bundle)))
+        throw error
+      twins.add(bundle.id)
+    }
+  }
 }
