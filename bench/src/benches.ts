@@ -1,4 +1,5 @@
 import { browserLive } from './browser-live.js'
+import { compaction } from './compaction.js'
 import type { Bench } from './context.js'
 import { fetchBench } from './fetch.js'
 import { historyBench } from './history.js'
@@ -33,4 +34,5 @@ export const BENCHES: readonly Bench[] = [
   spaces,
   syncVsHistory,
   initialSync,
+  compaction,
 ]

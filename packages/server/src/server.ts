@@ -57,6 +57,12 @@ export interface ServerOptions {
    * app's, see `loadSchemaFile`) adds one typed table per type beside the generic tables.
    */
   readModel?: false | { schema?: ReadModelSchema; pollMs?: number; measureLag?: boolean }
+  /**
+   * Compacts every space on a schedule (see `store/compaction/`): every `everyMs`, superseded
+   * events older than `olderThanMs` are dropped. One run at a time; a failed run is logged and
+   * the next one tries again.
+   */
+  compaction?: { everyMs: number; olderThanMs: number }
   now?: () => number
 }
 
@@ -119,6 +125,8 @@ export const startServer = async (options: ServerOptions = {}): Promise<RunningS
       ...(options.schema !== undefined && { schema: options.schema }),
     })
     live.log = app.log // the hub's rare failures go to the server's structured log
+    const schedule =
+      options.compaction && scheduleCompaction(store, options.compaction, app.log, now)
     const started = app
     const hub = live
     const host = options.host ?? '127.0.0.1'
@@ -135,6 +143,7 @@ export const startServer = async (options: ServerOptions = {}): Promise<RunningS
       close: () => {
         closing ??= (async () => {
           try {
+            await schedule?.stop()
             await started.close()
             await projector?.close()
             await hub.close()
@@ -151,5 +160,36 @@ export const startServer = async (options: ServerOptions = {}): Promise<RunningS
     await live?.close()
     await stored.close()
     throw err
+  }
+}
+
+/** Runs `Store.compact` every `everyMs`, never two at once; `stop` waits for a run under way. */
+const scheduleCompaction = (
+  store: Store,
+  options: { everyMs: number; olderThanMs: number },
+  log: FastifyInstance['log'],
+  now: () => number,
+) => {
+  let running: Promise<void> | undefined
+  const run = () => {
+    if (running) return
+    const started = now()
+    running = store
+      .compact({ olderThan: options.olderThanMs, now: started })
+      .then((result) =>
+        log.info({ compaction: { ...result, ms: now() - started } }, 'compaction finished'),
+      )
+      .catch((err: unknown) => log.error({ err }, 'compaction failed'))
+      .finally(() => {
+        running = undefined
+      })
+  }
+  const timer = setInterval(run, options.everyMs)
+  timer.unref()
+  return {
+    stop: async () => {
+      clearInterval(timer)
+      await running
+    },
   }
 }

@@ -20,7 +20,7 @@ export const compareBundles = async (
   /** Only these shared spaces (a rejoin's check); default: the private space and every shared one. */
   only?: readonly string[],
 ): Promise<Omit<VerifyResult, 'pushed'>> => {
-  const total = { missingLocally: 0, missingOnServer: 0, pulled: 0 }
+  const total: Omit<VerifyResult, 'pushed'> = { missingLocally: 0, missingOnServer: 0, pulled: 0 }
   // One space at a time (DESIGN §8, "Per-space reads"): the private one, then every shared
   // space this device knows or holds bundles of.
   const shared = store.sql
@@ -47,6 +47,7 @@ export const compareBundles = async (
     total.missingLocally += one.missingLocally
     total.missingOnServer += one.missingOnServer
     total.pulled += one.pulled
+    if (one.compacted) total.compacted = (total.compacted ?? 0) + one.compacted
   }
   return total
 }
@@ -91,15 +92,23 @@ const compareSpace = async (
     if (gone.length > 0) changed(dropOthers(store, gone))
   }
   let pulled = 0
+  let compacted = 0
   for (let i = 0; i < missingLocally.length; i += limits.maxIdsPerRequest) {
     const ids = missingLocally.slice(i, i + limits.maxIdsPerRequest)
     const answer = await transport.post(ROUTES.getBundles, { ids }, 'getBundlesResponse')
+    // A listed bundle the server does not send back was compacted to nothing (see VerifyResult).
+    compacted += ids.length - answer.body.bundles.length
     const changes = store.applyRemote(withParts(answer.body.bundles, answer.body.parts))
     pulled += changes.applied
     changed(changes)
   }
   store.requeue(missingOnServer)
-  return { missingLocally: missingLocally.length, missingOnServer: missingOnServer.length, pulled }
+  return {
+    missingLocally: missingLocally.length,
+    missingOnServer: missingOnServer.length,
+    pulled,
+    ...(compacted > 0 && { compacted }),
+  }
 }
 
 /** Deletes bundles of other users the server lost, and recomputes the state without them. */

@@ -31,6 +31,12 @@ export interface VerifyResult {
   missingOnServer: number
   pulled: number
   pushed: number
+  /**
+   * Of `missingLocally`, the bundles the server lists but holds no event of any more: its
+   * compaction dropped them all, each superseded by a newer write this device has. Nothing is
+   * missing from this device's state. Absent when none.
+   */
+  compacted?: number
 }
 
 export type SyncState = 'idle' | 'syncing' | 'offline' | 'error'

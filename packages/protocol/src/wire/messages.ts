@@ -5,6 +5,9 @@ import { cursor, hlc, uuid } from './fields.js'
 import { partSchema, storedPartSchema } from './part.js'
 import { spaceChangeSchema } from './spaces.js'
 
+/** A space's compaction horizon; `space` absent: the caller's private space. */
+const horizonSchema = z.object({ space: uuid.optional(), hlc })
+
 const protocolVersion = z.number().int().min(1).max(1_000)
 
 const reset = z.literal(true).meta({
@@ -72,6 +75,10 @@ export const messageSchemas = (limits: Limits = DEFAULT_LIMITS) => {
         description:
           "Protocol 3: the caller's membership changes, in order; apply them before the page's bundles (a space removed here has no bundles in this page)",
       }),
+      horizons: z.array(horizonSchema).optional().meta({
+        description:
+          "The compaction horizons of the spaces this page carries bundles of (absent `space`: the private one): below its HLC a space keeps only each attribute's winner and the tombstones",
+      }),
     }),
     pullQuery: z.strictObject({
       after: cursor.optional(),
@@ -83,6 +90,10 @@ export const messageSchemas = (limits: Limits = DEFAULT_LIMITS) => {
       cursor,
       more: z.boolean(),
       reset: reset.optional(),
+      horizons: z.array(horizonSchema).optional().meta({
+        description:
+          "The private space's compaction horizon (no `space`), when this page carries compacted history",
+      }),
     }),
     bundleIdsResponse: z.object({ ids: z.array(uuid) }),
     getBundlesRequest: z.strictObject({ ids: z.array(uuid).max(limits.maxIdsPerRequest) }),

@@ -6,6 +6,7 @@ import { parseCorsOrigins } from '../http/cors-origins.js'
 import type { RunningServer } from '../server.js'
 import type { Store } from '../store/store.js'
 import { SERVER_VERSION } from '../version.js'
+import { COMPACT_HELP, COMPACT_USAGE, compactTarget, parseDuration } from './compact-command.js'
 import { JWT_USAGE, jwtIssuersFromFlag } from './jwt-config-flag.js'
 import { LIMIT_FLAGS, limitsFromFlags } from './limit-flags.js'
 import { MIN_SCHEMA_VERSION_USAGE, minSchemaVersionFromFlag } from './min-schema-version-flag.js'
@@ -31,6 +32,7 @@ ${READ_MODEL_USAGE}
   tidings backup --db sqlite:PATH --out FILE [--quiet]
   tidings export [--db URL] [--user NAME] [--out FILE|-] [--quiet]
   tidings import [--db URL] [--in FILE|-] [--user NAME] [--quiet] [--max-events-per-bundle N] ...
+${COMPACT_USAGE}
 
 init writes a starter app (schema, worker, React page, Vite config) into DIR (default .),
      keeping files that exist, and prints the commands that install and run it.
@@ -68,7 +70,8 @@ it with its line number and error code, exit code 1: nothing of that line's batc
 earlier batches stay, and running the same import again skips what is stored (new and
 already present bundles are counted apart). Users missing in the target database are
 created without a token: nobody can sign in as them until \`tidings user token NAME\`.
-Moving databases: tidings export --db sqlite:./tidings.db | tidings import --db postgres://...`
+Moving databases: tidings export --db sqlite:./tidings.db | tidings import --db postgres://...
+${COMPACT_HELP}`
 
 /** Where the CLI writes and what it reads: the real process, or a test's buffers. */
 export interface CliIo {
@@ -111,6 +114,12 @@ const options = {
   in: { type: 'string' },
   out: { type: 'string' },
   yes: { type: 'boolean' },
+  space: { type: 'string' },
+  'older-than': { type: 'string' },
+  horizon: { type: 'string' },
+  batch: { type: 'string' },
+  'compact-every': { type: 'string' },
+  'compact-older-than': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   ...Object.fromEntries(Object.keys(LIMIT_FLAGS).map((flag) => [flag, { type: 'string' }])),
 } as const
@@ -208,6 +217,33 @@ const run = async (argv: string[], io: CliIo): Promise<CliOutcome> => {
     })
     return { code: 0 }
   }
+  if (command === 'compact') {
+    if (sub !== undefined)
+      throw new UsageError(`compact takes no arguments, got ${JSON.stringify(sub)}`)
+    const target = compactTarget(
+      { olderThan: text(values['older-than']), horizon: text(values.horizon) },
+      (m) => new UsageError(m),
+    )
+    const batch = text(values.batch)
+    const batchSize = batch === undefined ? undefined : integer(batch, 'batch')
+    if (batchSize === 0) throw new UsageError('--batch must be at least 1')
+    const { runCompact } = await import('./compact-command.js')
+    await withStore(db, async (store) => {
+      await runCompact(store, {
+        options: {
+          ...target,
+          ...(text(values.space) !== undefined && { space: text(values.space) as string }),
+          ...(batchSize !== undefined && { batch: batchSize }),
+        },
+        quiet: values.quiet === true,
+        env: io.env,
+        err: io.err,
+        out: io.out,
+        ...(io.streams?.stderr.isTTY !== undefined && { isTTY: io.streams.stderr.isTTY }),
+      })
+    })
+    return { code: 0 }
+  }
   if (command === 'space') {
     const { spaceCommand, runSpaceCommand } = await import('./space-commands.js')
     const usage = (message: string) => new UsageError(message)
@@ -265,6 +301,7 @@ const serve = async (values: Values, db: string, io: CliIo): Promise<RunningServ
   if (values['no-read-model'] === true && schemaFile !== undefined)
     throw new UsageError("--schema describes the read model's typed tables: drop --no-read-model")
   const schema = await readModelSchema(schemaFile, (m) => new UsageError(m))
+  const compaction = compactSchedule(values)
   const { startServer } = await import('../server.js')
   const server = await startServer({
     db,
@@ -281,9 +318,30 @@ const serve = async (values: Values, db: string, io: CliIo): Promise<RunningServ
     ...(cors !== undefined && { cors }),
     ...(listenDb !== undefined && { listenDb }),
     readModel: values['no-read-model'] === true ? false : { ...(schema && { schema }) },
+    ...(compaction !== undefined && { compaction }),
   })
   io.out(`Tidings listening on ${server.url}`)
   return server
+}
+
+/** `serve --compact-every 24h --compact-older-than 30d`: both or neither, each a valid age. */
+const compactSchedule = (values: Values): { everyMs: number; olderThanMs: number } | undefined => {
+  const every = text(values['compact-every'])
+  const olderThan = text(values['compact-older-than'])
+  if (every === undefined && olderThan === undefined) return undefined
+  if (every === undefined || olderThan === undefined)
+    throw new UsageError('--compact-every and --compact-older-than go together (e.g. 24h and 30d)')
+  const everyMs = parseDuration(every)
+  const olderThanMs = parseDuration(olderThan)
+  if (everyMs === null || everyMs < 60_000)
+    throw new UsageError(
+      `--compact-every must be an age of at least 1m, like 24h or 30m, got ${JSON.stringify(every)}`,
+    )
+  if (olderThanMs === null)
+    throw new UsageError(
+      `--compact-older-than must be an age like 30d or 12h, got ${JSON.stringify(olderThan)}`,
+    )
+  return { everyMs, olderThanMs }
 }
 
 const transfer = async (

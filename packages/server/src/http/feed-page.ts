@@ -10,6 +10,8 @@ export interface SpacesAnswer {
   more: boolean
   reset?: true
   spaces: SpaceChange[]
+  /** The shared spaces the page carries bundles of. */
+  streams: string[]
 }
 
 /**
@@ -70,6 +72,7 @@ export const withFeed = async (
     more: own.more || feed === null || feed.more,
     ...(reset && { reset: true as const }),
     spaces: feed?.changes ?? [],
+    streams: feed?.streams ?? [],
   }
 }
 

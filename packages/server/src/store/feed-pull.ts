@@ -35,6 +35,8 @@ export interface FeedPage {
   /** `bundles` as JSON text, with the stored events text spliced in as is. */
   bundlesJson: string
   parts: BundlePart[]
+  /** The spaces the page's bundles belong to, each once. */
+  streams: string[]
   /** Membership changes, in feed order; a removal comes after every bundle of its space. */
   changes: SpaceChange[]
   position: { after: number; within: number; mark: string | null }
@@ -154,6 +156,7 @@ const rangeOf = (
     .select(['stream as space', 'seq', 'id', 'client', 'hlc', 'events', 'event_count', 'part'])
     .where('stream', '=', entry.space)
     .where('seq', '>', lo)
+    .where('event_count', '>', 0)
     .where('seq', '<=', entry.to)
     .$if(
       entry.kind === 'push' && options.exclude !== undefined && options.exclude.length > 0,
@@ -201,6 +204,7 @@ const prefetchPushes = async (
           ),
         ),
       )
+      .where('event_count', '>', 0)
       .$if(options.exclude !== undefined && options.exclude.length > 0, (q) =>
         q.where('id', 'not in', [...(options.exclude ?? [])]),
       )
@@ -239,6 +243,7 @@ const pageOf = (rows: readonly SpaceBundleRow[]) => {
     },
     bundlesJson: `[${rows.map(bundleJson).join(',')}]`,
     parts,
+    streams: [...new Set(rows.map((r) => r.space))],
   }
 }
 

@@ -1,5 +1,7 @@
 import { TidingsError } from '@tidings/protocol'
 import { chunks, ID_CHUNK } from './chunks.js'
+import { compactStreams, horizonsOf } from './compaction/compact.js'
+import { acknowledgingTwins } from './compaction/twin.js'
 import { type Backend, isRetryable, isUniqueViolation } from './dialects/family.js'
 import { pullFeed } from './feed-pull.js'
 import { GroupCommit } from './group-commit.js'
@@ -193,7 +195,14 @@ export class KyselyStore implements Store {
     return owners
   }
 
-  push: Store['push'] = async (request) => {
+  /** A push; a re-pushed bundle that compaction trimmed is acknowledged (`compaction/twin.ts`). */
+  push: Store['push'] = (request) =>
+    acknowledgingTwins(this.db, request, async (input) => {
+      const pushed = await this.pushPlain(input)
+      return { pushed, accepted: pushed.accepted }
+    }).then(({ pushed, accepted }) => ({ ...pushed, accepted }))
+
+  private pushPlain: Store['push'] = async (request) => {
     const split = splitBySpace(request.stream, request.bundles)
     if (split && split.shared.size > 0) return this.again(() => this.pushSharedOnce(request, split))
     const input = split ? { ...request, bundles: split.own } : request
@@ -212,6 +221,12 @@ export class KyselyStore implements Store {
     return pushed
   }
   sync: Store['sync'] = (push, pull) =>
+    acknowledgingTwins(this.db, push, async (input) => {
+      const done = await this.syncPlain(input, pull)
+      return { ...done, accepted: done.pushed.accepted }
+    }).then(({ accepted, ...done }) => ({ ...done, pushed: { ...done.pushed, accepted } }))
+
+  private syncPlain: Store['sync'] = (push, pull) =>
     this.again(async () => {
       const done = await this.syncOnce(push, pull)
       return { pushed: done.pushed, page: await this.replayIfStale(done.page, pull) }
@@ -304,6 +319,8 @@ export class KyselyStore implements Store {
   // Not retried: a compare-and-set that committed before its connection dropped would fail
   // its retry and be taken for another process's reservation (harmless, but a wasted range).
   advanceWriter: Store['advanceWriter'] = (input) => advanceWriter(this.db, input)
+  compact: Store['compact'] = (options) => compactStreams(this.db, options)
+  horizons: Store['horizons'] = (streams) => this.again(() => horizonsOf(this.db, streams))
 
   // Spaces, members and invites: see spaces.ts.
   private get spaceOps(): KyselySpaces {

@@ -81,14 +81,14 @@ export const pageQuery = (options: PullOptions) => {
       select cast(null as bigint) as head, seq, id, client, hlc, events, event_count, part,
              cast(null as text) as head_hash, cast(null as bigint) as head_at,
              cast(null as text) as check_hash, cast(null as bigint) as check_at from bundles
-       where stream = ${stream} and seq > ${after} ${others}
+       where stream = ${stream} and seq > ${after} and event_count > 0 ${others}
          and seq <= (
            select max(seq) from (
              select seq, event_count, row_number() over (order by seq) as n,
                     sum(event_count) over (order by seq rows unbounded preceding) as running
                from (
                  select seq, event_count from bundles
-                  where stream = ${stream} and seq > ${after}
+                  where stream = ${stream} and seq > ${after} and event_count > 0
                     and seq <= (select last_seq from streams where stream = ${stream}) ${others}
                   order by seq limit ${options.limit + 1}
                ) candidates
@@ -224,6 +224,8 @@ export const getBundlesById = async (
       .select(['seq', 'id', 'client', 'hlc', 'events', 'event_count', 'part'])
       .where('stream', '=', stream)
       .where('id', 'in', part)
+      // Compacted to nothing (compaction/): nothing of it to send.
+      .where('event_count', '>', 0)
       .execute()
     rows.push(...found)
   }

@@ -18,6 +18,9 @@ export interface Database {
   writers: WriterTable
 }
 
+  horizons: HorizonTable
+}
+
 export interface UserTable {
   id: string
   name: string
@@ -138,4 +141,13 @@ export interface WriterTable {
   /** Empty before the first reservation. */
   last_hlc: string
   created_at: number | string
+}
+
+/** A compacted stream: superseded events with an HLC below `hlc` were dropped (compaction/). */
+export interface HorizonTable {
+  stream: string
+  hlc: string
+  compacted_at: number | string
+  /** Events dropped by compaction so far, all runs together. */
+  dropped: number | string
 }

@@ -46,6 +46,8 @@ export const readableBundles = async (
       .selectFrom('bundles')
       .select(['stream', 'seq', 'id', 'client', 'hlc', 'events', 'part'])
       .where('id', 'in', part)
+      // Compacted to nothing (compaction/): nothing of it to send.
+      .where('event_count', '>', 0)
       .where((eb) =>
         eb.or([
           eb('stream', '=', user),

@@ -1,4 +1,5 @@
 import type { BundlePart, Invite, Member, PartedBundle, Role, Space } from '@tidings/protocol'
+import type { CompactOptions, CompactResult } from './compaction/compact.js'
 import type { Family } from './dialects/family.js'
 import type { FeedPage, FeedPullOptions } from './feed-pull.js'
 import type { UserDeletion } from './users/delete-user.js'
@@ -290,5 +291,12 @@ export interface Store extends SpaceStore {
     from: string | null
     to: string
   }): Promise<Reservation>
+  /**
+   * Drops the superseded events below a horizon, in one space or every stream, keeping each
+   * register's winner and every tombstone (see `compaction/`): batch by batch, with progress.
+   */
+  compact(options: CompactOptions): Promise<CompactResult>
+  /** The compaction horizons of these streams (space ids; a user id for its private space). */
+  horizons(streams: readonly string[]): Promise<Map<string, string>>
   close(): Promise<void>
 }

@@ -2,6 +2,7 @@ import { type PullResponse, parseWire, ROUTES } from '@tidings/protocol'
 import type { FastifyInstance } from 'fastify'
 import { DEFAULT_PAGE_BUNDLES, type RouteContext } from '../context.js'
 import { answerCursor, cursorPull, parseCursor } from '../cursor.js'
+import { horizonsOf } from '../horizons.js'
 import { sendWithPage } from './page-json.js'
 
 /** `GET /v1/bundles?after=&limit=`: all of the user's bundles (every client), paged. */
@@ -23,7 +24,11 @@ export const bundlesRoute = (app: FastifyInstance, ctx: RouteContext): void => {
     })
     return sendWithPage<PullResponse>(
       reply,
-      { ...answerCursor(page, cursor, marked), more: page.more },
+      {
+        ...answerCursor(page, cursor, marked),
+        more: page.more,
+        ...(await horizonsOf(ctx.store, { user: caller.stream, own: page, shared: [] })),
+      },
       page,
     )
   })

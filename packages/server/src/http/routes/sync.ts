@@ -11,6 +11,7 @@ import type { Caller } from '../../auth/authenticate.js'
 import { DEFAULT_PAGE_BUNDLES, type RouteContext } from '../context.js'
 import { answerCursor, cursorPull, parseCursor, parseSpacesCursor } from '../cursor.js'
 import { withFeed } from '../feed-page.js'
+import { horizonsOf } from '../horizons.js'
 import { assertSchemaVersion } from '../schema-version.js'
 import { sendWithPage } from './page-json.js'
 
@@ -105,6 +106,11 @@ const sync = async (
         more: shared.more,
         ...(await resumed(ctx, caller, body)),
         ...(shared.spaces.length > 0 && { spaces: shared.spaces }),
+        ...(await horizonsOf(ctx.store, {
+          user: caller.stream,
+          own: page,
+          shared: shared.streams,
+        })),
       },
       shared.page,
     )
@@ -120,6 +126,7 @@ const sync = async (
       accepted: pushed.accepted,
       more: page.more,
       ...(await resumed(ctx, caller, body)),
+      ...(await horizonsOf(ctx.store, { user: caller.stream, own: page, shared: [] })),
     },
     page,
   )

@@ -7,6 +7,7 @@ import { identities } from './0004-identities.js'
 import { spaces } from './0005-spaces.js'
 import { readModel } from './0006-read-model.js'
 import { serverWriters } from './0007-server-writers.js'
+import { compaction } from './0008-compaction.js'
 
 /**
  * Every migration, held in code so a bundled or installed server never looks for files on
@@ -22,6 +23,7 @@ export const migrationProvider = (family: Family): MigrationProvider => ({
       '0005-spaces': spaces(family),
       '0006-read-model': readModel(family),
       '0007-server-writers': serverWriters,
+      '0008-compaction': compaction(family),
     }
   },
 })

@@ -185,6 +185,7 @@ const applyDeletion = async (trx: Transaction<Database>, plan: UserDeletion): Pr
   await trx.deleteFrom('events').where('stream', 'in', streams).execute()
   await trx.deleteFrom('bundles').where('stream', 'in', streams).execute()
   await trx.deleteFrom('streams').where('stream', 'in', streams).execute()
+  await trx.deleteFrom('horizons').where('stream', 'in', streams).execute()
   if (spaces.length > 0) {
     await trx.deleteFrom('entities').where('space', 'in', spaces).execute()
     await trx.deleteFrom('invites').where('space', 'in', spaces).execute()
