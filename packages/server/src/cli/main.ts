@@ -106,7 +106,6 @@ const options = {
   'listen-db': { type: 'string' },
   schema: { type: 'string' },
   'no-read-model': { type: 'boolean' },
-  space: { type: 'string' },
   version: { type: 'boolean' },
   json: { type: 'boolean' },
   quiet: { type: 'boolean' },

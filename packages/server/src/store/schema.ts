@@ -16,8 +16,6 @@ export interface Database {
   feed: FeedTable
   entities: EntityTable
   writers: WriterTable
-}
-
   horizons: HorizonTable
 }
 
