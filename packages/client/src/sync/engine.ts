@@ -14,6 +14,7 @@ import {
   wholeBundle,
   withParts,
 } from '@tidings/protocol'
+import { raiseHorizon } from '../history/horizons.js'
 import { roleIn, unconfirmedSpaces } from '../store/known-spaces.js'
 import { restampAtOrBelow, restampPast } from '../store/restamp.js'
 import type { Changes, Store } from '../store/store.js'
@@ -37,11 +38,6 @@ import type { SyncResult, VerifyResult } from './types.js'
 
 /** Extra correction after a drift refusal, so the retried timestamp is clearly in range. */
 const DRIFT_MARGIN_MS = 1_000
-/**
- * The `sync_state` key of a space's compaction horizon, as the server last told it: below that
- * HLC the server keeps only each attribute's winner and the tombstones.
- */
-export const horizonKey = (space: string | undefined): string => `horizon:${space ?? 'private'}`
 
 /** Re-stampings per sync: each answers one drift refusal; more means the server's clock moves oddly. */
 const MAX_RESTAMPS = 3
@@ -347,7 +343,8 @@ export class SyncEngine {
         this.store.setState('cursor', res.cursor)
         this.store.setState('offset_ms', String(clock.offsetMs))
         // Where the server compacted each space's history (`history()` tells it as truncated).
-        for (const { space, hlc } of res.horizons ?? []) this.store.setState(horizonKey(space), hlc)
+        for (const { space, hlc } of res.horizons ?? [])
+          raiseHorizon(this.store.sql, space ?? null, hlc)
         // Owed in the same transaction as the cursor it came with: a crash cannot lose it.
         if (recovery) this.store.setState(RECOVERY_KEY, owe(recovery))
       },
