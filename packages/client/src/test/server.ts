@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto'
 import { startServer } from '@tidings/server'
+import pg from 'pg'
 import { openClient } from '../api/client.js'
 import { openNodeDatabase } from '../node.js'
 import type { ServerOptions } from '../sync/types.js'
@@ -10,10 +12,44 @@ export const POSTGRES_URL =
 export type RunningServer = Awaited<ReturnType<typeof startServer>>
 type ServerLimits = NonNullable<NonNullable<Parameters<typeof startServer>[0]>['limits']>
 
+/** Runs one statement on the admin database (`POSTGRES_URL`). */
+const admin = async (sql: string): Promise<void> => {
+  const client = new pg.Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 3_000 })
+  await client.connect()
+  try {
+    await client.query(sql)
+  } finally {
+    await client.end()
+  }
+}
+
+/**
+ * A server on a fresh Postgres database of its own, dropped when the server closes: a shared
+ * database would carry the tables of whatever version of the server migrated it last (another
+ * branch's migrations make it unusable).
+ */
+const startOnFreshPostgres = async (
+  common: Parameters<typeof startServer>[0],
+): Promise<RunningServer> => {
+  const name = `tidings_client_${randomBytes(6).toString('hex')}`
+  await admin(`create database ${name}`)
+  const url = new URL(POSTGRES_URL)
+  url.pathname = `/${name}`
+  const drop = () => admin(`drop database if exists ${name} with (force)`)
+  let server: RunningServer
+  try {
+    server = await startServer({ ...common, db: url.toString() })
+  } catch (error) {
+    await drop()
+    throw error
+  }
+  const close = server.close.bind(server)
+  return Object.assign(server, { close: () => close().finally(drop) })
+}
+
 /**
  * The backends the end-to-end tests run on: an SQLite file, and real Postgres when it answers
- * (else PGlite, with a warning saying so). Users are created per test, so one Postgres
- * database is shared safely.
+ * (else PGlite, with a warning saying so), on a fresh database per server.
  */
 export const startBackend = async (
   kind: 'sqlite' | 'postgres',
@@ -26,7 +62,7 @@ export const startBackend = async (
   }
   try {
     return {
-      server: await startServer({ db: POSTGRES_URL, ...common }),
+      server: await startOnFreshPostgres(common),
       ran: 'postgres',
     }
   } catch (error) {
