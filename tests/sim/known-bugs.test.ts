@@ -137,7 +137,7 @@ const SCRIPTS: Record<string, Record<string, () => Promise<Outcome>>> = {
           await syncOnce(world, b1)
           const server = world.server.backup()
           const model = world.membership.snapshot?.()
-          await a1.api.leave(space.id)
+          await a1.api.leaveSpace(space.id)
           await world.server.restore(server)
           world.membership.restore?.(model)
           await syncOnce(world, a1)
