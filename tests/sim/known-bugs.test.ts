@@ -122,6 +122,29 @@ const SCRIPTS: Record<string, Record<string, () => Promise<Outcome>>> = {
         new SharedSpaces(),
       ),
   },
+  // b invites a into its space as a reader; a accepts and syncs; the server is backed up; a
+  // leaves (its device drops the space); the server is restored, a member again there. a1's
+  // cursor passes nothing the restore lost: no restore is seen, and nothing asks again.
+  'space-left-before-server-restore': {
+    'a leave after the backup': () =>
+      runScript(
+        { devices: [1, 1] },
+        async (world) => {
+          const [a1, b1] = world.devices as [(typeof world.devices)[0], (typeof world.devices)[0]]
+          const space = await b1.api.createSpace('s')
+          await a1.api.acceptInvite(await b1.api.invite(space.id, 'reader'))
+          await syncOnce(world, a1)
+          await syncOnce(world, b1)
+          const server = world.server.backup()
+          const model = world.membership.snapshot?.()
+          await a1.api.leaveSpace(space.id)
+          await world.server.restore(server)
+          world.membership.restore?.(model)
+          await syncOnce(world, a1)
+        },
+        new SharedSpaces(),
+      ),
+  },
   'restamp-conflict-after-rollback': {
     're-stamped twice': () =>
       runScript({ devices: [1] }, async (world) => {
