@@ -302,6 +302,7 @@ const serve = async (values: Values, db: string, io: CliIo): Promise<RunningServ
   const schema = await readModelSchema(schemaFile, (m) => new UsageError(m))
   const compaction = compactSchedule(values)
   const { startServer } = await import('../server.js')
+  const { appSchemaOf } = await import('../read-model/app-schema.js')
   const server = await startServer({
     db,
     port,
@@ -317,6 +318,8 @@ const serve = async (values: Values, db: string, io: CliIo): Promise<RunningServ
     ...(cors !== undefined && { cors }),
     ...(listenDb !== undefined && { listenDb }),
     readModel: values['no-read-model'] === true ? false : { ...(schema && { schema }) },
+    // The same file types the writes route's checks (POST /v1/spaces/:space/writes).
+    ...(schema && { schema: appSchemaOf(schema) }),
     ...(compaction !== undefined && { compaction }),
   })
   io.out(`Tidings listening on ${server.url}`)

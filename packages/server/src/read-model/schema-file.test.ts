@@ -44,6 +44,7 @@ describe('schema files', () => {
       kind: 'string',
       indexed: true,
       renamedFrom: [],
+      optional: false,
     })
     expect(schema.types.document?.shelf).toMatchObject({
       kind: 'ref',

@@ -26,6 +26,10 @@ export interface AttributeSpec {
   target?: string
   /** Earlier names, newest first: the column shows the latest write under any of them. */
   renamedFrom: readonly string[]
+  /** `.optional()`: a create may leave it out (the writes route checks creates by it). */
+  optional: boolean
+  /** `.default(value)`, as the JSON export holds it (a date as ISO text). */
+  default?: { value: unknown }
 }
 
 export interface ReadModelSchema {
@@ -137,6 +141,8 @@ export const parseSchema = (value: unknown, file = 'schema'): ReadModelSchema =>
         indexed: spec.indexed === true || kind === 'ref',
         ...(typeof target === 'string' && { target }),
         renamedFrom: renamedFrom as string[],
+        optional: spec.optional === true,
+        ...(spec.hasDefault === true && { default: { value: spec.defaultValue } }),
       }
     }
     types[type] = attrs
