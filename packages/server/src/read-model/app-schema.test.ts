@@ -29,7 +29,7 @@ describe('the app schema rebuilt from a schema file', () => {
       fn()
     } catch (error) {
       expect(error).toBeInstanceOf(TidingsError)
-      return (error as TidingsError).details?.reason
+      return ((error as TidingsError).details as { reason?: string } | undefined)?.reason
     }
     throw new Error('expected a refusal')
   }
