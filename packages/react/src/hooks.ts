@@ -1,6 +1,6 @@
 import type { Space, SyncStatus, UndoResult, UndoState } from '@tidings/client'
 import { TidingsError } from '@tidings/protocol'
-import { useCallback, useMemo, useSyncExternalStore } from 'react'
+import { useCallback, useEffect, useMemo, useRef, useSyncExternalStore } from 'react'
 import {
   type EntityOfType,
   type ObservableClient,
@@ -8,6 +8,7 @@ import {
   type TypeName,
   useTidings,
 } from './context.js'
+import { type HeldRows, heldRows, type ShownRows } from './held-rows.js'
 import { liveQuery } from './live-query.js'
 import { spacesStore } from './spaces-store.js'
 
@@ -19,18 +20,52 @@ function useLive(type: string, query: object): unknown[] | undefined {
   return useSyncExternalStore(store.subscribe, store.getSnapshot, store.getSnapshot)
 }
 
+/** `useLive`, holding the rows last committed while a changed query loads (`heldRows`). */
+function useHeldLive(type: string, query: object): HeldRows {
+  const client = useTidings()
+  const rows = useLive(type, query)
+  // Written only once a render commits, so a discarded render's rows never stand in.
+  const shown = useRef<ShownRows | undefined>(undefined)
+  useEffect(() => {
+    if (rows !== undefined) shown.current = { client, type, rows }
+  }, [client, type, rows])
+  return heldRows(rows, shown.current, client, type)
+}
+
 /**
  * The entities of `type` matching `query`, kept current as local writes and syncs change them;
- * `undefined` until the first result arrives.
+ * `undefined` until the first result arrives (and on the server). When the query changes, the
+ * previous query's rows stay until the new one's first rows arrive (no loading flash);
+ * `useQueryResult` says when they are.
  */
 export function useQuery<K extends TypeName>(
   type: K,
   query: QueryOfType<K> = {},
 ): Array<EntityOfType<K>> | undefined {
-  return useLive(type, query) as Array<EntityOfType<K>> | undefined
+  return useHeldLive(type, query).rows as Array<EntityOfType<K>> | undefined
 }
 
-/** One entity, kept current: `undefined` while loading, `null` when missing or deleted. */
+/** What `useQueryResult` returns. */
+export interface QueryResult<T> {
+  /** As `useQuery` returns them: `undefined` until the first rows. */
+  rows: T[] | undefined
+  /** True while `rows` are the previous query's, shown until the changed query's first rows. */
+  isStale: boolean
+}
+
+/** `useQuery` with `isStale`, to dim a list while a changed filter loads. */
+export function useQueryResult<K extends TypeName>(
+  type: K,
+  query: QueryOfType<K> = {},
+): QueryResult<EntityOfType<K>> {
+  const { rows, stale } = useHeldLive(type, query)
+  return { rows: rows as Array<EntityOfType<K>> | undefined, isStale: stale }
+}
+
+/**
+ * One entity, kept current: `undefined` while loading (and on the server), `null` when missing
+ * or deleted. A changed `id` shows `undefined` until it loads: another entity never stands in.
+ */
 export function useEntity<K extends TypeName>(
   type: K,
   id: string,

@@ -9,9 +9,11 @@ export {
   useTidings,
 } from './context.js'
 export {
+  type QueryResult,
   type UndoControls,
   useEntity,
   useQuery,
+  useQueryResult,
   useSpaces,
   useSyncStatus,
   useUndo,
