@@ -10,6 +10,7 @@ import {
 } from './context.js'
 import { type HeldRows, heldRows, type ShownRows } from './held-rows.js'
 import { liveQuery } from './live-query.js'
+import { noSpaces, nothingToUndo, notLoaded, notSynced } from './server-snapshots.js'
 import { spacesStore } from './spaces-store.js'
 
 function useLive(type: string, query: object): unknown[] | undefined {
@@ -17,7 +18,7 @@ function useLive(type: string, query: object): unknown[] | undefined {
   // Callers write queries inline; their JSON, not their identity, decides when to resubscribe.
   const key = JSON.stringify(query)
   const store = useMemo(() => liveQuery(client, type, JSON.parse(key)), [client, type, key])
-  return useSyncExternalStore(store.subscribe, store.getSnapshot, store.getSnapshot)
+  return useSyncExternalStore(store.subscribe, store.getSnapshot, notLoaded)
 }
 
 /** `useLive`, holding the rows last committed while a changed query loads (`heldRows`). */
@@ -82,7 +83,7 @@ export function useSyncStatus(): SyncStatus {
   const client = useTidings()
   const subscribe = useCallback((listener: () => void) => client.onStatus(listener), [client])
   const snapshot = useCallback(() => client.status, [client])
-  return useSyncExternalStore(subscribe, snapshot, snapshot)
+  return useSyncExternalStore(subscribe, snapshot, notSynced)
 }
 
 /**
@@ -93,7 +94,7 @@ export function useSyncStatus(): SyncStatus {
 export function useSpaces(): Space[] {
   const client = useTidings()
   const store = useMemo(() => spacesStore(client), [client])
-  return useSyncExternalStore(store.subscribe, store.getSnapshot, store.getSnapshot)
+  return useSyncExternalStore(store.subscribe, store.getSnapshot, noSpaces)
 }
 
 /** What `useUndo` returns: the undo state, and `undo`/`redo` bound to the client. */
@@ -111,12 +112,14 @@ export interface UndoControls extends UndoState {
  */
 export function useUndo(): UndoControls {
   const client = useTidings()
+  // Checked on every render, the server's too (whose snapshot never asks the client).
+  undoable(client)
   const subscribe = useCallback(
     (listener: () => void) => undoable(client).onUndoState(listener),
     [client],
   )
   const snapshot = useCallback(() => undoable(client).undoState(), [client])
-  const state = useSyncExternalStore(subscribe, snapshot, snapshot)
+  const state = useSyncExternalStore(subscribe, snapshot, nothingToUndo)
   const undo = useCallback(() => undoable(client).undo(), [client])
   const redo = useCallback(() => undoable(client).redo(), [client])
   return useMemo(() => ({ ...state, undo, redo }), [state, undo, redo])
