@@ -1,6 +1,6 @@
 import type { Space, SyncStatus, UndoResult, UndoState } from '@tidings/client'
 import { TidingsError } from '@tidings/protocol'
-import { useCallback, useEffect, useMemo, useRef, useSyncExternalStore } from 'react'
+import { use, useCallback, useEffect, useMemo, useRef, useSyncExternalStore } from 'react'
 import {
   type EntityOfType,
   type ObservableClient,
@@ -9,22 +9,24 @@ import {
   useTidings,
 } from './context.js'
 import { type HeldRows, heldRows, type ShownRows } from './held-rows.js'
-import { liveQuery } from './live-query.js'
+import { type LiveQuery, liveQuery } from './live-query.js'
 import { noSpaces, nothingToUndo, notLoaded, notSynced } from './server-snapshots.js'
 import { spacesStore } from './spaces-store.js'
 
-function useLive(type: string, query: object): unknown[] | undefined {
+/** The shared live query of `type` and `query`, and its rows (undefined until they arrive). */
+function useLive(type: string, query: object): { store: LiveQuery; rows: unknown[] | undefined } {
   const client = useTidings()
   // Callers write queries inline; their JSON, not their identity, decides when to resubscribe.
   const key = JSON.stringify(query)
   const store = useMemo(() => liveQuery(client, type, JSON.parse(key)), [client, type, key])
-  return useSyncExternalStore(store.subscribe, store.getSnapshot, notLoaded)
+  // The server (and hydration, which must match it) has no rows: always "not loaded".
+  return { store, rows: useSyncExternalStore(store.subscribe, store.getSnapshot, notLoaded) }
 }
 
 /** `useLive`, holding the rows last committed while a changed query loads (`heldRows`). */
 function useHeldLive(type: string, query: object): HeldRows {
   const client = useTidings()
-  const rows = useLive(type, query)
+  const { rows } = useLive(type, query)
   // Written only once a render commits, so a discarded render's rows never stand in.
   const shown = useRef<ShownRows | undefined>(undefined)
   useEffect(() => {
@@ -44,6 +46,22 @@ export function useQuery<K extends TypeName>(
   query: QueryOfType<K> = {},
 ): Array<EntityOfType<K>> | undefined {
   return useHeldLive(type, query).rows as Array<EntityOfType<K>> | undefined
+}
+
+/**
+ * `useQuery` for Suspense: suspends (the nearest `<Suspense>` shows its fallback) until the
+ * query's first rows arrive, then returns them, kept current; never `undefined`. A changed query
+ * suspends again (wrap the change in `startTransition` to keep the last rows on screen instead).
+ * On the server it waits for the server-side client's rows when the renderer streams or
+ * prerenders; `renderToString` shows the fallback.
+ */
+export function useSuspenseQuery<K extends TypeName>(
+  type: K,
+  query: QueryOfType<K> = {},
+): Array<EntityOfType<K>> {
+  const { store, rows } = useLive(type, query)
+  // `use` on the live query's one promise: React retries the render once it resolves.
+  return (rows ?? use(store.ready())) as Array<EntityOfType<K>>
 }
 
 /** What `useQueryResult` returns. */
@@ -71,7 +89,7 @@ export function useEntity<K extends TypeName>(
   type: K,
   id: string,
 ): EntityOfType<K> | null | undefined {
-  const rows = useLive(type, { where: { id }, limit: 1 })
+  const { rows } = useLive(type, { where: { id }, limit: 1 })
   return rows === undefined ? undefined : ((rows[0] as EntityOfType<K> | undefined) ?? null)
 }
 

@@ -15,6 +15,7 @@ export {
   useQuery,
   useQueryResult,
   useSpaces,
+  useSuspenseQuery,
   useSyncStatus,
   useUndo,
 } from './hooks.js'
