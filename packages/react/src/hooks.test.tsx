@@ -7,9 +7,11 @@ import { useEntity, useQuery, useSpaces, useSyncStatus } from './hooks.js'
 import { liveQuery, UNSUBSCRIBED_TTL_MS } from './live-query.js'
 import { spacesStore } from './spaces-store.js'
 
-// No DOM here (jsdom is not installed): React renders on the server renderer, which reads each
-// hook's current snapshot. That the snapshots follow changes is asserted on the shared live
-// query directly; the example app's e2e tests watch the hooks re-render in Chromium.
+// No DOM here (neither jsdom nor happy-dom is installed): React renders on the server renderer,
+// which reads each hook's server snapshot, always "not loaded" (hydration must match it). What
+// a browser renders next is each hook's client snapshot: the shared live query's rows, the
+// client's status, the spaces store's list, asserted directly. The example app's e2e tests
+// watch the hooks re-render in Chromium.
 const schema = defineSchema({ document: { author: t.string(), title: t.string() } })
 type Library = typeof schema.types
 const open = (): Promise<Client<Library>> =>
@@ -64,33 +66,55 @@ const render = (client: ObservableClient, node: React.ReactNode) =>
   renderToString(<TidingsProvider client={client}>{node}</TidingsProvider>)
 
 describe('@tidings/react', () => {
-  it('useQuery renders loading, then the rows of the shared live query', async () => {
+  it('useQuery shows the rows of the shared live query, and "loading" on the server', async () => {
     const client = await open()
-    expect(render(client, <Titles />)).toBe('<p>loading</p>')
+    const query = { orderBy: { title: 'asc' } }
+    expect(liveQuery(client, 'document', query).getSnapshot()).toBeUndefined()
     await client.create('document', { author: 'Ada', title: 'B' })
     await client.create('document', { author: 'Ada', title: 'A' })
-    const off = await until(
-      client,
-      'document',
-      { orderBy: { title: 'asc' } },
-      (rows) => rows.length === 2,
-    )
-    expect(render(client, <Titles />)).toBe('<ul><li>A</li><li>B</li></ul>')
+    const off = await until(client, 'document', query, (rows) => rows.length === 2)
+    const titles = liveQuery(client, 'document', query)
+      .getSnapshot()
+      ?.map((row) => (row as { title: string }).title)
+    expect(titles).toEqual(['A', 'B'])
+    // The client holds the rows, yet the server render (and hydration) shows "not loaded".
+    expect(render(client, <Titles />)).toBe('<p>loading</p>')
     off()
+  })
+
+  it('on the server every hook renders its "not loaded" value, whatever the client holds', async () => {
+    const client = await open()
+    const doc = await client.create('document', { author: 'Ada', title: 'Notes' })
+    const off = await until(client, 'document', {}, (rows) => rows.length === 1)
+    expect(client.status.pending).toBe(1)
+    const page = render(
+      client,
+      <>
+        <Titles />
+        <Title id={doc.id} />
+        <Status />
+        <SpacesCount />
+      </>,
+    )
+    expect(page).toBe('<p>loading</p><p>loading</p><p>idle 0 pending 0 refused</p><p>0</p>')
+    off()
+    await client.close()
   })
 
   it('a provider given the next user’s client shows that client’s rows only, never the last user’s', async () => {
     // Switching users: the app signs the last one out and renders the next one's client.
     const ann = await open()
     await ann.create('document', { author: 'Ann', title: 'ann’s' })
-    const off = await until(ann, 'document', { orderBy: { title: 'asc' } }, (r) => r.length === 1)
-    expect(render(ann, <Titles />)).toBe('<ul><li>ann’s</li></ul>')
+    const query = { orderBy: { title: 'asc' } }
+    const off = await until(ann, 'document', query, (r) => r.length === 1)
+    expect(liveQuery(ann, 'document', query).getSnapshot()).toHaveLength(1)
     off()
     await ann.signOut()
+    // Live queries are per client: the next user's starts "not loaded", then shows theirs.
     const bob = await open()
-    expect(render(bob, <Titles />)).toBe('<p>loading</p>')
-    const none = await until(bob, 'document', { orderBy: { title: 'asc' } }, () => true)
-    expect(render(bob, <Titles />)).toBe('<ul></ul>')
+    expect(liveQuery(bob, 'document', query).getSnapshot()).toBeUndefined()
+    const none = await until(bob, 'document', query, () => true)
+    expect(liveQuery(bob, 'document', query).getSnapshot()).toEqual([])
     none()
   })
 
@@ -124,24 +148,29 @@ describe('@tidings/react', () => {
     }
   })
 
-  it('useEntity renders one entity, then null once it is deleted', async () => {
+  it('useEntity follows one entity (its live query of one row), then none once it is deleted', async () => {
     const client = await open()
     const doc = await client.create('document', { author: 'Ada', title: 'Notes' })
     const query = { where: { id: doc.id }, limit: 1 }
     const off = await until(client, 'document', query, (rows) => rows.length === 1)
-    expect(render(client, <Title id={doc.id} />)).toBe('<p>Notes</p>')
+    expect(liveQuery(client, 'document', query).getSnapshot()).toMatchObject([{ title: 'Notes' }])
     const gone = until(client, 'document', query, (rows) => rows.length === 0)
     await client.delete('document', doc.id)
     ;(await gone)()
-    expect(render(client, <Title id={doc.id} />)).toBe('<p>gone</p>')
+    // No row: useEntity shows null ("gone"), not undefined ("loading").
+    expect(liveQuery(client, 'document', query).getSnapshot()).toEqual([])
     off()
   })
 
-  it('useSyncStatus shows the state and the pending count', async () => {
+  it('useSyncStatus shows the state and the pending count (its client snapshot: client.status)', async () => {
     const client = await open()
-    expect(render(client, <Status />)).toBe('<p>idle 0 pending 0 refused</p>')
+    expect(client.status).toMatchObject({ state: 'idle', pending: 0, rejected: 0 })
+    const changes: number[] = []
+    const off = client.onStatus((status) => changes.push(status.pending))
     await client.create('document', { author: 'Ada', title: 'unsynced' })
-    expect(render(client, <Status />)).toBe('<p>idle 1 pending 0 refused</p>')
+    expect(client.status).toMatchObject({ state: 'idle', pending: 1 })
+    expect(changes).toContain(1)
+    off()
   })
 
   it('useSyncStatus counts the changes the server refused, kept across restarts', async () => {
@@ -155,7 +184,7 @@ describe('@tidings/react', () => {
       .prepare('INSERT INTO rejected (bundle, code, message, rejected_at) VALUES (?, ?, ?, ?)')
       .run(['0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b', 'conflict', 'id taken', 1])
     const client = await openClient({ schema, database })
-    expect(render(client, <Status />)).toBe('<p>idle 0 pending 1 refused</p>')
+    expect(client.status).toMatchObject({ pending: 0, rejected: 1 })
     await client.close()
     raw.close()
   })
@@ -194,7 +223,9 @@ describe('@tidings/react', () => {
     current = [lib]
     for (const listener of listeners) listener(current)
     expect(changes).toBe(1)
-    expect(render(client, <Spaces />)).toBe('<p>Lib:writer</p>')
+    expect(store.getSnapshot()).toEqual([lib])
+    // The server render shows none, whatever the device heard of (hydration shows the same).
+    expect(render(client, <Spaces />)).toBe('<p>none</p>')
     // The same list again is no change (no re-render).
     for (const listener of listeners) listener([{ ...lib }])
     expect(changes).toBe(1)
@@ -205,6 +236,7 @@ describe('@tidings/react', () => {
 
   it('useSpaces on a client without a server shows the (empty) list it has', async () => {
     const client = await open()
+    expect(spacesStore(client).getSnapshot()).toEqual([])
     expect(render(client, <SpacesCount />)).toBe('<p>0</p>')
     await client.close()
   })

@@ -9,10 +9,13 @@ export {
   useTidings,
 } from './context.js'
 export {
+  type QueryResult,
   type UndoControls,
   useEntity,
   useQuery,
+  useQueryResult,
   useSpaces,
+  useSuspenseQuery,
   useSyncStatus,
   useUndo,
 } from './hooks.js'

@@ -8,6 +8,12 @@ export interface LiveQuery {
   subscribe(listener: () => void): () => void
   /** The latest rows, or undefined until the first result arrives. */
   getSnapshot(): unknown[] | undefined
+  /**
+   * The first rows, for Suspense (`useSuspenseQuery`): one promise per live query. A suspended
+   * component never commits, so never subscribes: this subscribes in its stead, and holds the
+   * query for `UNSUBSCRIBED_TTL_MS` after the rows arrive so the retried render finds them.
+   */
+  ready(): Promise<unknown[]>
 }
 
 const stores = new WeakMap<ObservableClient, Map<string, LiveQuery>>()
@@ -30,8 +36,23 @@ export function liveQuery(client: ObservableClient, type: string, query: object)
   const listeners = new Set<() => void>()
   let rows: unknown[] | undefined
   let off: (() => void) | null = null
+  let first: Promise<unknown[]> | null = null
   const store: LiveQuery = {
     getSnapshot: () => rows,
+    ready() {
+      first ??= new Promise((resolve) => {
+        let resolved = false
+        const settle = () => {
+          if (resolved || rows === undefined) return
+          resolved = true
+          resolve(rows)
+          unrefTimer(setTimeout(() => unsubscribe(), UNSUBSCRIBED_TTL_MS))
+        }
+        const unsubscribe = store.subscribe(settle)
+        settle()
+      })
+      return first
+    },
     subscribe(listener) {
       listeners.add(listener)
       // Back in the cache if it was forgotten (React may unsubscribe and subscribe again).
@@ -53,10 +74,13 @@ export function liveQuery(client: ObservableClient, type: string, query: object)
     if (byKey.get(key) === store) byKey.delete(key)
   }
   byKey.set(key, store)
-  const timer = setTimeout(() => {
-    if (listeners.size === 0) forget()
-  }, UNSUBSCRIBED_TTL_MS)
-  // Server rendering makes queries nobody subscribes to: their timers must not keep Node up.
-  ;(timer as { unref?: () => void }).unref?.()
+  unrefTimer(
+    setTimeout(() => {
+      if (listeners.size === 0) forget()
+    }, UNSUBSCRIBED_TTL_MS),
+  )
   return store
 }
+
+// Server rendering makes queries nobody subscribes to: their timers must not keep Node up.
+const unrefTimer = (timer: unknown) => (timer as { unref?: () => void }).unref?.()
