@@ -4,20 +4,8 @@ import path from 'node:path'
 import { type RunningServer, startServer } from '@tidings/server'
 import { type BrowserContext, chromium, type Page } from 'playwright-core'
 import { required } from '../../packages/server/src/testing/required.js'
+import { CHROMIUM, CHROMIUM_FLAGS } from '../../tests/e2e/chromium.js'
 import type { BenchContext } from './context.js'
-
-/** Debian's Chromium, as the e2e suites drive it (tests/e2e/chromium.ts); never a download. */
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-const FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-]
 
 const ROOT = path.resolve(import.meta.dirname, '../..')
 const DIST = path.join(ROOT, 'examples/library/dist')
@@ -94,7 +82,7 @@ export const withBrowser = async <T>(
     const config = (await (await fetch(`${server.url}/config.json`)).json()) as { token: string }
     context = await chromium.launchPersistentContext(path.join(dir, 'profile'), {
       executablePath: CHROMIUM,
-      args: FLAGS,
+      args: CHROMIUM_FLAGS,
       headless: true,
     })
     const open = context

@@ -1,3 +1,4 @@
+import { afterPush } from '../store/after-push.js'
 import type { PushResult, Store } from '../store/store.js'
 import type { LiveHub } from './hub.js'
 
@@ -13,23 +14,5 @@ export const withPokes = (store: Store, hub: LiveHub): Store => {
     for (const space of result.shared ?? [])
       for (const member of space.members) hub.notify(member, Number.MAX_SAFE_INTEGER)
   }
-  const push: Store['push'] = async (input) => {
-    const result = await store.push(input)
-    poke(input.stream, result)
-    return result
-  }
-  const sync: Store['sync'] = async (pushInput, pull) => {
-    const result = await store.sync(pushInput, pull)
-    poke(pushInput.stream, result.pushed)
-    return result
-  }
-  // A proxy, not a spread: the store may be a class whose methods need their own `this`.
-  return new Proxy(store, {
-    get(target, key) {
-      if (key === 'push') return push
-      if (key === 'sync') return sync
-      const value: unknown = Reflect.get(target, key, target)
-      return typeof value === 'function' ? value.bind(target) : value
-    },
-  })
+  return afterPush(store, poke)
 }

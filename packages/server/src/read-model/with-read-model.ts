@@ -1,3 +1,4 @@
+import { afterPush } from '../store/after-push.js'
 import type { PushResult, Store } from '../store/store.js'
 import type { Projector } from './projector.js'
 
@@ -11,22 +12,5 @@ export const withReadModel = (store: Store, projector: Projector): Store => {
     for (const space of result.shared ?? [])
       if (space.added > 0) projector.kick(space.space, space.head)
   }
-  const push: Store['push'] = async (input) => {
-    const result = await store.push(input)
-    kick(input.stream, result)
-    return result
-  }
-  const sync: Store['sync'] = async (pushInput, pull) => {
-    const result = await store.sync(pushInput, pull)
-    kick(pushInput.stream, result.pushed)
-    return result
-  }
-  return new Proxy(store, {
-    get(target, key) {
-      if (key === 'push') return push
-      if (key === 'sync') return sync
-      const value: unknown = Reflect.get(target, key, target)
-      return typeof value === 'function' ? value.bind(target) : value
-    },
-  })
+  return afterPush(store, kick)
 }
