@@ -348,12 +348,16 @@ export class FakeSpacesServer {
     return {
       hlc: formatHlc({ ms: this.now(), counter: 0, node: SERVER_NODE }),
       accepted,
-      ...this.page(user, client, body),
+      ...this.page(user, new Set(pushed.map((b) => b.id)), body),
     }
   }
 
-  /** The page after the cursor: membership changes first, bundles after them. */
-  private page(user: string, client: string, body: Record<string, unknown>) {
+  /**
+   * The page after the cursor: membership changes first, bundles after them. Like the real
+   * server it leaves out only the bundles this request carried (the device has them), never
+   * the device's whole history: a device that lost its copy must get its own bundles back.
+   */
+  private page(user: string, carried: ReadonlySet<string>, body: Record<string, unknown>) {
     const shared = Number(body.protocol ?? 1) >= SYNC_PROTOCOL
     const feed = this.feedOf(user)
     const parsed = Number(body.cursor ?? 0)
@@ -366,7 +370,7 @@ export class FakeSpacesServer {
         if (bundles.length > 0) break
         if (shared) spaces.push(entry.change)
       } else if (shared || entry.space === user) {
-        if (entry.replay || entry.bundle.client !== client) bundles.push(entry.bundle)
+        if (entry.replay || !carried.has(entry.bundle.id)) bundles.push(entry.bundle)
       }
       at += 1
     }
