@@ -6,7 +6,7 @@ import type { Store } from '../store/store.js'
 import { asOfTable } from './as-of-sql.js'
 import { boundOf } from './bound.js'
 import type { ValueReader } from './decode-value.js'
-import { entityAsOf } from './fold-entity.js'
+import { entityAsOf, foldChanged } from './fold-entity.js'
 import { greatestHorizon } from './horizons.js'
 
 type Obj = Record<string, unknown>
@@ -45,10 +45,11 @@ export class AsOfReader {
     const shape = this.store.schema.shape(type) as Readonly<Record<string, AnyAttr>>
     const table = asOfTable(this.store.schema, type)
     const compiled = compileFetch(this.store.kysely, type, shape, this.local(query))
+    const { changed, rows } = foldChanged(this.store, this.values, type, this.at)
     return decodeRows(
       shape,
       this.store.sql.rows(`${table.cte} ${compiled.sql}`, [
-        ...table.params(this.at),
+        ...table.params(changed, rows),
         ...compiled.parameters,
       ]),
     )
