@@ -101,4 +101,32 @@ describe('history in the browser client', () => {
     const c = await tabs.open()
     expect(c.client.asOf(created).truncatedBefore).toBe(truncated.horizon)
   })
+
+  it('sends history reads in flight again to the next owner after a hand-over', async () => {
+    let asked: () => void = () => {}
+    const hanging = new Promise<void>((resolve) => (asked = resolve))
+    // The owner hears the reads, then dies without answering them.
+    const wrap = (client: HostedClient): HostedClient =>
+      new Proxy(client, {
+        get(target, key) {
+          const value = Reflect.get(target, key, target)
+          if (typeof value !== 'function') return value
+          if (key !== 'history') return value.bind(target)
+          return () => {
+            asked()
+            return new Promise(() => {})
+          }
+        },
+      })
+    const a = await tabs.open({ wrap })
+    const b = await tabs.open()
+    const doc = await b.client.create('document', { author: 'Ada', title: 'Kept' })
+    const read = b.client.history('document', doc.id)
+    await hanging
+    await a.kill()
+    const { events } = await read
+    expect(events.map((e) => e.value)).toEqual(['Ada', 'Kept'])
+    expect(b.client.status.connection).toBe('this-tab')
+    expect((await b.client.asOf(events[1]!.hlc).get('document', doc.id))?.title).toBe('Kept')
+  })
 })

@@ -72,8 +72,9 @@ export const asOfTable = (
 /**
  * `asOfTable` for a type whose schema declares conversions, which only JavaScript can run: the
  * entities written after the bound are folded again there (`foldChanged`, the fold
- * `asOf(...).get` uses) and come in as two JSON parameters: `changed`, the ids to leave out of today's table, and `rows`, each
- * `[id, deleted, ...columns]` in the shape's order, read back with JSON1 (`json_each`). Their
+ * `asOf(...).get` uses) and come in as two JSON parameters: `changed`, the ids to leave out of
+ * today's table, and `rows`, each `[id, deleted, ...columns]` in the shape's order, read back
+ * with JSON1 (`json_each`). Their
  * values are already column values (`toColumn`), so both halves decode alike. Slower than the
  * fold in SQL where many entities changed since the bound (each of their events is read into
  * JavaScript: about twice the time for a page of a 50,000-entity type with 5,000 changed).
