@@ -52,6 +52,24 @@ describeBrowser('every tab live at once in Chromium', () => {
     await item(second, 'Written in the second tab').waitFor()
     await item(first, 'Written in the first tab').waitFor()
     await item(first, 'Written in the second tab').waitFor()
+
+    // History over the worker: the second tab's `history` and `asOf` are the owner's answers.
+    const past = (page: Page) =>
+      page.evaluate(async () => {
+        const { tidings } = window as unknown as Tidings
+        const all = await tidings.fetch('document')
+        const doc = all.find((d) => d.title === 'Written in the second tab')!
+        const { events } = await tidings.history('document', doc.id)
+        const asOf = await tidings.asOf(events.at(-1)!.hlc).get('document', doc.id)
+        return {
+          events: events.map((e) => [e.attribute, e.value, e.time instanceof Date]),
+          asOf: asOf?.title,
+        }
+      })
+    const fromSecond = await past(second)
+    expect(fromSecond).toEqual(await past(first))
+    expect(fromSecond.asOf).toBe('Written in the second tab')
+    expect(fromSecond.events).toContainEqual(['title', 'Written in the second tab', true])
     await second.close()
   })
 

@@ -8,6 +8,11 @@ export interface Client {
   onStatus(listener: (status: { connection?: string }) => void): () => void
   create(type: 'document', fields: { title: string; author: string }): Promise<{ id: string }>
   fetch(type: 'document'): Promise<Array<{ id: string; title: string }>>
+  history(
+    type: 'document',
+    id: string,
+  ): Promise<{ events: Array<{ attribute: string; value: unknown; hlc: string; time: Date }> }>
+  asOf(at: string): { get(type: 'document', id: string): Promise<{ title: string } | null> }
 }
 export type Tidings = { tidings: Client; tookOverAt?: number }
 

@@ -1,9 +1,11 @@
 import { type Space, TidingsError } from '@tidings/protocol'
 import type { Client, SignOutOptions } from '../api/types.js'
+import type { TruncateOptions, TruncateResult } from '../history/types.js'
 import type { Inspector } from '../inspect/types.js'
 import type { Shapes } from '../schema/types.js'
 import type { ServerOptions, SyncStatus } from '../sync/types.js'
 import type { UndoState } from '../undo/types.js'
+import { AsOfOverRpc } from './as-of-rpc.js'
 import { applyDiff } from './row-diff.js'
 import {
   type BrowserStorage,
@@ -22,12 +24,11 @@ import { type WorkerLike, WorkerLink } from './worker-link.js'
 
 export type { WorkerLike }
 
-/** The page's handle on the client in the worker: the client's API, all of it async. */
-// History (`history`, `asOf`, `truncateLog`) is not offered over the worker yet.
-export type BrowserClient<S extends Shapes> = Omit<
-  Client<S>,
-  'schema' | 'history' | 'asOf' | 'truncateLog'
-> & {
+/**
+ * The page's handle on the client in the worker: the client's API, every read and write async
+ * (history included: an `asOf` view's reads are calls to the owner).
+ */
+export type BrowserClient<S extends Shapes> = Omit<Client<S>, 'schema'> & {
   /** Where the worker keeps the data; `memory` means nothing survives the page (warned). */
   readonly storage: BrowserStorage
   /** What a resolved write means here: saved in `storage`, or memory only. */
@@ -87,6 +88,8 @@ class ClientProxy {
   /** The owner's undo state, streamed from `open` on (what `undoState` answers). */
   #undo: UndoState = { canUndo: false, canRedo: false, undoCount: 0, redoCount: 0 }
   readonly #undoListeners = new Set<(state: UndoState) => void>()
+  /** The owner's greatest history horizon, streamed from `open` on (see `asOf`). */
+  #horizon: string | undefined
 
   readonly #link: WorkerLink
 
@@ -145,6 +148,7 @@ class ClientProxy {
     })) as Opened
     this.#opened = opened
     this.#status = opened.status as SyncStatus
+    this.#horizon = opened.horizon
     this.#link.watch(opened)
     this.#followVisibility()
     // Not awaited: the list arrives just after (an empty list until then), like any observe.
@@ -160,6 +164,11 @@ class ClientProxy {
       for (const listener of this.#undoListeners) listener(this.#undo)
     })
     this.#post({ kind: 'observe-undo', id: undoId })
+    const horizonId = this.#next++
+    this.#observers.set(horizonId, ([horizon]) => {
+      this.#horizon = (horizon as string | null) ?? undefined
+    })
+    this.#post({ kind: 'observe-horizon', id: horizonId })
   }
 
   get clientId(): string {
@@ -200,6 +209,29 @@ class ClientProxy {
   leaveSpace = this.#call('leaveSpace')
   undo = this.#call('undo')
   redo = this.#call('redo')
+  history = this.#call('history')
+
+  /**
+   * A view of the past whose `get`/`fetch` the owning worker answers; `truncatedBefore` as of
+   * the horizon the owner last reported (it reports every move before answering anything else).
+   */
+  asOf(at: string | Date | number): AsOfOverRpc {
+    return new AsOfOverRpc(at, this.#horizon, (args) =>
+      this.#request({ kind: 'call', method: 'asOf', args }),
+    )
+  }
+
+  async truncateLog(options: TruncateOptions): Promise<TruncateResult> {
+    const result = (await this.#request({
+      kind: 'call',
+      method: 'truncateLog',
+      args: [options],
+    })) as TruncateResult
+    // The stream has told this page already; kept in step here all the same.
+    if (result.horizon !== undefined && (this.#horizon ?? '') < result.horizon)
+      this.#horizon = result.horizon
+    return result
+  }
 
   /**
    * The undo state as the owning worker last reported it (kept current by a stream opened at

@@ -48,6 +48,7 @@ export class Relay {
       case 'observe':
       case 'observe-spaces':
       case 'observe-undo':
+      case 'observe-horizon':
         this.#observed.set(request.id, request)
         this.#first(request)
         return

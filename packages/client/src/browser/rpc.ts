@@ -50,6 +50,10 @@ export const CALLS = [
   // Undo and redo (issue 16): the undo state streams through `observe-undo`.
   'undo',
   'redo',
+  // History (issue 16): `asOf`'s args are [bound, 'get' | 'fetch', ...its arguments] (as-of-rpc.ts).
+  'history',
+  'asOf',
+  'truncateLog',
   // Closes the client for every tab; waits for the save like any write (a wipe must stick).
   'signOut',
   // The inspector: `args` are [one of INSPECT_CALLS, ...its arguments].
@@ -80,6 +84,8 @@ export const READ_CALLS: readonly CallMethod[] = [
   'setVisible',
   'members',
   'invites',
+  'history',
+  'asOf',
 ]
 /** The write methods a transaction handle offers. */
 export const TX_CALLS = ['create', 'get', 'update', 'delete', 'fetch'] as const
@@ -116,6 +122,12 @@ export type Request =
   | { kind: 'observe-spaces'; id: number }
   /** Streams `undoState()` as one-row `rows` replies: at once, then on every change. */
   | { kind: 'observe-undo'; id: number }
+  /**
+   * Streams the greatest history horizon (`null` while none) as one-row `rows` replies: at
+   * once, then on every change (what an `asOf` view made on the page reports as
+   * `truncatedBefore`).
+   */
+  | { kind: 'observe-horizon'; id: number }
   | { kind: 'unobserve'; id: number }
   | { kind: 'begin'; id: number }
   | { kind: 'tx-call'; id: number; tx: number; method: TxMethod; args: unknown[] }
@@ -129,6 +141,8 @@ export interface Opened {
   status: unknown
   /** A Web Lock the page's worker holds while it lives: granted to the page once it died. */
   lifeLock?: string
+  /** The greatest history horizon when opened, if any history was cut. */
+  horizon?: string
 }
 
 /** Worker → page. */

@@ -1,6 +1,8 @@
 import { TidingsError } from '@tidings/protocol'
 import type { Inspector } from '../inspect/types.js'
+import { type AsOfSource, answerAsOf } from './as-of-rpc.js'
 import type { Saves } from './block-saver.js'
+import { HorizonStream } from './horizon-stream.js'
 import { alreadyApplied } from './retry.js'
 import { diffRows } from './row-diff.js'
 import {
@@ -29,6 +31,8 @@ export interface HostedClient {
   onUndoState(listener: (state: unknown) => void): () => void
   transaction(fn: (tx: unknown) => Promise<unknown>): Promise<unknown>
   inspector(): Inspector
+  /** History views (absent from test doubles that never look back). */
+  asOf?(at: string | number): ReturnType<AsOfSource['asOf']> & { truncatedBefore?: string }
   setVisible?(visible: boolean): void
   close(): Promise<void>
 }
@@ -77,11 +81,16 @@ export class ClientHost {
   readonly #opened: HostedOpen
   /** Each tab's last `setVisible`: the client counts as visible while any tab is. */
   readonly #visible = new Map<object, boolean>()
+  readonly #horizon: HorizonStream
 
   constructor(opened: HostedOpen) {
     this.#opened = opened
     this.#client = opened.client
     this.#saves = opened.saves ?? null
+    // The greatest horizon is what a view at the first millisecond of 1970 (before every HLC
+    // stamped since) reports as `truncatedBefore`.
+    this.#horizon = new HorizonStream(() => this.#client.asOf?.(0).truncatedBefore ?? null)
+    this.#client.onStatus(() => this.#horizon.check())
   }
 
   get client(): HostedClient {
@@ -91,7 +100,10 @@ export class ClientHost {
   /** What `open` answers, with the current status. */
   opened(): Opened {
     const { clientId, storage, durability } = this.#opened
-    return { clientId, storage, durability, status: this.status() }
+    const opened: Opened = { clientId, storage, durability, status: this.status() }
+    const horizon = this.#horizon.current()
+    if (horizon !== null) opened.horizon = horizon
+    return opened
   }
 
   /** The client's status, with a failed save (`unsaved`) shown until a save succeeds. */
@@ -140,6 +152,10 @@ export class ClientHost {
             if (applied) return applied.value ?? null
           }
           if (request.method === 'inspect') return await inspect(request.args)
+          if (request.method === 'asOf') {
+            if (!client.asOf) throw unknownMethod('asOf')
+            return (await answerAsOf(client as AsOfSource, request.args)) ?? null
+          }
           if (request.method === 'setVisible') {
             this.#visible.set(self, request.args[0] === true)
             this.#visibility()
@@ -150,6 +166,8 @@ export class ClientHost {
           ]
           const value = await method.apply(client, request.args)
           if (!READ_CALLS.includes(request.method)) await saves?.durable()
+          // Followers hear of a new horizon before the caller's answer (one ordered channel).
+          if (request.method === 'truncateLog') this.#horizon.check()
           return value ?? null
         }
         case 'observe': {
@@ -182,6 +200,14 @@ export class ClientHost {
           )
           subscriptions.set(request.id, off)
           send({ kind: 'rows', id: request.id, rows: [client.undoState()] })
+          return NO_REPLY
+        }
+        case 'observe-horizon': {
+          subscriptions.get(request.id)?.()
+          const off = this.#horizon.follow((horizon) =>
+            send({ kind: 'rows', id: request.id, rows: [horizon] }),
+          )
+          subscriptions.set(request.id, off)
           return NO_REPLY
         }
         case 'unobserve':

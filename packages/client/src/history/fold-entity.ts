@@ -7,6 +7,8 @@ import { readAs, UNREADABLE } from '../schema/convert.js'
 import type { Store } from '../store/store.js'
 import type { ValueReader } from './decode-value.js'
 
+type Shape = Readonly<Record<string, AnyAttr>>
+
 interface LoggedEvent {
   id: string
   attribute: string
@@ -19,10 +21,8 @@ const ENTITY_EVENTS = 'SELECT id, attribute, value, hlc FROM events WHERE type =
 
 /**
  * `asOf(bound).get(type, id)`: one entity as it was, from one read of its events. When none is
- * stamped after the bound (the common case) its typed row now is its row then. Otherwise each
- * attribute's last event at or before the bound wins by `wins` (an earlier name of a renamed
- * attribute counts for the attribute), and the winners become a typed row the way the store
- * projects them (`readAs` with the schema's conversions, `toColumn`), decoded like `get`.
+ * stamped after the bound (the common case) its typed row now is its row then. Otherwise it is
+ * folded again (`foldRow`), decoded like `get`.
  */
 export const entityAsOf = (
   store: Store,
@@ -31,22 +31,31 @@ export const entityAsOf = (
   id: string,
   bound: string,
 ): Record<string, unknown> | null => {
-  const shape = store.schema.shape(type) as Readonly<Record<string, AnyAttr>>
+  const shape = store.schema.shape(type) as Shape
   const events = store.sql.all<LoggedEvent>(ENTITY_EVENTS, [type, id])
-  const row: SqlRow | undefined = events.some((e) => e.hlc > bound)
-    ? foldRow(shape, values, type, id, bound, events, store.spaceOf(id))
-    : store.row(type, id)
-  return row && Number(row.deleted) === 0 ? rowToObject(shape, row) : null
+  if (!events.some((e) => e.hlc > bound)) {
+    const row = store.row(type, id)
+    return row && Number(row.deleted) === 0 ? rowToObject(shape, row) : null
+  }
+  const row = foldRow(shape, values, type, bound, events)
+  if (!row || Number(row.deleted) !== 0) return null
+  return rowToObject(shape, { ...row, id, space: store.spaceOf(id) })
 }
 
-const foldRow = (
-  shape: Readonly<Record<string, AnyAttr>>,
+/**
+ * One entity's typed row as it was at `bound` (without `id` and `space`), or undefined when
+ * none of its events is stamped by then. Each attribute's last event at or before the bound
+ * wins by `wins` (an earlier name of a renamed attribute counts for the attribute), and the
+ * winners become columns the way the store projects them: `readAs` with the schema's declared
+ * conversions, then `toColumn`. `get` and `fetch` of a view both fold with this, so their
+ * answers are shaped exactly like the typed API's reads.
+ */
+export const foldRow = (
+  shape: Shape,
   values: ValueReader,
   type: string,
-  id: string,
   bound: string,
   events: readonly LoggedEvent[],
-  space: string | null,
 ): SqlRow | undefined => {
   const winners = new Map<string, LoggedEvent>()
   for (const e of events) {
@@ -56,7 +65,7 @@ const foldRow = (
     if (wins(e, winners.get(attribute))) winners.set(attribute, e)
   }
   if (winners.size === 0) return undefined
-  const row: SqlRow = { id, space, deleted: 0 }
+  const row: SqlRow = { deleted: 0 }
   for (const [attribute, e] of winners) {
     const value = JSON.parse(e.value) as JsonValue
     if (attribute === 'deleted') row.deleted = value === true ? 1 : 0
@@ -67,4 +76,39 @@ const foldRow = (
     }
   }
   return row
+}
+
+/** The events of every entity of `type` with one stamped after the bound: one pass of the log. */
+const CHANGED_EVENTS = `SELECT entity, id, attribute, value, hlc FROM events
+WHERE type = ? AND entity IN (SELECT entity FROM events WHERE type = ? AND hlc > ?)`
+
+/**
+ * The entities of `type` written after `bound`, folded again as they were then (`foldRow`):
+ * `changed` lists them all, `rows` those that existed by then as `[id, deleted, ...columns]`
+ * in the shape's attribute order (absent attributes null), for `asOfTable`.
+ */
+export const foldChanged = (
+  store: Store,
+  values: ValueReader,
+  type: string,
+  bound: string,
+): { changed: string[]; rows: unknown[][] } => {
+  const shape = store.schema.shape(type) as Shape
+  const byEntity = new Map<string, LoggedEvent[]>()
+  for (const e of store.sql.all<LoggedEvent & { entity: string }>(CHANGED_EVENTS, [
+    type,
+    type,
+    bound,
+  ])) {
+    const list = byEntity.get(e.entity)
+    if (list) list.push(e)
+    else byEntity.set(e.entity, [e])
+  }
+  const attributes = Object.keys(shape)
+  const rows: unknown[][] = []
+  for (const [entity, events] of byEntity) {
+    const row = foldRow(shape, values, type, bound, events)
+    if (row) rows.push([entity, row.deleted, ...attributes.map((a) => row[a] ?? null)])
+  }
+  return { changed: [...byEntity.keys()], rows }
 }

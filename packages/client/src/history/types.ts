@@ -75,9 +75,8 @@ export interface AsOfView<S extends Shapes> {
   get<K extends Name<S>>(type: K, id: string): Promise<Entity<S[K]> | null>
   /**
    * Entities as they were, with `client.fetch`'s query (where, orderBy, limit, offset,
-   * includeDeleted, space). In entities written since the bound (folded again from the log in
-   * SQL), a value another app version wrote in another kind reads as absent, even where the
-   * schema declares a conversion for it (`get` applies conversions).
+   * includeDeleted, space), decoded as `fetch` decodes them: a value another app version wrote
+   * in another kind goes through the schema's declared conversions, as in `get`.
    */
   fetch<K extends Name<S>>(type: K, query?: Query<S[K]>): Promise<Array<Entity<S[K]>>>
 }
