@@ -158,7 +158,11 @@ export class SyncEngine {
     // The feed is drained and did not name a space learnt from a direct answer before this sync
     // began: the server lost that change (see `unconfirmedSpaces`), so its list is asked again.
     const left = unconfirmedSpaces(this.store.sql)
-    if (unconfirmed.some((id) => left.includes(id))) await this.learnSpaces()
+    if (unconfirmed.some((id) => left.includes(id))) {
+      await this.learnSpaces()
+      // A space left by a direct answer that the list names again is owed a comparison.
+      await this.compareJoined(total)
+    }
     return total
   }
 
@@ -170,7 +174,9 @@ export class SyncEngine {
    * Spaces dropped by a removal in the very answer that acknowledged bundles this device pushed
    * into them (see `space-compare.ts`): once the rounds are done (and any rejoin in them
    * applied), their bundle ids are compared with the server's, so such a bundle comes back if
-   * the space is this user's again. A space no longer readable is skipped.
+   * the space is this user's again. Also spaces the server lists again after this device left
+   * them by a direct answer (a restore took the leave back, `SpaceRoutes.list`). A space no
+   * longer readable is skipped.
    */
   private async compareJoined(result: SyncResult): Promise<void> {
     const owed = owedSpaceCompare(this.store)
