@@ -158,11 +158,10 @@ export class SyncEngine {
     // The feed is drained and did not name a space learnt from a direct answer before this sync
     // began: the server lost that change (see `unconfirmedSpaces`), so its list is asked again.
     const left = unconfirmedSpaces(this.store.sql)
-    if (unconfirmed.some((id) => left.includes(id))) {
-      await this.learnSpaces()
-      // A space left by a direct answer that the list names again is owed a comparison.
-      await this.compareJoined(total)
-    }
+    if (unconfirmed.some((id) => left.includes(id))) await this.learnSpaces()
+    // A space left by a direct answer that a list above named again (here or in the recovery)
+    // is owed a comparison: its rows went with the leave and the cursor is past them.
+    await this.compareJoined(total)
     return total
   }
 
