@@ -133,6 +133,9 @@ const SCRIPTS: Record<string, Record<string, () => Promise<Outcome>>> = {
           const [a1, b1] = world.devices as [(typeof world.devices)[0], (typeof world.devices)[0]]
           const space = await b1.api.createSpace('s')
           await a1.api.acceptInvite(await b1.api.invite(space.id, 'reader'))
+          // History a1 holds, drops with the leave, and must get back once it is a member again.
+          world.trace(`b1 writes: ${await b1.write(world.prng, { space: space.id, entities: [] })}`)
+          await syncOnce(world, b1)
           await syncOnce(world, a1)
           await syncOnce(world, b1)
           const server = world.server.backup()
@@ -141,6 +144,37 @@ const SCRIPTS: Record<string, Record<string, () => Promise<Outcome>>> = {
           await world.server.restore(server)
           world.membership.restore?.(model)
           await syncOnce(world, a1)
+        },
+        new SharedSpaces(),
+      ),
+  },
+  // a1 creates a space; a2 learns it, then writes into the private space and into the space,
+  // after the server's backup; a1 pulls both. a2 rolls back past its writes and the server is
+  // restored: a1, recovering, pushes back a2's private bundle but dropped its bundle of the
+  // shared space as another user's, the last copy of an acknowledged bundle.
+  'sibling-bundle-dropped-after-restore': {
+    'a sibling rolled back past its write into a shared space': () =>
+      runScript(
+        { devices: [2] },
+        async (world) => {
+          const [a1, a2] = world.devices as [(typeof world.devices)[0], (typeof world.devices)[0]]
+          const space = await a1.api.createSpace('s')
+          await syncOnce(world, a1)
+          await syncOnce(world, a2)
+          const server = world.server.backup()
+          const model = world.membership.snapshot?.()
+          const device = a2.image()
+          world.trace(`a2 writes: ${await a2.write(world.prng)}`)
+          world.trace(`a2 writes: ${await a2.write(world.prng, { space: space.id, entities: [] })}`)
+          await syncOnce(world, a2)
+          await syncOnce(world, a1)
+          world.trace('server restored, a2 rolled back, both to before its writes')
+          await world.server.restore(server)
+          world.membership.restore?.(model)
+          await a2.reopen(device)
+          world.noteErased()
+          await syncOnce(world, a1)
+          await syncOnce(world, a2)
         },
         new SharedSpaces(),
       ),

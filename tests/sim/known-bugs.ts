@@ -18,41 +18,7 @@ export interface KnownBug {
   covers(failures: readonly Failure[]): Failure[]
 }
 
-/** The user a device belongs to: devices are named user letter + number (`a1`, `b2`). */
-const userOf = (device: string | undefined): string => device?.[0] ?? ''
-
-export const KNOWN_BUGS: readonly KnownBug[] = [
-  {
-    id: 'space-left-before-server-restore',
-    title:
-      'a device leaves a space, then the server is restored from a backup taken before the leave (the membership is back there) while the cursor passes nothing the restore lost: the device knows no such space for good, the server and the model say it is a member (the mirror of space-kept-after-server-restore: a leave is not among the changes the device asks the server to confirm)',
-    seeds: [674085958],
-    covers: (failures) => {
-      const signature = failures.filter(
-        (f) =>
-          f.check === 'membership' && f.detail.startsWith('knows spaces') && knowsLess(f.detail),
-      )
-      const users = new Set(signature.map((f) => userOf(f.device)))
-      return failures.filter(
-        (f) =>
-          signature.includes(f) ||
-          (signature.length > 0 &&
-            users.has(userOf(f.device)) &&
-            ['converged', 'skipped'].includes(f.check)),
-      )
-    },
-  },
-]
-
-/** A `membership` failure where the model lists every space the device has, and more. */
-const knowsLess = (detail: string): boolean => {
-  const match = /^knows spaces (.*), the model has (.*)$/.exec(detail)
-  if (!match) return false
-  const list = (text: string) => (text === 'none' ? [] : text.split(' '))
-  const device = list(match[1] as string)
-  const model = new Set(list(match[2] as string))
-  return device.every((s) => model.has(s)) && model.size > device.length
-}
+export const KNOWN_BUGS: readonly KnownBug[] = []
 
 /**
  * Bugs this simulation found that are fixed: their repros (`known-bugs.test.ts`) now run as
@@ -94,6 +60,20 @@ export const FIXED_BUGS: ReadonlyArray<Pick<KnownBug, 'id' | 'title' | 'seeds'> 
         "after a server restore, a member's bundle the server lost is pushed back by its author, who meanwhile became a reader: refused as forbidden (right) and undone on the author's devices, but every other member's device that had pulled it keeps it for good (they cannot push another user's bundle, nothing tells them to drop it), so they diverge from the server; in the same seed the author's device, after undoing its refused bundles, issued again an HLC the server holds (invariant 2)",
       seeds: [746],
       fix: "comparing a shared space's bundle ids with the server's (the recovery from a restore, verify()), a device drops the other users' bundles the server lacks instead of keeping them (client sync/compare.ts): it may not push them, and if their author pushes one back it comes again with the pulls. The invariant-2 part was hlc-reissued-after-rollback, gone with its fix",
+    },
+    {
+      id: 'space-left-before-server-restore',
+      title:
+        'a device leaves a space, then the server is restored from a backup taken before the leave (the membership is back there) while the cursor passes nothing the restore lost: the device knows no such space for good, the server and the model say it is a member (the mirror of space-kept-after-server-restore: a leave is not among the changes the device asks the server to confirm)',
+      seeds: [674085958],
+      fix: 'a leave (and a removal of this user) is marked unconfirmed like a join (client spaces/space-routes.ts, store/known-spaces.ts), so a sync that drains the feed without it asks GET /v1/spaces again; a space the list names again after this device left it is owed a bundle-id comparison (oweSpaceCompare, sync/space-compare.ts, run at the end of that sync in sync/engine.ts), which brings its history back',
+    },
+    {
+      id: 'sibling-bundle-dropped-after-restore',
+      title:
+        "after a server restore, a device comparing a shared space's bundle ids drops the bundles the server lacks of every other client, its own user's other devices included: a sibling that rolled back past its bundle no longer holds it, so the acknowledged bundle is lost",
+      seeds: [580861718],
+      fix: "the comparison counts as this user's every client that wrote into the private space (only this user's devices can), not only this device: their bundles the server lacks are pushed again, not dropped (client sync/compare.ts ownUsersClients)",
     },
   ]
 

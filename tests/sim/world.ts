@@ -117,16 +117,28 @@ export class World {
    * After a restore or a rollback: an acknowledged bundle no longer held by the server, any
    * device or the network was erased from every copy. Losing it is the fault's doing, not the
    * product's; every other acknowledged bundle must survive (checked at the end).
+   *
+   * A copy counts only on a device of the bundle's user (the one whose device the server
+   * acknowledged it to): the server takes a bundle from its user's clients alone, so another
+   * member's device that pulled it from a shared space may not push it back, and drops it when
+   * it finds the server lacks it (DESIGN §8, "A restore and other members' bundles"). Such a
+   * bundle is named `held only by other users` in the trace.
    */
   noteErased(): void {
     const onServer = new Set(this.server.bundles().map((b) => b.id))
     const inFlight = new Set<string>()
     for (const held of this.network.held) for (const id of bundlesIn(held.request)) inFlight.add(id)
-    for (const id of this.acked.keys()) {
+    for (const [id, from] of this.acked) {
       if (this.destroyed.has(id) || onServer.has(id) || inFlight.has(id)) continue
-      if (this.devices.some((d) => d.store.hasBundle(id))) continue
+      const holders = this.devices.filter((d) => d.store.hasBundle(id))
+      const user = this.devices.find((d) => d.name === from)?.user
+      if (holders.some((d) => d.user === user)) continue
       this.destroyed.add(id)
-      this.trace(`bundle ${short(id)} erased from every copy`)
+      this.trace(
+        holders.length === 0
+          ? `bundle ${short(id)} erased from every copy`
+          : `bundle ${short(id)} erased: held only by other users (${holders.map((d) => d.name).join(' ')}), who may not push it`,
+      )
     }
   }
 

@@ -14,11 +14,13 @@ import {
   markUnconfirmed,
   rememberSpace,
   replaceSpaces,
+  roleIn,
   unconfirmedSpaces,
 } from '../store/known-spaces.js'
 import type { Changes, Store } from '../store/store.js'
 import { loseSpace } from '../sync/lose-space.js'
 import type { RejectedBundles } from '../sync/rejected.js'
+import { oweSpaceCompare } from '../sync/space-compare.js'
 import type { Transport } from '../sync/transport.js'
 
 /** Options of `invite`: how long the code works, and how many times. */
@@ -64,8 +66,15 @@ export class SpaceRoutes {
     )
     const types = new Set<string>()
     this.store.sql.transaction(() => {
+      // A space this device left (or was removed from) by a direct answer that the server lists
+      // again lost that change (restored from a backup taken before it): its rows went here with
+      // the leave and the cursor is past them, so its bundle ids are compared with the server's.
+      const back = spaces
+        .map((s) => s.id)
+        .filter((id) => unconfirmed.includes(id) && roleIn(this.store.sql, id) === undefined)
       for (const gone of replaceSpaces(this.store.sql, spaces))
         for (const type of loseSpace(this.store, this.refused, gone)) types.add(type)
+      if (back.length > 0) oweSpaceCompare(this.store, back)
       confirmSpaces(this.store.sql, unconfirmed)
     })
     this.changed({ types, applied: 0 })
@@ -171,7 +180,14 @@ export class SpaceRoutes {
       undefined,
       null,
     )
-    if (user === this.store.privateSpace) this.drop(space)
+    if (user !== this.store.privateSpace) return
+    // Unconfirmed like a join: if a restore takes the removal back, the next sync's feed never
+    // names it, and the device asks the server's list again (see `unconfirmedSpaces`).
+    const types = this.store.sql.transaction(() => {
+      markUnconfirmed(this.store.sql, space)
+      return loseSpace(this.store, this.refused, space)
+    })
+    this.changed({ types, applied: 0 })
   }
 
   /**

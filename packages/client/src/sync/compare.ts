@@ -27,6 +27,7 @@ export const compareBundles = async (
     .all<{ space: string }>(SHARED_SPACES)
     .map((r) => r.space)
     .filter((space) => space !== store.privateSpace)
+  const own = ownUsersClients(store)
   for (const space of only ?? [null, ...shared]) {
     let ids: string[]
     try {
@@ -43,7 +44,7 @@ export const compareBundles = async (
         continue
       throw error
     }
-    const one = await compareSpace(store, transport, limits, refused, changed, space, ids)
+    const one = await compareSpace(store, transport, limits, refused, changed, space, ids, own)
     total.missingLocally += one.missingLocally
     total.missingOnServer += one.missingOnServer
     total.pulled += one.pulled
@@ -56,6 +57,18 @@ export const compareBundles = async (
 const SHARED_SPACES =
   'SELECT id AS space FROM spaces WHERE private = 0 UNION SELECT DISTINCT space FROM bundles WHERE space IS NOT NULL'
 const SPACE_BUNDLE_IDS = 'SELECT id, client FROM bundles WHERE space IS ?'
+const PRIVATE_CLIENTS = 'SELECT DISTINCT client FROM bundles WHERE space IS NULL'
+
+/**
+ * The client ids known here to be this user's: this device's, and every client that wrote into
+ * the private space (only this user's devices can). A bundle carries no user, so a sibling device
+ * that never wrote into the private space is not recognised: its bundles count as another user's.
+ */
+const ownUsersClients = (store: Store): ReadonlySet<string> =>
+  new Set([
+    store.clientId,
+    ...store.sql.all<{ client: string }>(PRIVATE_CLIENTS).map((r) => r.client),
+  ])
 
 const compareSpace = async (
   store: Store,
@@ -65,6 +78,7 @@ const compareSpace = async (
   changed: (changes: Changes) => void,
   space: string | null,
   ids: readonly string[],
+  own: ReadonlySet<string>,
 ): Promise<Omit<VerifyResult, 'pushed'>> => {
   const remote = new Set(ids)
   const rows = store.sql.all<{ id: string; client: string }>(SPACE_BUNDLE_IDS, [space])
@@ -75,12 +89,13 @@ const compareSpace = async (
   // server restored from a backup may have lost a bundle whose author rolled back as well (or
   // is gone), and then this copy is the last. The server takes it from any client of its user.
   // In a shared space other users' bundles are theirs to push (the server refuses another
-  // user's client), so only this device's own go again there.
+  // user's client), so only this user's go again there: this device's and its siblings' (a
+  // sibling rolled back past its bundle may hold it no more, and then this copy is the last).
   // A bundle the server refused for good is not pushed again behind the app's back.
   const refusedIds = refused.ids()
   const lacking = rows.filter((r) => !remote.has(r.id) && !refusedIds.has(r.id))
   const missingOnServer = lacking
-    .filter((r) => space === null || r.client === store.clientId)
+    .filter((r) => space === null || own.has(r.client))
     .map((r) => r.id)
   // Another user's bundle of a shared space that the server lacks (a restore lost it) is this
   // device's to drop, not to keep: it may not push it, and its author may never push it back
@@ -88,7 +103,7 @@ const compareSpace = async (
   // pulled it and nowhere else, for good. Dropped, this device holds what a fresh device of its
   // user would; if the author pushes it back, it comes again with the pulls.
   if (space !== null) {
-    const gone = lacking.filter((r) => r.client !== store.clientId).map((r) => r.id)
+    const gone = lacking.filter((r) => !own.has(r.client)).map((r) => r.id)
     if (gone.length > 0) changed(dropOthers(store, gone))
   }
   let pulled = 0

@@ -159,6 +159,9 @@ export class SyncEngine {
     // began: the server lost that change (see `unconfirmedSpaces`), so its list is asked again.
     const left = unconfirmedSpaces(this.store.sql)
     if (unconfirmed.some((id) => left.includes(id))) await this.learnSpaces()
+    // A space left by a direct answer that a list above named again (here or in the recovery)
+    // is owed a comparison: its rows went with the leave and the cursor is past them.
+    await this.compareJoined(total)
     return total
   }
 
@@ -170,7 +173,9 @@ export class SyncEngine {
    * Spaces dropped by a removal in the very answer that acknowledged bundles this device pushed
    * into them (see `space-compare.ts`): once the rounds are done (and any rejoin in them
    * applied), their bundle ids are compared with the server's, so such a bundle comes back if
-   * the space is this user's again. A space no longer readable is skipped.
+   * the space is this user's again. Also spaces the server lists again after this device left
+   * them by a direct answer (a restore took the leave back, `SpaceRoutes.list`). A space no
+   * longer readable is skipped.
    */
   private async compareJoined(result: SyncResult): Promise<void> {
     const owed = owedSpaceCompare(this.store)

@@ -9,7 +9,9 @@ import type { Store } from '../store/store.js'
  * that write included; the rejoin's replay is the space's history up to the rejoin, and a
  * device's own pushes are never sent back to it, so no page ever brings the write again. Only
  * then (a removal in the answer acknowledging a push into that space) is a comparison owed:
- * a plain join costs nothing more than its replay.
+ * a plain join costs nothing more than its replay. And when the server lists again a space
+ * this device left by a direct answer (restored from a backup taken before the leave): the
+ * leave dropped its rows here and the cursor is past them (`SpaceRoutes.list`).
  */
 const KEY = 'space_compare'
 
