@@ -35,8 +35,11 @@ const fresh = (sql: StatementCache): boolean =>
  * indexes the client made on its typed tables and sets the mark, in one transaction. Returns
  * whether one is under way afterwards.
  */
-export const beginBulkLoad = (sql: StatementCache, types: readonly string[]): boolean =>
-  sql.transaction(() => {
+export const beginBulkLoad = (sql: StatementCache, types: readonly string[]): boolean => {
+  // Asked before every page of a pull: the common answers need no transaction.
+  if (inBulkLoad(sql)) return true
+  if (!fresh(sql)) return false
+  return sql.transaction(() => {
     if (inBulkLoad(sql)) return true
     if (!fresh(sql)) return false
     for (const type of types) {
@@ -50,6 +53,7 @@ export const beginBulkLoad = (sql: StatementCache, types: readonly string[]): bo
     sql.run(SET_STATE, [BULK_LOAD_KEY, new Date().toISOString()])
     return true
   })
+}
 
 /**
  * Ends a bulk load, if one is under way, in the caller's transaction: every typed table's
