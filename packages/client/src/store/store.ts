@@ -9,6 +9,7 @@ import {
 import { Kysely, SqliteDialect } from 'kysely'
 import { quote, type SqliteDatabase, type SqlRow, StatementCache } from '../driver/sqlite.js'
 import type { Schema } from '../schema/define.js'
+import { beginBulkLoad, endBulkLoad, restoreIndexes } from './bulk-load.js'
 import { mergeByPosition } from './known-events.js'
 import { lastEventSeq, logEvents } from './log-events.js'
 import { migrate } from './migrations.js'
@@ -101,6 +102,8 @@ export class Store {
     const typed = new TypedTables(sql, options.schema)
     const clientId = sql.transaction(() => {
       typed.evolve(kysely)
+      // A bulk load cut short (a crash, a close mid-sync): `evolve` made the indexes again.
+      endBulkLoad(sql, typed, kysely, Object.keys(options.schema.types))
       const known = sql.one<{ value: string }>(Q.GET_STATE, ['client'])?.value
       if (known) return known
       const id = newId()
@@ -260,6 +263,19 @@ export class Store {
     return changes
   }
 
+  /**
+   * A pull of several pages is starting: when nothing is in the log yet, the typed tables'
+   * secondary indexes are dropped until `endBulkLoad` (see bulk-load.ts). Own transaction.
+   */
+  beginBulkLoad(): boolean {
+    return beginBulkLoad(this.sql, Object.keys(this.schema.types))
+  }
+
+  /** The pull caught up: a bulk load under way gets its indexes back. Caller's transaction. */
+  endBulkLoad(): boolean {
+    return endBulkLoad(this.sql, this.typed, this.kysely, Object.keys(this.schema.types))
+  }
+
   /** The typed row of an entity, deleted or not; undefined when it has never been written. */
   row(type: string, id: string): SqlRow | undefined {
     return this.sql.one(`SELECT * FROM ${quote(tableName(type))} WHERE id = ?`, [id])
@@ -385,7 +401,11 @@ export class Store {
    * the clock: see `wipe.ts`. One transaction: a crash leaves the device as it was or wiped.
    */
   wipe(): void {
-    this.sql.transaction(() => wipeRows(this.sql))
+    this.sql.transaction(() => {
+      wipeRows(this.sql)
+      // A bulk load cut short by the wipe: its mark went with the rows, the indexes come back.
+      restoreIndexes(this.sql, this.typed, this.kysely, Object.keys(this.schema.types))
+    })
     this.pendingCount = null
   }
 

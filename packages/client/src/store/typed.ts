@@ -119,34 +119,7 @@ export class TypedTables {
       }
       // Rows made by a back-fill take their entity's space (see `fillSpaces`).
       if (filled) this.fillSpaces(type)
-      this.ddl(
-        kysely.schema
-          .createIndex(`${table}_${SPACE}`)
-          .ifNotExists()
-          .on(table)
-          .column(SPACE)
-          .compile().sql,
-      )
-      for (const [attribute, attr] of Object.entries(this.schema.shape(type))) {
-        if (!attr.spec.indexed) continue
-        this.ddl(
-          kysely.schema
-            .createIndex(`${table}_${attribute}`)
-            .ifNotExists()
-            .on(table)
-            .column(attribute)
-            .compile().sql,
-        )
-      }
-      for (const columns of this.schema.indexes(type))
-        this.ddl(
-          kysely.schema
-            .createIndex(`${table}_${columns.join('_')}`)
-            .ifNotExists()
-            .on(table)
-            .columns([...columns])
-            .compile().sql,
-        )
+      this.createIndexes(kysely, type)
     }
     this.projection.unreadable.keepOnly(
       new Map(
@@ -157,6 +130,39 @@ export class TypedTables {
       ),
     )
     this.sql.run(SET_STATE, [MATERIALIZED, JSON.stringify(now)])
+  }
+
+  /**
+   * Creates the secondary indexes of `type`'s table (its `space` column, indexed attributes,
+   * the schema's composite indexes) that are missing. Called by `evolve` and at the end of a
+   * bulk load (see bulk-load.ts), which drops them while a new device pulls its first pages.
+   */
+  createIndexes(kysely: Kysely<unknown>, type: string): void {
+    const table = tableName(type)
+    this.ddl(
+      kysely.schema.createIndex(`${table}_${SPACE}`).ifNotExists().on(table).column(SPACE).compile()
+        .sql,
+    )
+    for (const [attribute, attr] of Object.entries(this.schema.shape(type))) {
+      if (!attr.spec.indexed) continue
+      this.ddl(
+        kysely.schema
+          .createIndex(`${table}_${attribute}`)
+          .ifNotExists()
+          .on(table)
+          .column(attribute)
+          .compile().sql,
+      )
+    }
+    for (const columns of this.schema.indexes(type))
+      this.ddl(
+        kysely.schema
+          .createIndex(`${table}_${columns.join('_')}`)
+          .ifNotExists()
+          .on(table)
+          .columns([...columns])
+          .compile().sql,
+      )
   }
 
   /** Writes a register's new winning value into the typed row; false when the schema lacks it. */

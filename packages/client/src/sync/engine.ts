@@ -341,9 +341,13 @@ export class SyncEngine {
             applySpaceChanges(this.store, this.refused, spaces, changes.types)
             if (pushedInto.length > 0) oweSpaceCompare(this.store, pushedInto)
           }
+    // The first page of a new device's pull of many pages: bulk load (see store/bulk-load.ts).
+    if (res.more) this.store.beginBulkLoad()
     const changes = this.store.applyRemote(
       withParts(res.bundles, res.parts),
       () => {
+        // Caught up: the indexes come back in the transaction of the last page.
+        if (!res.more) this.store.endBulkLoad()
         if (!beforeBundles) result.pushed += this.store.acknowledge(res.accepted)
         this.store.setState('cursor', res.cursor)
         this.store.setState('offset_ms', String(clock.offsetMs))
