@@ -48,9 +48,15 @@ export const applySpaceChanges = (
     store.sql,
     changes.map((c) => c.id),
   )
+  // The last change of each space in this list: a removal that a later change of the same list
+  // takes back (removed, then let in again) drops nothing. Dropped, the space's unsent writes
+  // (made after this device joined again by a direct answer) would be set aside as `forbidden`
+  // though the user is a member; kept, the rows are what the rejoin's replay brings anyway.
+  const last = new Map(changes.map((c) => [c.id, c]))
   for (const change of changes) {
     if (change.role === null) {
-      for (const type of loseSpace(store, refused, change.id)) types.add(type)
+      if (last.get(change.id)?.role === null)
+        for (const type of loseSpace(store, refused, change.id)) types.add(type)
       continue
     }
     if (roleIn(store.sql, change.id) === undefined) joined.push(change.id)
