@@ -115,6 +115,27 @@ export const localEvents = (client: ChaosClient, own = false): Event[] => {
 /** The replica's full state (registers and typed rows) as one canonical text. */
 export const fullDump = (client: ChaosClient): string => canonical(internals(client).dump())
 
+/**
+ * Where two replicas' full states part: the first register or typed row (as canonical text)
+ * that one holds and the other does not, so a failure names what differs, not only that.
+ */
+export const dumpDiff = (a: ChaosClient, b: ChaosClient): string => {
+  const rows = (client: ChaosClient) => {
+    const { attributes, tables } = internals(client).dump()
+    return [
+      ...attributes.map((r) => `register ${canonical(r)}`),
+      ...Object.entries(tables).flatMap(([type, list]) =>
+        list.map((r) => `${type} ${canonical(r)}`),
+      ),
+    ]
+  }
+  const left = rows(a)
+  const right = new Set(rows(b))
+  const only = left.find((r) => !right.has(r))
+  const other = rows(b).find((r) => !new Set(left).has(r))
+  return `first only here: ${only?.slice(0, 400) ?? 'none'}; first only there: ${other?.slice(0, 400) ?? 'none'}`
+}
+
 /** What the replica shows through its public API, deleted objects included. */
 export const publicDump = async (client: ChaosClient): Promise<string> => {
   const rows = await client.fetch('note', { includeDeleted: true })

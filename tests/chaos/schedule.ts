@@ -20,6 +20,7 @@ import { addUser, spawnServer } from '../support/server-process.js'
 import { pullAll } from '../support/wire.js'
 import {
   type ChaosClient,
+  dumpDiff,
   fullDump,
   localEvents,
   modelDiff,
@@ -321,7 +322,8 @@ const check = async (
       problems.push(
         `client ${i} holds ${localEvents(client).length} events, the server ${serverEvents.length}`,
       )
-    if (dumps[i] !== dumps[0]) problems.push(`client ${i} state differs from client 0`)
+    if (dumps[i] !== dumps[0])
+      problems.push(`client ${i} state differs from client 0: ${dumpDiff(client, clients[0]!)}`)
     if (views[i] !== views[0]) problems.push(`client ${i} objects differ from client 0`)
     for (const diff of modelDiff(client, winners).slice(0, 5))
       problems.push(`client ${i} vs model: ${diff}`)
