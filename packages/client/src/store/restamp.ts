@@ -1,5 +1,6 @@
 import type { Hlc } from '@tidings/protocol'
 import type { Store } from './store.js'
+import { unresumedAfter } from './unresumed.js'
 
 /**
  * Re-stamping: gives new HLCs to the local bundles stamped further ahead than the server will
@@ -92,26 +93,31 @@ export const restampPast = (store: Store, boundMs: number): Restamped => {
 /** Local unacknowledged bundles (queued or set aside) from HLC `?` on, in the order written. */
 const LOCAL_FROM = `SELECT id, first_event, last_event FROM bundles
 WHERE local = 1 AND acknowledged = 0 AND hlc >= ? ORDER BY hlc`
-/** The first local unacknowledged bundle's HLC at or below `?`. */
+/**
+ * The first local unacknowledged bundle's HLC at or below `?`, written after `?` (the database's
+ * opening before any `resume` answer: see unresumed.ts; the copy's own bundles keep their stamps).
+ */
 const FIRST_AT_OR_BELOW =
-  'SELECT min(hlc) AS hlc FROM bundles WHERE local = 1 AND acknowledged = 0 AND hlc <= ?'
+  'SELECT min(hlc) AS hlc FROM bundles WHERE local = 1 AND acknowledged = 0 AND hlc <= ? AND hlc > ?'
 
 /**
  * After a rollback: re-stamps the unacknowledged local bundles stamped at or below `hlc` (the
- * server's latest HLC of this client, `own`), and every unacknowledged one written after the
- * first of them (so they keep the order they were written in), above the clock, which the
- * caller has moved past `hlc`. In one transaction, registers and typed rows recomputed.
+ * server's latest HLC of this client, `own`) and written since the database was opened on the
+ * copy (`unresumedAfter`), and every unacknowledged one written after the first of them (so
+ * they keep the order they were written in), above the clock, which the caller has moved past
+ * `hlc`. In one transaction, registers and typed rows recomputed.
  *
  * Why: a device whose database went back in time resumes its clock from the copy's last HLC,
  * so what it wrote before the server's first answer may carry HLCs the server already holds
  * for other events of this client, lost by the rollback (invariant 2). Ids stay: such a bundle
- * was never stored. One that was (queued in the copy, pushed after it; the server holds it with
- * its first stamps) is re-stamped too, which the server then refuses as `conflict`, and the
- * sync engine takes the server's version back (`sync/adopt.ts`).
+ * was never stored. A bundle queued in the copy keeps its stamps: the lost incarnation may have
+ * pushed it, and siblings hold it; a server restored from a backup since may have lost it, and
+ * would then take new stamps that the siblings never see (see unresumed.ts).
  */
 export const restampAtOrBelow = (store: Store, hlc: string): Restamped =>
   store.sql.transaction(() => {
-    const first = store.sql.one<{ hlc: Hlc | null }>(FIRST_AT_OR_BELOW, [hlc])?.hlc ?? null
+    const after = unresumedAfter(store.sql)
+    const first = store.sql.one<{ hlc: Hlc | null }>(FIRST_AT_OR_BELOW, [hlc, after])?.hlc ?? null
     if (first === null) return { bundles: [], types: new Set<string>() }
     const clock = store.clock
     const queued = store.sql.all<{ id: string; first_event: number; last_event: number }>(

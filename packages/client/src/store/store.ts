@@ -18,6 +18,7 @@ import { markSpace, rederiveEntitySpaces } from './space-rows.js'
 import * as Q from './sql.js'
 import { TypedTables, tableName } from './typed.js'
 import type { UnreadableValue } from './unreadable.js'
+import { markOpened } from './unresumed.js'
 import { Winners } from './winners.js'
 import { wipeRows } from './wipe.js'
 
@@ -111,9 +112,12 @@ export class Store {
       return id
     })
     const state = (key: string) => sql.one<{ value: string }>(Q.GET_STATE, [key])?.value
+    const last = state('last_hlc') ?? null
+    // Writes from here on are unvouched until a `resume` answer (see unresumed.ts).
+    markOpened(sql, last)
     const clock = new HybridClock({
       node: clientId,
-      last: state('last_hlc') ?? null,
+      last,
       offsetMs: Number(state('offset_ms') ?? 0),
       ...(options.now ? { now: options.now } : {}),
       ...(options.monotonic ? { monotonic: options.monotonic } : {}),

@@ -18,6 +18,7 @@ import { raiseHorizon } from '../history/horizons.js'
 import { roleIn, unconfirmedSpaces } from '../store/known-spaces.js'
 import { restampAtOrBelow, restampPast } from '../store/restamp.js'
 import type { Changes, Store } from '../store/store.js'
+import { clearUnresumed } from '../store/unresumed.js'
 import { adoptServerVersion } from './adopt.js'
 import { blame, Refusal, rethrow, unwrap } from './blame.js'
 import { compareBundles } from './compare.js'
@@ -58,6 +59,8 @@ const driftOf = (error: unknown, hlc: string): number | null => {
 interface Sent {
   answer: Promise<Answer<SyncResponse>>
   hlc: string
+  /** Whether the request asked where the server has this client (`resume`). */
+  resume: boolean
 }
 
 /** What a round learnt: whether the server has more, and the next pull if already sent. */
@@ -272,7 +275,11 @@ export class SyncEngine {
       // The app's schema version, so a server can refuse apps too old for its data.
       ...(this.store.schema.version !== undefined && { schema: this.store.schema.version }),
     }
-    return { answer: this.transport.post(ROUTES.sync, request, 'syncResponse'), hlc }
+    return {
+      answer: this.transport.post(ROUTES.sync, request, 'syncResponse'),
+      hlc,
+      resume: !this.resumed,
+    }
   }
 
   /**
@@ -356,6 +363,8 @@ export class SyncEngine {
           raiseHorizon(this.store.sql, space ?? null, hlc)
         // Owed in the same transaction as the cursor it came with: a crash cannot lose it.
         if (recovery) this.store.setState(RECOVERY_KEY, owe(recovery))
+        // The server vouched for this device's log: what it writes from now on is not unvouched.
+        if (request.resume && recovery !== 'device_rolled_back') clearUnresumed(this.store.sql)
       },
       beforeBundles,
     )
