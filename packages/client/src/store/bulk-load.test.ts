@@ -1,12 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { type Bundle, formatHlc, ROUTES } from '@tidings/protocol'
+import type { Bundle } from '@tidings/protocol'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { LocalClient } from '../api/client.js'
 import { openClient } from '../api/client.js'
 import { openNodeDatabase } from '../node.js'
 import { internals, type LibraryClient, librarySchema, memoryClient } from '../test/fixtures.js'
+import { pagedServer } from '../test/paged-server.js'
 import { BULK_LOAD_KEY } from './bulk-load.js'
 import type { StoreHooks } from './store.js'
 
@@ -26,23 +27,6 @@ const othersBundles = async (count: number): Promise<Bundle[]> => {
     )
   await writer.close()
   return bundles
-}
-
-/** A server answering `POST /v1/sync` one bundle per page. */
-const pagedServer = (bundles: Bundle[]): typeof globalThis.fetch => {
-  return async (input, init) => {
-    if (!String(input).endsWith(ROUTES.sync)) return new Response('{}', { status: 404 })
-    const { cursor } = JSON.parse(String(init?.body)) as { cursor: string | null }
-    const at = cursor ? Number(cursor) : 0
-    const body = {
-      hlc: formatHlc({ ms: Date.now(), counter: 0, node: 'server' }),
-      cursor: String(Math.min(at + 1, bundles.length)),
-      accepted: [],
-      bundles: bundles.slice(at, at + 1),
-      more: at + 1 < bundles.length,
-    }
-    return new Response(JSON.stringify(body), { status: 200 })
-  }
 }
 
 /** The indexes the client made on the documents' typed table (primary key aside). */
@@ -88,7 +72,7 @@ describe("bulk load of a new device's first sync", () => {
     const bundles = await othersBundles(6)
     const seen: Array<{ indexes: string[]; mark: boolean }> = []
     let client: LibraryClient | null = null
-    client = await fileClient(newFile(), pagedServer(bundles), {
+    client = await fileClient(newFile(), pagedServer(bundles).fetch, {
       afterApplyBundle: () => {
         const store = internals(client as LibraryClient).store
         seen.push({
@@ -116,7 +100,7 @@ describe("bulk load of a new device's first sync", () => {
     const bundles = await othersBundles(3)
     let writing: LibraryClient | null = null
     const seen: string[][] = []
-    writing = await fileClient(newFile(), pagedServer(bundles), {
+    writing = await fileClient(newFile(), pagedServer(bundles).fetch, {
       afterApplyBundle: () => seen.push(indexes(writing as LibraryClient)),
     })
     await writing.create('document', { author: 'me', title: 'mine' })
@@ -126,7 +110,7 @@ describe("bulk load of a new device's first sync", () => {
     for (const page of seen) expect(page).toEqual(INDEXES)
 
     const one = await othersBundles(1)
-    const single = await fileClient(newFile(), pagedServer(one))
+    const single = await fileClient(newFile(), pagedServer(one).fetch)
     expect(await single.sync()).toEqual({ pushed: 0, pulled: 1 })
     expect(indexes(single)).toEqual(INDEXES)
     expect(internals(single).store.getState(BULK_LOAD_KEY)).toBeUndefined()
@@ -137,7 +121,7 @@ describe("bulk load of a new device's first sync", () => {
     const bundles = await othersBundles(8)
     const file = newFile()
     let applied = 0
-    const crashing = await fileClient(file, pagedServer(bundles), {
+    const crashing = await fileClient(file, pagedServer(bundles).fetch, {
       afterApplyBundle: () => {
         applied += 1
         if (applied === 4) throw new Error('crash while applying')
@@ -151,7 +135,7 @@ describe("bulk load of a new device's first sync", () => {
     expect(during[0]).not.toEqual([])
     await crashing.close()
 
-    const reopened = await fileClient(file, pagedServer(bundles))
+    const reopened = await fileClient(file, pagedServer(bundles).fetch)
     expect(indexes(reopened)).toEqual(INDEXES)
     expect(internals(reopened).store.getState(BULK_LOAD_KEY)).toBeUndefined()
     expect(await answers(reopened)).toEqual(during)
@@ -167,7 +151,7 @@ describe("bulk load of a new device's first sync", () => {
   it('makes the indexes again when the device is wiped mid-load', async () => {
     const bundles = await othersBundles(5)
     let applied = 0
-    const client = await fileClient(newFile(), pagedServer(bundles), {
+    const client = await fileClient(newFile(), pagedServer(bundles).fetch, {
       afterApplyBundle: () => {
         applied += 1
         if (applied === 2) throw new Error('crash while applying')

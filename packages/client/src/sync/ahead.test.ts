@@ -1,8 +1,9 @@
-import { type Bundle, formatHlc, ROUTES } from '@tidings/protocol'
+import type { Bundle } from '@tidings/protocol'
 import { describe, expect, it } from 'vitest'
 import { openClient } from '../api/client.js'
 import { openNodeDatabase } from '../node.js'
 import { internals, librarySchema, memoryClient } from '../test/fixtures.js'
+import { pagedServer } from '../test/paged-server.js'
 
 /** Bundles of another device: `count` documents, one bundle each. */
 const othersBundles = async (count: number): Promise<Bundle[]> => {
@@ -17,26 +18,6 @@ const othersBundles = async (count: number): Promise<Bundle[]> => {
     )
   await writer.close()
   return bundles
-}
-
-/** A server of `pages` pages (one bundle each) answering `POST /v1/sync`, counting requests. */
-const pagedServer = (bundles: Bundle[]) => {
-  const cursors: Array<string | null> = []
-  const fetch: typeof globalThis.fetch = async (input, init) => {
-    if (!String(input).endsWith(ROUTES.sync)) return new Response('{}', { status: 404 })
-    const { cursor } = JSON.parse(String(init?.body)) as { cursor: string | null }
-    cursors.push(cursor)
-    const at = cursor ? Number(cursor) : 0
-    const body = {
-      hlc: formatHlc({ ms: Date.now(), counter: 0, node: 'server' }),
-      cursor: String(Math.min(at + 1, bundles.length)),
-      accepted: [],
-      bundles: bundles.slice(at, at + 1),
-      more: at + 1 < bundles.length,
-    }
-    return new Response(JSON.stringify(body), { status: 200 })
-  }
-  return { fetch, cursors }
 }
 
 describe('pulling the next page while applying the current one', () => {
