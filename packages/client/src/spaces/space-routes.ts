@@ -200,12 +200,6 @@ export class SpaceRoutes {
     await this.removeMember(space, me)
   }
 
-  /** Drops the local rows of a space this user is no longer in. */
-  drop(space: string): void {
-    const types = this.store.sql.transaction(() => loseSpace(this.store, this.refused, space))
-    this.changed({ types, applied: 0 })
-  }
-
   private async learnPrivateSpace(): Promise<string> {
     await this.list()
     const me = this.store.privateSpace
