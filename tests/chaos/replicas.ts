@@ -130,9 +130,11 @@ export const dumpDiff = (a: ChaosClient, b: ChaosClient): string => {
     ]
   }
   const left = rows(a)
-  const right = new Set(rows(b))
-  const only = left.find((r) => !right.has(r))
-  const other = rows(b).find((r) => !new Set(left).has(r))
+  const right = rows(b)
+  const inLeft = new Set(left)
+  const inRight = new Set(right)
+  const only = left.find((r) => !inRight.has(r))
+  const other = right.find((r) => !inLeft.has(r))
   return `first only here: ${only?.slice(0, 400) ?? 'none'}; first only there: ${other?.slice(0, 400) ?? 'none'}`
 }
 
