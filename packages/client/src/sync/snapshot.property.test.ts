@@ -42,6 +42,19 @@ const scenario = fc.record({
   after: fc.array(write, { maxLength: 4 }),
 })
 
+/** A log with a superseded write below the horizon (the last write), five bundles in all. */
+const SUPERSEDED = {
+  before: [
+    { device: 0, ops: [{ entity: 0, attribute: 'title', value: 'a' }] },
+    { device: 1, ops: [{ entity: 0, attribute: 'title', value: 'b' }] },
+    { device: 0, ops: [{ entity: 1, attribute: 'author', value: 'c' }] },
+    { device: 1, ops: [{ entity: 2, attribute: 'url', value: 'd' }] },
+    { device: 0, ops: [{ entity: 3, attribute: 'title', value: 'a' }] },
+  ],
+  cut: 1,
+  after: [],
+}
+
 /** The typed indexes of a client (its primary keys aside). */
 const indexes = (client: LibraryClient): number =>
   (
@@ -114,7 +127,9 @@ describe.each(['sqlite', 'postgres'] as const)('a new device on a compacted spac
           await Promise.all([...devices, replayed, fresh].map((c) => c.close()))
         }
       }),
-      { numRuns: 12 },
+      // Random logs may leave nothing for compaction to drop (a run of 12 on Postgres did):
+      // this one always does (a title written twice below the horizon) and pulls in pages.
+      { numRuns: 12, examples: [[SUPERSEDED]] },
     )
     expect(dropped).toBeGreaterThan(0)
     expect(bulkLoads).toBeGreaterThan(0)
